@@ -1,0 +1,375 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "control.h"
+
+#include <string.h>
+
+typedef enum { F_STRING, F_INT, F_BOOL, F_STRING_ARRAY } FieldType;
+typedef gboolean (*FieldCheck)(JsonNode *node);
+
+typedef struct {
+  const char *name;
+  FieldType type;
+  gboolean required;
+  FieldCheck check;
+} FieldSpec;
+
+typedef struct {
+  const char *name;
+  const FieldSpec *fields;
+} MessageSpec;
+
+static gboolean
+check_peer_id(JsonNode *node)
+{
+  const char *s = json_node_get_string(node);
+  size_t n = strlen(s);
+  if (n == 0 || n > 64)
+    return FALSE;
+  for (size_t i = 0; i < n; i++)
+    if (!g_ascii_isalnum(s[i]) && s[i] != '.' && s[i] != '_' && s[i] != '-')
+      return FALSE;
+  return TRUE;
+}
+
+static gboolean
+check_short_text(JsonNode *node)
+{
+  size_t n = strlen(json_node_get_string(node));
+  return n > 0 && n <= 64;
+}
+
+static gboolean
+check_role(JsonNode *node)
+{
+  static const char *const roles[] = {"delegate", "interpreter", "operator", "chair"};
+  const char *s = json_node_get_string(node);
+  for (size_t i = 0; i < G_N_ELEMENTS(roles); i++)
+    if (strcmp(s, roles[i]) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+static gboolean
+check_tracks(JsonNode *node)
+{
+  JsonArray *a = json_node_get_array(node);
+  guint n = json_array_get_length(a);
+  if (n == 0 || n > 2)
+    return FALSE;
+  for (guint i = 0; i < n; i++)
+    if (strcmp(json_array_get_string_element(a, i), "floor") != 0)
+      return FALSE;
+  return TRUE;
+}
+
+static gboolean
+check_sdp(JsonNode *node)
+{
+  size_t n = strlen(json_node_get_string(node));
+  return n > 0 && n < CTL_MAX_LINE;
+}
+
+static const FieldSpec peer_add_fields[] = {
+  {"peer", F_STRING, TRUE, check_peer_id},
+  {"participant", F_STRING, TRUE, check_short_text},
+  {"role", F_STRING, TRUE, check_role},
+  {"tracks", F_STRING_ARRAY, TRUE, check_tracks},
+  {"offer", F_STRING, TRUE, check_sdp},
+  {NULL, 0, FALSE, NULL},
+};
+static const FieldSpec peer_only_fields[] = {
+  {"peer", F_STRING, TRUE, check_peer_id},
+  {NULL, 0, FALSE, NULL},
+};
+static const FieldSpec no_fields[] = {
+  {NULL, 0, FALSE, NULL},
+};
+static const FieldSpec peer_event_fields[] = {
+  {"peer", F_STRING, TRUE, check_peer_id},
+  {"participant", F_STRING, FALSE, NULL},
+  {"srtp_profile", F_STRING, FALSE, NULL},
+  {"reason", F_STRING, FALSE, NULL},
+  {NULL, 0, FALSE, NULL},
+};
+static const FieldSpec reply_fields[] = {
+  {"answer", F_STRING, FALSE, NULL},
+  {"error", F_STRING, FALSE, NULL},
+  {"message", F_STRING, FALSE, NULL},
+  {NULL, 0, FALSE, NULL},
+};
+
+static const MessageSpec requests[] = {
+  {"peer.add", peer_add_fields},
+  {"peer.remove", peer_only_fields},
+  {"ping", no_fields},
+};
+static const MessageSpec events[] = {
+  {"peer.connected", peer_event_fields},
+  {"peer.lost", peer_event_fields},
+};
+
+static const struct {
+  int code;
+  const char *name;
+} error_names[] = {
+  {CTL_EBADJSON, "bad_json"},       {CTL_EBADVERSION, "bad_version"},
+  {CTL_EBADREQUEST, "bad_request"}, {CTL_EUNKNOWNTYPE, "unknown_type"},
+  {CTL_ETOOLONG, "too_long"},
+};
+
+const char *
+ctl_error_name(int code)
+{
+  for (size_t i = 0; i < G_N_ELEMENTS(error_names); i++)
+    if (error_names[i].code == code)
+      return error_names[i].name;
+  return "internal";
+}
+
+static gboolean
+node_has_type(JsonNode *node, FieldType type)
+{
+  if (JSON_NODE_HOLDS_ARRAY(node) && type == F_STRING_ARRAY) {
+    JsonArray *a = json_node_get_array(node);
+    for (guint i = 0; i < json_array_get_length(a); i++) {
+      JsonNode *e = json_array_get_element(a, i);
+      if (!JSON_NODE_HOLDS_VALUE(e) || json_node_get_value_type(e) != G_TYPE_STRING)
+        return FALSE;
+    }
+    return TRUE;
+  }
+  if (!JSON_NODE_HOLDS_VALUE(node))
+    return FALSE;
+  GType t = json_node_get_value_type(node);
+  switch (type) {
+  case F_STRING:
+    return t == G_TYPE_STRING;
+  case F_INT:
+    return t == G_TYPE_INT64;
+  case F_BOOL:
+    return t == G_TYPE_BOOLEAN;
+  default:
+    return FALSE;
+  }
+}
+
+static int
+check_fields(JsonObject *obj, const FieldSpec *fields, char **detail)
+{
+  for (const FieldSpec *f = fields; f->name; f++) {
+    JsonNode *node = json_object_get_member(obj, f->name);
+    if (!node || JSON_NODE_HOLDS_NULL(node)) {
+      if (f->required) {
+        if (detail)
+          *detail = g_strdup_printf("missing field '%s'", f->name);
+        return CTL_EBADREQUEST;
+      }
+      continue;
+    }
+    if (!node_has_type(node, f->type) || (f->check && !f->check(node))) {
+      if (detail)
+        *detail = g_strdup_printf("field '%s' has a wrong type or value", f->name);
+      return CTL_EBADREQUEST;
+    }
+  }
+  return CTL_OK;
+}
+
+static const MessageSpec *
+find_spec(const MessageSpec *table, size_t n, const char *name)
+{
+  for (size_t i = 0; i < n; i++)
+    if (strcmp(table[i].name, name) == 0)
+      return &table[i];
+  return NULL;
+}
+
+static int
+fail(int code, char **detail, const char *text)
+{
+  if (detail && !*detail)
+    *detail = g_strdup(text);
+  return code;
+}
+
+static gint64
+read_id(JsonObject *obj)
+{
+  JsonNode *n = json_object_get_member(obj, "id");
+  if (!n || !node_has_type(n, F_INT))
+    return -1;
+  gint64 id = json_node_get_int(n);
+  return id < 0 ? -1 : id;
+}
+
+static int
+parse_kind(JsonObject *obj, CtlMessage *out, char **detail)
+{
+  JsonNode *type = json_object_get_member(obj, "type");
+  JsonNode *event = json_object_get_member(obj, "event");
+  JsonNode *ok = json_object_get_member(obj, "ok");
+  const MessageSpec *spec;
+
+  if (type) {
+    out->kind = CTL_KIND_REQUEST;
+    if (out->id < 0)
+      return fail(CTL_EBADREQUEST, detail, "missing or negative 'id'");
+    if (!node_has_type(type, F_STRING))
+      return fail(CTL_EBADREQUEST, detail, "'type' is not a string");
+    out->name = json_node_get_string(type);
+    spec = find_spec(requests, G_N_ELEMENTS(requests), out->name);
+    if (!spec)
+      return fail(CTL_EUNKNOWNTYPE, detail, "unknown request type");
+    return check_fields(obj, spec->fields, detail);
+  }
+  if (event) {
+    out->kind = CTL_KIND_EVENT;
+    if (!node_has_type(event, F_STRING))
+      return fail(CTL_EBADREQUEST, detail, "'event' is not a string");
+    out->name = json_node_get_string(event);
+    spec = find_spec(events, G_N_ELEMENTS(events), out->name);
+    if (!spec)
+      return fail(CTL_EUNKNOWNTYPE, detail, "unknown event");
+    return check_fields(obj, spec->fields, detail);
+  }
+  if (ok) {
+    out->kind = CTL_KIND_REPLY;
+    if (!node_has_type(ok, F_BOOL))
+      return fail(CTL_EBADREQUEST, detail, "'ok' is not a boolean");
+    out->ok = json_node_get_boolean(ok);
+    int rc = check_fields(obj, reply_fields, detail);
+    if (rc == CTL_OK && !out->ok && !json_object_has_member(obj, "error"))
+      return fail(CTL_EBADREQUEST, detail, "error reply without 'error'");
+    return rc;
+  }
+  return fail(CTL_EBADREQUEST, detail, "message has no 'type', 'event' or 'ok'");
+}
+
+int
+ctl_parse(const char *line, gsize len, CtlMessage *out, char **detail)
+{
+  g_autoptr(JsonParser) parser = json_parser_new_immutable();
+  g_autoptr(GError) error = NULL;
+  JsonNode *root, *v;
+  int rc;
+
+  memset(out, 0, sizeof *out);
+  out->id = -1;
+  if (detail)
+    *detail = NULL;
+  if (len >= CTL_MAX_LINE)
+    return fail(CTL_ETOOLONG, detail, "line longer than 65536 bytes");
+  while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+    len--;
+  if (memchr(line, '\0', len))
+    return fail(CTL_EBADJSON, detail, "NUL byte in line");
+  if (!json_parser_load_from_data(parser, line, (gssize)len, &error))
+    return fail(CTL_EBADJSON, detail, error->message);
+  root = json_parser_get_root(parser);
+  if (!root || !JSON_NODE_HOLDS_OBJECT(root))
+    return fail(CTL_EBADJSON, detail, "not a JSON object");
+  out->obj = json_object_ref(json_node_get_object(root));
+  out->id = read_id(out->obj);
+
+  v = json_object_get_member(out->obj, "v");
+  if (!v || !node_has_type(v, F_INT) || json_node_get_int(v) != CTL_VERSION) {
+    rc = fail(CTL_EBADVERSION, detail, "'v' must be 1");
+    goto fail;
+  }
+  rc = parse_kind(out->obj, out, detail);
+  if (rc != CTL_OK)
+    goto fail;
+  return CTL_OK;
+
+fail:
+  {
+    gint64 id = out->id;
+    ctl_message_clear(out);
+    out->id = id;
+  }
+  return rc;
+}
+
+void
+ctl_message_clear(CtlMessage *msg)
+{
+  if (msg->obj)
+    json_object_unref(msg->obj);
+  memset(msg, 0, sizeof *msg);
+  msg->id = -1;
+}
+
+const char *
+ctl_get_string(const CtlMessage *msg, const char *field)
+{
+  JsonNode *n = msg->obj ? json_object_get_member(msg->obj, field) : NULL;
+  if (!n || !JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string(n);
+}
+
+static void
+copy_member(JsonObject *src, const char *name, JsonNode *node, gpointer dest)
+{
+  json_object_set_member(dest, name, json_node_copy(node));
+}
+
+static char *
+finish(JsonObject *obj, JsonObject *extra)
+{
+  g_autoptr(JsonNode) root = json_node_new(JSON_NODE_OBJECT);
+  if (extra)
+    json_object_foreach_member(extra, copy_member, obj);
+  json_node_take_object(root, obj);
+  g_autofree char *text = json_to_string(root, FALSE);
+  return g_strconcat(text, "\n", NULL);
+}
+
+static JsonObject *
+base_object(void)
+{
+  JsonObject *obj = json_object_new();
+  json_object_set_int_member(obj, "v", CTL_VERSION);
+  return obj;
+}
+
+char *
+ctl_build_request(gint64 id, const char *type, JsonObject *extra)
+{
+  JsonObject *obj = base_object();
+  json_object_set_int_member(obj, "id", id);
+  json_object_set_string_member(obj, "type", type);
+  return finish(obj, extra);
+}
+
+char *
+ctl_build_reply_ok(gint64 id, JsonObject *extra)
+{
+  JsonObject *obj = base_object();
+  json_object_set_int_member(obj, "id", id);
+  json_object_set_boolean_member(obj, "ok", TRUE);
+  return finish(obj, extra);
+}
+
+char *
+ctl_build_reply_error(gint64 id, const char *code, const char *message)
+{
+  JsonObject *obj = base_object();
+  if (id >= 0)
+    json_object_set_int_member(obj, "id", id);
+  else
+    json_object_set_null_member(obj, "id");
+  json_object_set_boolean_member(obj, "ok", FALSE);
+  json_object_set_string_member(obj, "error", code);
+  json_object_set_string_member(obj, "message", message ? message : code);
+  return finish(obj, NULL);
+}
+
+char *
+ctl_build_event(const char *event, const char *peer, JsonObject *extra)
+{
+  JsonObject *obj = base_object();
+  json_object_set_string_member(obj, "event", event);
+  json_object_set_string_member(obj, "peer", peer);
+  return finish(obj, extra);
+}

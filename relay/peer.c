@@ -1,0 +1,364 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "peer.h"
+
+#include <gio/gio.h>
+#include <string.h>
+
+#define CONNECT_TIMEOUT_S 30
+#define PACKET_MAX 1500
+
+typedef enum {
+  PEER_WAITING, /* ICE and DTLS in progress */
+  PEER_CONNECTED,
+  PEER_LOST,
+} PeerState;
+
+struct RelayPeer {
+  RelayPeerEnv env;
+  char id[65];
+  char participant[65];
+  guint stream_id;
+  PeerState state;
+  uint8_t payload_type;
+  DtlsSession *dtls;
+  SrtpLink *srtp;
+  const char *srtp_profile;
+  guint dtls_timer;
+  guint connect_timer;
+  uint8_t tx[PACKET_MAX + SRTP_LINK_TRAILER];
+  uint8_t rx[PACKET_MAX + SRTP_LINK_TRAILER];
+  guint64 rtcp_in, bad_in;
+};
+
+const char *
+relay_peer_id(const RelayPeer *peer)
+{
+  return peer->id;
+}
+
+const char *
+relay_peer_participant(const RelayPeer *peer)
+{
+  return peer->participant;
+}
+
+guint
+relay_peer_stream_id(const RelayPeer *peer)
+{
+  return peer->stream_id;
+}
+
+const char *
+relay_peer_srtp_profile(const RelayPeer *peer)
+{
+  return peer->srtp_profile;
+}
+
+gboolean
+relay_peer_is_connected(const RelayPeer *peer)
+{
+  return peer->state == PEER_CONNECTED;
+}
+
+static void
+clear_timer(guint *id)
+{
+  if (*id) {
+    g_source_remove(*id);
+    *id = 0;
+  }
+}
+
+static void
+lose(RelayPeer *peer, const char *reason)
+{
+  if (peer->state == PEER_LOST)
+    return;
+  peer->state = PEER_LOST;
+  clear_timer(&peer->dtls_timer);
+  clear_timer(&peer->connect_timer);
+  peer->env.events.lost(peer, reason, peer->env.user);
+}
+
+static int
+send_datagram(const uint8_t *data, size_t len, void *user)
+{
+  RelayPeer *peer = user;
+  gint n = nice_agent_send(peer->env.agent, peer->stream_id, 1, (guint)len, (const gchar *)data);
+  return n == (gint)len ? 0 : -1;
+}
+
+static gboolean on_dtls_timer(gpointer data);
+
+static void
+arm_dtls_timer(RelayPeer *peer)
+{
+  clear_timer(&peer->dtls_timer);
+  int ms = dtls_session_timeout_ms(peer->dtls);
+  if (ms >= 0)
+    peer->dtls_timer = g_timeout_add(ms > 0 ? (guint)ms : 1, on_dtls_timer, peer);
+}
+
+static void
+on_dtls_state(RelayPeer *peer, DtlsState state)
+{
+  DtlsSrtpKeys keys;
+  switch (state) {
+  case DTLS_HANDSHAKING:
+    arm_dtls_timer(peer);
+    return;
+  case DTLS_BAD_FINGERPRINT:
+    lose(peer, "fingerprint_mismatch");
+    return;
+  case DTLS_FAILED:
+    lose(peer, "dtls_failed");
+    return;
+  case DTLS_CONNECTED:
+    break;
+  }
+  if (peer->state != PEER_WAITING)
+    return;
+  clear_timer(&peer->dtls_timer);
+  if (dtls_session_srtp_keys(peer->dtls, &keys) < 0 || !(peer->srtp = srtp_link_new(&keys))) {
+    lose(peer, "dtls_failed");
+    return;
+  }
+  peer->srtp_profile = keys.profile;
+  memset(&keys, 0, sizeof keys);
+  clear_timer(&peer->connect_timer);
+  peer->state = PEER_CONNECTED;
+  peer->env.events.connected(peer, peer->env.user);
+}
+
+static gboolean
+on_dtls_timer(gpointer data)
+{
+  RelayPeer *peer = data;
+  peer->dtls_timer = 0;
+  on_dtls_state(peer, dtls_session_handle_timeout(peer->dtls));
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+on_connect_timeout(gpointer data)
+{
+  RelayPeer *peer = data;
+  peer->connect_timer = 0;
+  lose(peer, "timeout");
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+is_rtcp(const uint8_t *buf, size_t len)
+{
+  /* RFC 5761 4: RTCP packet types 192..223 sit where RTP has M+PT 64..95 */
+  return len >= 8 && buf[1] >= 192 && buf[1] <= 223;
+}
+
+static void
+on_receive(NiceAgent *agent, guint stream_id, guint component_id, guint len, gchar *buf,
+           gpointer data)
+{
+  RelayPeer *peer = data;
+  const uint8_t *in = (const uint8_t *)buf;
+
+  if (peer->state == PEER_LOST)
+    return;
+  if (dtls_is_record(in, len)) {
+    on_dtls_state(peer, dtls_session_feed(peer->dtls, in, len));
+    return;
+  }
+  if (len < 12 || len > PACKET_MAX || (in[0] & 0xc0) != 0x80 || !peer->srtp) {
+    peer->bad_in++;
+    return;
+  }
+  memcpy(peer->rx, in, len);
+  if (is_rtcp(in, len) && srtp_link_unprotect_rtcp(peer->srtp, peer->rx, len) >= 0)
+    peer->rtcp_in++; /* receiver reports are read in the transport issue */
+  else
+    peer->bad_in++;
+}
+
+void
+relay_peer_ice_state(RelayPeer *peer, NiceComponentState state)
+{
+  if (peer->state == PEER_LOST)
+    return;
+  if (state == NICE_COMPONENT_STATE_FAILED) {
+    lose(peer, "ice_failed");
+    return;
+  }
+  if ((state == NICE_COMPONENT_STATE_READY || state == NICE_COMPONENT_STATE_CONNECTED) &&
+      peer->state == PEER_WAITING)
+    on_dtls_state(peer, dtls_session_start(peer->dtls));
+}
+
+void
+relay_peer_send_rtp(RelayPeer *peer, const uint8_t *rtp, size_t len)
+{
+  if (peer->state != PEER_CONNECTED || len < 12 || len > PACKET_MAX)
+    return;
+  memcpy(peer->tx, rtp, len);
+  peer->tx[1] = (uint8_t)((rtp[1] & 0x80) | peer->payload_type);
+  int n = srtp_link_protect(peer->srtp, peer->tx, len, sizeof peer->tx);
+  if (n > 0)
+    nice_agent_send(peer->env.agent, peer->stream_id, 1, (guint)n, (const gchar *)peer->tx);
+}
+
+static void
+add_remote_candidates(RelayPeer *peer, const SdpOffer *offer)
+{
+  GSList *list = NULL;
+  for (size_t i = 0; i < offer->n_candidates; i++) {
+    const SdpCandidate *c = &offer->candidates[i];
+    NiceCandidate *nc;
+    if (c->component != 1 || strcmp(c->transport, "udp") != 0)
+      continue;
+    nc = nice_candidate_new(NICE_CANDIDATE_TYPE_HOST);
+    /* browsers hide host addresses behind mDNS names: those are skipped and
+     * the peer is learnt from its checks (peer-reflexive) */
+    if (!nice_address_set_from_string(&nc->addr, c->address)) {
+      nice_candidate_free(nc);
+      continue;
+    }
+    nice_address_set_port(&nc->addr, c->port);
+    nc->stream_id = peer->stream_id;
+    nc->component_id = 1;
+    nc->priority = c->priority;
+    nc->transport = NICE_CANDIDATE_TRANSPORT_UDP;
+    g_strlcpy(nc->foundation, c->foundation, sizeof nc->foundation);
+    list = g_slist_append(list, nc);
+  }
+  if (list)
+    nice_agent_set_remote_candidates(peer->env.agent, peer->stream_id, 1, list);
+  g_slist_free_full(list, (GDestroyNotify)nice_candidate_free);
+}
+
+static size_t
+local_candidates(RelayPeer *peer, SdpCandidate *out, size_t max)
+{
+  GSList *list = nice_agent_get_local_candidates(peer->env.agent, peer->stream_id, 1);
+  size_t n = 0;
+  for (GSList *l = list; l && n < max; l = l->next) {
+    NiceCandidate *nc = l->data;
+    SdpCandidate *c = &out[n];
+    if (nc->transport != NICE_CANDIDATE_TRANSPORT_UDP)
+      continue;
+    memset(c, 0, sizeof *c);
+    g_strlcpy(c->foundation, nc->foundation, sizeof c->foundation);
+    c->component = 1;
+    g_strlcpy(c->transport, "udp", sizeof c->transport);
+    c->priority = nc->priority;
+    nice_address_to_string(&nc->addr, c->address);
+    c->port = (uint16_t)nice_address_get_port(&nc->addr);
+    g_strlcpy(c->type, "host", sizeof c->type);
+    n++;
+  }
+  g_slist_free_full(list, (GDestroyNotify)nice_candidate_free);
+  return n;
+}
+
+static char *
+make_answer(RelayPeer *peer, const SdpOffer *offer, int audio, gboolean is_server, GError **error)
+{
+  SdpCandidate cands[SDP_MAX_CANDIDATES];
+  g_autofree char *ufrag = NULL, *pwd = NULL;
+  char buf[8192];
+
+  if (!nice_agent_get_local_credentials(peer->env.agent, peer->stream_id, &ufrag, &pwd)) {
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "no ICE credentials");
+    return NULL;
+  }
+  SdpAnswerParams params = {
+    .offer = offer,
+    .audio_index = audio,
+    .session_id = g_random_int() | ((uint64_t)g_random_int() << 31),
+    .ice_ufrag = ufrag,
+    .ice_pwd = pwd,
+    .fingerprint = peer->env.fingerprint,
+    .setup = is_server ? SDP_SETUP_PASSIVE : SDP_SETUP_ACTIVE,
+    .ssrc = peer->env.floor_ssrc,
+    .cname = "rostrum",
+    .n_candidates = local_candidates(peer, cands, G_N_ELEMENTS(cands)),
+    .candidates = cands,
+  };
+  if (params.n_candidates == 0) {
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "no local ICE candidate");
+    return NULL;
+  }
+  int n = sdp_print_answer(&params, buf, sizeof buf);
+  if (n < 0) {
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot print the answer (%d)", n);
+    return NULL;
+  }
+  return g_strndup(buf, (gsize)n);
+}
+
+RelayPeer *
+relay_peer_new(const RelayPeerEnv *env, const char *id, const char *participant,
+               const SdpOffer *offer, char **answer, GError **error)
+{
+  int audio = sdp_offer_audio_index(offer);
+  RelayPeer *peer;
+  gboolean is_server;
+
+  if (audio < 0) {
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                "the offer has no audio section with Opus 48 kHz, rtcp-mux and DTLS-SRTP");
+    return NULL;
+  }
+  if (strcmp(offer->fingerprint_alg, "sha-256") != 0) {
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                "the offer's DTLS fingerprint must be sha-256, not '%s'", offer->fingerprint_alg);
+    return NULL;
+  }
+  peer = g_new0(RelayPeer, 1);
+  peer->env = *env;
+  g_strlcpy(peer->id, id, sizeof peer->id);
+  g_strlcpy(peer->participant, participant, sizeof peer->participant);
+  peer->payload_type = (uint8_t)offer->media[audio].opus_pt;
+  /* the offerer says actpass or active: the relay waits as DTLS server */
+  is_server = offer->setup != SDP_SETUP_PASSIVE;
+
+  peer->stream_id = nice_agent_add_stream(env->agent, 1);
+  if (!peer->stream_id) {
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot add an ICE stream");
+    g_free(peer);
+    return NULL;
+  }
+  nice_agent_set_remote_credentials(env->agent, peer->stream_id, offer->ice_ufrag, offer->ice_pwd);
+  nice_agent_attach_recv(env->agent, peer->stream_id, 1, env->ctx, on_receive, peer);
+  if (!nice_agent_gather_candidates(env->agent, peer->stream_id)) {
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot open an ICE port");
+    goto fail;
+  }
+  add_remote_candidates(peer, offer);
+  peer->dtls = dtls_session_new(env->dtls, is_server, offer->fingerprint, send_datagram, peer);
+  if (!peer->dtls) {
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot make a DTLS session");
+    goto fail;
+  }
+  *answer = make_answer(peer, offer, audio, is_server, error);
+  if (!*answer)
+    goto fail;
+  peer->connect_timer = g_timeout_add_seconds(CONNECT_TIMEOUT_S, on_connect_timeout, peer);
+  return peer;
+
+fail:
+  relay_peer_free(peer);
+  return NULL;
+}
+
+void
+relay_peer_free(RelayPeer *peer)
+{
+  if (!peer)
+    return;
+  clear_timer(&peer->dtls_timer);
+  clear_timer(&peer->connect_timer);
+  nice_agent_attach_recv(peer->env.agent, peer->stream_id, 1, peer->env.ctx, NULL, NULL);
+  nice_agent_remove_stream(peer->env.agent, peer->stream_id);
+  dtls_session_free(peer->dtls);
+  srtp_link_free(peer->srtp);
+  g_free(peer);
+}

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* One remote WebRTC peer of the relay: its ICE stream on the relay's shared
+ * ICE-lite agent, its DTLS session and its SRTP keys. A peer is created from
+ * the browser's offer and writes the relay's answer. */
+#pragma once
+
+#include <agent.h>
+#include <glib.h>
+#include <stdint.h>
+
+#include "dtls.h"
+#include "sdp.h"
+#include "srtp_link.h"
+
+typedef struct RelayPeer RelayPeer;
+
+typedef struct {
+  /* audio is flowing: DTLS done, fingerprint matched, SRTP keyed */
+  void (*connected)(RelayPeer *peer, void *user);
+  /* the peer failed or went away; the owner should free it (not from
+   * inside this callback) */
+  void (*lost)(RelayPeer *peer, const char *reason, void *user);
+} RelayPeerEvents;
+
+/* What every peer shares; all borrowed and outliving the peers. */
+typedef struct {
+  NiceAgent *agent; /* ICE-lite, attached to @ctx */
+  GMainContext *ctx;
+  DtlsContext *dtls;
+  const char *fingerprint; /* the relay's certificate, sha-256 */
+  uint32_t floor_ssrc;
+  RelayPeerEvents events;
+  void *user;
+} RelayPeerEnv;
+
+/* Opens an ICE stream for @offer and prints the answer into @answer
+ * (transfer full, out). Returns NULL and sets @error if the offer cannot be
+ * served. Transfer full: free with relay_peer_free(). */
+RelayPeer *relay_peer_new(const RelayPeerEnv *env, const char *id, const char *participant,
+                          const SdpOffer *offer, char **answer, GError **error);
+void relay_peer_free(RelayPeer *peer);
+
+const char *relay_peer_id(const RelayPeer *peer);
+const char *relay_peer_participant(const RelayPeer *peer);
+guint relay_peer_stream_id(const RelayPeer *peer);
+/* NULL until connected. Static string. */
+const char *relay_peer_srtp_profile(const RelayPeer *peer);
+gboolean relay_peer_is_connected(const RelayPeer *peer);
+
+/* The agent reported a new state for this peer's stream. */
+void relay_peer_ice_state(RelayPeer *peer, NiceComponentState state);
+
+/* Sends one floor RTP packet (borrowed) to the peer with its payload type,
+ * SRTP-protected with its keys. No-op until connected. */
+void relay_peer_send_rtp(RelayPeer *peer, const uint8_t *rtp, size_t len);

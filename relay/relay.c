@@ -1,0 +1,250 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "relay.h"
+
+#include <agent.h>
+#include <gio/gio.h>
+#include <string.h>
+
+#include "control_server.h"
+#include "dtls_cert.h"
+#include "floor.h"
+#include "peer.h"
+#include "sdp.h"
+
+struct Relay {
+  const RelayConfig *cfg;
+  GMainContext *ctx;
+  NiceAgent *agent;
+  DtlsCert *cert;
+  DtlsContext *dtls;
+  Floor *floor;
+  ControlServer *control;
+  GHashTable *by_id;     /* peer id → RelayPeer* (owned) */
+  GHashTable *by_stream; /* stream id → RelayPeer* (borrowed) */
+  GPtrArray *fanout;     /* RelayPeer* connected, borrowed: the per-packet walk */
+  RelayPeerEnv env;
+  guint64 packets_out;
+};
+
+typedef char *(*RequestHandler)(Relay *relay, const CtlMessage *msg);
+
+const char *
+relay_fingerprint(const Relay *relay)
+{
+  return relay->cert->fingerprint;
+}
+
+static void
+emit_event(Relay *relay, const char *event, RelayPeer *peer, const char *key, const char *value)
+{
+  g_autoptr(JsonObject) extra = json_object_new();
+  json_object_set_string_member(extra, "participant", relay_peer_participant(peer));
+  if (key)
+    json_object_set_string_member(extra, key, value);
+  g_autofree char *line = ctl_build_event(event, relay_peer_id(peer), extra);
+  control_server_broadcast(relay->control, line);
+}
+
+/* Unlinks the peer from every table; the caller frees it. */
+static RelayPeer *
+unlink_peer(Relay *relay, const char *id)
+{
+  RelayPeer *peer = NULL;
+  char *key = NULL;
+  if (!g_hash_table_steal_extended(relay->by_id, id, (gpointer *)&key, (gpointer *)&peer))
+    return NULL;
+  g_free(key);
+  g_hash_table_remove(relay->by_stream, GUINT_TO_POINTER(relay_peer_stream_id(peer)));
+  g_ptr_array_remove_fast(relay->fanout, peer);
+  return peer;
+}
+
+static void
+on_peer_connected(RelayPeer *peer, void *user)
+{
+  Relay *relay = user;
+  g_ptr_array_add(relay->fanout, peer);
+  g_print("relay: peer %s (%s) connected, %s\n", relay_peer_id(peer), relay_peer_participant(peer),
+          relay_peer_srtp_profile(peer));
+  emit_event(relay, "peer.connected", peer, "srtp_profile", relay_peer_srtp_profile(peer));
+}
+
+static gboolean
+free_peer_idle(gpointer data)
+{
+  relay_peer_free(data);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_peer_lost(RelayPeer *peer, const char *reason, void *user)
+{
+  Relay *relay = user;
+  g_print("relay: peer %s (%s) lost: %s\n", relay_peer_id(peer), relay_peer_participant(peer),
+          reason);
+  emit_event(relay, "peer.lost", peer, "reason", reason);
+  unlink_peer(relay, relay_peer_id(peer));
+  g_idle_add(free_peer_idle, peer); /* we are inside one of its callbacks */
+}
+
+static void
+on_floor_packet(const uint8_t *rtp, size_t len, void *user)
+{
+  Relay *relay = user;
+  for (guint i = 0; i < relay->fanout->len; i++)
+    relay_peer_send_rtp(relay->fanout->pdata[i], rtp, len);
+  relay->packets_out += relay->fanout->len;
+}
+
+static void
+on_component_state(NiceAgent *agent, guint stream_id, guint component_id, guint state,
+                   gpointer data)
+{
+  Relay *relay = data;
+  RelayPeer *peer = g_hash_table_lookup(relay->by_stream, GUINT_TO_POINTER(stream_id));
+  if (peer)
+    relay_peer_ice_state(peer, (NiceComponentState)state);
+}
+
+static char *
+handle_peer_add(Relay *relay, const CtlMessage *msg)
+{
+  const char *id = ctl_get_string(msg, "peer");
+  const char *participant = ctl_get_string(msg, "participant");
+  const char *offer_text = ctl_get_string(msg, "offer");
+  g_autofree SdpOffer *offer = g_new0(SdpOffer, 1);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *answer = NULL;
+  g_autoptr(JsonObject) extra = NULL;
+  RelayPeer *peer;
+  int rc;
+
+  if (g_hash_table_contains(relay->by_id, id))
+    return ctl_build_reply_error(msg->id, "duplicate_peer", "a peer with this id exists");
+  rc = sdp_parse_offer(offer_text, strlen(offer_text), offer);
+  if (rc < 0) {
+    g_autofree char *text = g_strdup_printf("the offer is not valid SDP for WebRTC: %s",
+                                            g_strerror(-rc));
+    return ctl_build_reply_error(msg->id, "bad_sdp", text);
+  }
+  peer = relay_peer_new(&relay->env, id, participant, offer, &answer, &error);
+  if (!peer)
+    return ctl_build_reply_error(msg->id,
+                                 g_error_matches(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA)
+                                     ? "bad_sdp"
+                                     : "internal",
+                                 error->message);
+  g_hash_table_insert(relay->by_id, g_strdup(id), peer);
+  g_hash_table_insert(relay->by_stream, GUINT_TO_POINTER(relay_peer_stream_id(peer)), peer);
+  extra = json_object_new();
+  json_object_set_string_member(extra, "answer", answer);
+  return ctl_build_reply_ok(msg->id, extra);
+}
+
+static char *
+handle_peer_remove(Relay *relay, const CtlMessage *msg)
+{
+  RelayPeer *peer = unlink_peer(relay, ctl_get_string(msg, "peer"));
+  if (!peer)
+    return ctl_build_reply_error(msg->id, "unknown_peer", "no peer with this id");
+  relay_peer_free(peer);
+  return ctl_build_reply_ok(msg->id, NULL);
+}
+
+static char *
+handle_ping(Relay *relay, const CtlMessage *msg)
+{
+  return ctl_build_reply_ok(msg->id, NULL);
+}
+
+static const struct {
+  const char *type;
+  RequestHandler handle;
+} request_handlers[] = {
+  {"peer.add", handle_peer_add},
+  {"peer.remove", handle_peer_remove},
+  {"ping", handle_ping},
+};
+
+static char *
+dispatch(const CtlMessage *msg, void *user)
+{
+  for (size_t i = 0; i < G_N_ELEMENTS(request_handlers); i++)
+    if (strcmp(msg->name, request_handlers[i].type) == 0)
+      return request_handlers[i].handle(user, msg);
+  return ctl_build_reply_error(msg->id, "unknown_type", "no handler for this request");
+}
+
+static gboolean
+setup_agent(Relay *relay, GError **error)
+{
+  NiceAddress addr;
+  relay->agent =
+      nice_agent_new_full(relay->ctx, NICE_COMPATIBILITY_RFC5245, NICE_AGENT_OPTION_LITE_MODE);
+  g_object_set(relay->agent, "controlling-mode", FALSE, "ice-tcp", FALSE, "upnp", FALSE, NULL);
+  if (!nice_address_set_from_string(&addr, relay->cfg->bind_address) ||
+      !nice_agent_add_local_address(relay->agent, &addr)) {
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                "[relay] bind_address '%s' is not an IP address of this host",
+                relay->cfg->bind_address);
+    return FALSE;
+  }
+  g_signal_connect(relay->agent, "component-state-changed", G_CALLBACK(on_component_state), relay);
+  return TRUE;
+}
+
+Relay *
+relay_new(const RelayConfig *cfg, GError **error)
+{
+  Relay *relay = g_new0(Relay, 1);
+  uint32_t ssrc = g_random_int();
+
+  relay->cfg = cfg;
+  relay->ctx = g_main_context_ref_thread_default();
+  relay->by_id = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                       (GDestroyNotify)relay_peer_free);
+  relay->by_stream = g_hash_table_new(g_direct_hash, g_direct_equal);
+  relay->fanout = g_ptr_array_new();
+  if (!setup_agent(relay, error))
+    goto fail;
+  if (!(relay->cert = dtls_cert_new(error)) || !(relay->dtls = dtls_context_new(relay->cert, error)))
+    goto fail;
+  relay->env = (RelayPeerEnv){
+    .agent = relay->agent,
+    .ctx = relay->ctx,
+    .dtls = relay->dtls,
+    .fingerprint = relay->cert->fingerprint,
+    .floor_ssrc = ssrc,
+    .events = {on_peer_connected, on_peer_lost},
+    .user = relay,
+  };
+  if (!(relay->floor = floor_new(cfg, ssrc, relay->ctx, on_floor_packet, relay, error)))
+    goto fail;
+  if (!(relay->control = control_server_new(cfg->control_socket, dispatch, relay, error)))
+    goto fail;
+  return relay;
+
+fail:
+  relay_free(relay);
+  return NULL;
+}
+
+void
+relay_free(Relay *relay)
+{
+  if (!relay)
+    return;
+  control_server_free(relay->control);
+  floor_free(relay->floor);
+  g_ptr_array_set_size(relay->fanout, 0);
+  g_hash_table_remove_all(relay->by_stream);
+  g_hash_table_destroy(relay->by_id);
+  g_hash_table_destroy(relay->by_stream);
+  g_ptr_array_unref(relay->fanout);
+  if (relay->agent)
+    g_object_unref(relay->agent);
+  dtls_context_free(relay->dtls);
+  dtls_cert_free(relay->cert);
+  g_main_context_unref(relay->ctx);
+  g_free(relay);
+}

@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "relay_config.h"
+
+#include <gio/gio.h>
+#include <string.h>
+
+#define SECTION "relay"
+
+static char *
+get_string(GKeyFile *kf, const char *key, const char *fallback)
+{
+  char *v = g_key_file_get_string(kf, SECTION, key, NULL);
+  if (!v)
+    return g_strdup(fallback);
+  g_strstrip(v);
+  return v;
+}
+
+static gboolean
+get_int(GKeyFile *kf, const char *key, int fallback, int min, int max, int *out, GError **error)
+{
+  g_autoptr(GError) local = NULL;
+  if (!g_key_file_has_key(kf, SECTION, key, NULL)) {
+    *out = fallback;
+    return TRUE;
+  }
+  int v = g_key_file_get_integer(kf, SECTION, key, &local);
+  if (local || v < min || v > max) {
+    g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                "[relay] %s must be an integer from %d to %d", key, min, max);
+    return FALSE;
+  }
+  *out = v;
+  return TRUE;
+}
+
+RelayConfig *
+relay_config_load(const char *path, GError **error)
+{
+  static const struct {
+    const char *name;
+    FloorSource value;
+  } sources[] = {
+    {"tone", FLOOR_SOURCE_TONE},
+    {"file", FLOOR_SOURCE_FILE},
+    {"pipeline", FLOOR_SOURCE_PIPELINE},
+  };
+  g_autoptr(GKeyFile) kf = g_key_file_new();
+  g_autoptr(RelayConfig) cfg = g_new0(RelayConfig, 1);
+  g_autofree char *source = NULL;
+  gboolean found = FALSE;
+
+  if (!g_key_file_load_from_file(kf, path, G_KEY_FILE_NONE, error)) {
+    g_prefix_error(error, "%s: ", path);
+    return NULL;
+  }
+  cfg->control_socket = get_string(kf, "control_socket", "var/relay.sock");
+  cfg->bind_address = get_string(kf, "bind_address", "127.0.0.1");
+  cfg->floor_file = get_string(kf, "floor_file", "");
+  cfg->floor_pipeline = get_string(kf, "floor_pipeline", "");
+  source = get_string(kf, "floor_source", "tone");
+  for (size_t i = 0; i < G_N_ELEMENTS(sources); i++)
+    if (strcmp(source, sources[i].name) == 0) {
+      cfg->floor_source = sources[i].value;
+      found = TRUE;
+    }
+  if (!found) {
+    g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                "%s: [relay] floor_source must be tone, file or pipeline, not '%s'", path, source);
+    return NULL;
+  }
+  if (!get_int(kf, "floor_tone_hz", 440, 20, 20000, &cfg->floor_tone_hz, error) ||
+      !get_int(kf, "floor_bitrate", 32000, 6000, 510000, &cfg->floor_bitrate, error)) {
+    g_prefix_error(error, "%s: ", path);
+    return NULL;
+  }
+  if (cfg->floor_source == FLOOR_SOURCE_FILE && !cfg->floor_file[0]) {
+    g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                "%s: [relay] floor_source = file needs floor_file", path);
+    return NULL;
+  }
+  if (cfg->floor_source == FLOOR_SOURCE_PIPELINE && !cfg->floor_pipeline[0]) {
+    g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                "%s: [relay] floor_source = pipeline needs floor_pipeline", path);
+    return NULL;
+  }
+  if (!cfg->control_socket[0] || strlen(cfg->control_socket) >= 108) {
+    g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                "%s: [relay] control_socket must be a path shorter than 108 bytes", path);
+    return NULL;
+  }
+  return g_steal_pointer(&cfg);
+}
+
+void
+relay_config_free(RelayConfig *cfg)
+{
+  if (!cfg)
+    return;
+  g_free(cfg->control_socket);
+  g_free(cfg->bind_address);
+  g_free(cfg->floor_file);
+  g_free(cfg->floor_pipeline);
+  g_free(cfg);
+}

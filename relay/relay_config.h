@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The [relay] section of the venue's INI file. */
+#pragma once
+
+#include <glib.h>
+
+typedef enum {
+  FLOOR_SOURCE_TONE,
+  FLOOR_SOURCE_FILE,
+  FLOOR_SOURCE_PIPELINE,
+} FloorSource;
+
+typedef struct {
+  char *control_socket;
+  char *bind_address;
+  FloorSource floor_source;
+  int floor_tone_hz;
+  char *floor_file;
+  char *floor_pipeline;
+  int floor_bitrate;
+} RelayConfig;
+
+/* Loads @path. Unknown keys are ignored; a bad value is an error naming the
+ * key. Transfer full: free with relay_config_free(). */
+RelayConfig *relay_config_load(const char *path, GError **error);
+void relay_config_free(RelayConfig *cfg);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(RelayConfig, relay_config_free)
