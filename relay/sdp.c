@@ -52,19 +52,28 @@ next_token(Span *s)
   return t;
 }
 
+/* Copies a printable ASCII token; @space_ok admits inner spaces. */
 static int
-copy_span(char *dst, size_t size, Span s)
+copy_text(char *dst, size_t size, Span s, bool space_ok)
 {
   if (s.n == 0)
     return -EINVAL;
   if (s.n >= size)
     return -E2BIG;
-  for (size_t i = 0; i < s.n; i++)
-    if ((unsigned char)s.p[i] < 0x21 || (unsigned char)s.p[i] > 0x7e)
+  for (size_t i = 0; i < s.n; i++) {
+    unsigned char c = (unsigned char)s.p[i];
+    if ((c < 0x21 && !(space_ok && c == ' ')) || c > 0x7e)
       return -EINVAL;
+  }
   memcpy(dst, s.p, s.n);
   dst[s.n] = '\0';
   return 0;
+}
+
+static int
+copy_span(char *dst, size_t size, Span s)
+{
+  return copy_text(dst, size, s, false);
 }
 
 static int
@@ -128,7 +137,7 @@ parse_m_line(ParseState *st, Span v)
     v.p++;
     v.n--;
   }
-  return copy_span(m->formats, sizeof m->formats, v);
+  return copy_text(m->formats, sizeof m->formats, v, true);
 }
 
 static int
