@@ -238,16 +238,63 @@ parse_kind(JsonObject *obj, CtlMessage *out, char **detail)
       return fail(CTL_EBADREQUEST, detail, "'ok' is not a boolean");
     out->ok = json_node_get_boolean(ok);
     int rc = check_fields(obj, reply_fields, detail);
-    if (rc == CTL_OK && !out->ok && !json_object_has_member(obj, "error"))
-      return fail(CTL_EBADREQUEST, detail, "error reply without 'error'");
+    JsonNode *code = json_object_get_member(obj, "error");
+    if (rc == CTL_OK && !out->ok && (!code || !node_has_type(code, F_STRING)))
+      return fail(CTL_EBADREQUEST, detail, "error reply without an 'error' code");
     return rc;
   }
   return fail(CTL_EBADREQUEST, detail, "message has no 'type', 'event' or 'ok'");
 }
 
+/* json-glib is lenient (comments, single quotes, hex numbers, several
+ * top-level values, "\u0000" inside strings). One pass over the line keeps
+ * the link to strict JSON: exactly one object, nothing but JSON tokens. */
+static const char *
+strict_json_problem(const char *s, gsize len)
+{
+  gsize i = 0;
+  int depth = 0;
+  while (i < len && g_ascii_isspace(s[i]))
+    i++;
+  if (i == len || s[i] != '{')
+    return "not a JSON object";
+  for (; i < len; i++) {
+    char c = s[i];
+    if (c == '"') {
+      for (i++; i < len && s[i] != '"'; i++) {
+        if ((unsigned char)s[i] < 0x20)
+          return "control character inside a string";
+        if (s[i] == '\\') {
+          if (i + 5 < len && s[i + 1] == 'u' && strncmp(s + i + 2, "0000", 4) == 0)
+            return "NUL escape inside a string";
+          i++;
+        }
+      }
+      if (i >= len)
+        return "unterminated string";
+      continue;
+    }
+    if (c == '{' || c == '[') {
+      if (++depth > 64)
+        return "nested deeper than 64 levels";
+    } else if (c == '}' || c == ']') {
+      if (--depth == 0) {
+        for (i++; i < len; i++)
+          if (!g_ascii_isspace(s[i]))
+            return "more than one JSON value on the line";
+        return NULL;
+      }
+    } else if (!g_ascii_isspace(c) && !strchr(":,-+.eE0123456789truefalsn", c)) {
+      return "not strict JSON (comments, quotes or literals JSON does not have)";
+    }
+  }
+  return "unbalanced braces";
+}
+
 int
 ctl_parse(const char *line, gsize len, CtlMessage *out, char **detail)
 {
+  const char *problem;
   g_autoptr(JsonParser) parser = json_parser_new_immutable();
   g_autoptr(GError) error = NULL;
   JsonNode *root, *v;
@@ -257,12 +304,16 @@ ctl_parse(const char *line, gsize len, CtlMessage *out, char **detail)
   out->id = -1;
   if (detail)
     *detail = NULL;
-  if (len >= CTL_MAX_LINE)
-    return fail(CTL_ETOOLONG, detail, "line longer than 65536 bytes");
-  while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+  if (len > 0 && line[len - 1] == '\n')
     len--;
+  if (len > 0 && line[len - 1] == '\r')
+    len--;
+  if (len >= CTL_MAX_LINE) /* the limit counts the newline */
+    return fail(CTL_ETOOLONG, detail, "line longer than 65536 bytes");
   if (memchr(line, '\0', len))
     return fail(CTL_EBADJSON, detail, "NUL byte in line");
+  if ((problem = strict_json_problem(line, len)))
+    return fail(CTL_EBADJSON, detail, problem);
   if (!json_parser_load_from_data(parser, line, (gssize)len, &error))
     return fail(CTL_EBADJSON, detail, error->message);
   root = json_parser_get_root(parser);
