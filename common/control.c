@@ -91,6 +91,18 @@ static const FieldSpec peer_event_fields[] = {
   {"reason", F_STRING, FALSE, NULL},
   {NULL, 0, FALSE, NULL},
 };
+static const FieldSpec stats_event_fields[] = {
+  {"peer", F_STRING, TRUE, check_peer_id},
+  {"participant", F_STRING, FALSE, NULL},
+  {"packets_sent", F_INT, TRUE, NULL},
+  {"rtcp_received", F_INT, TRUE, NULL},
+  {"bad_received", F_INT, TRUE, NULL},
+  {"fraction_lost", F_INT, TRUE, NULL},
+  {"cumulative_lost", F_INT, TRUE, NULL},
+  {"jitter_ms", F_INT, TRUE, NULL},
+  {"rtt_ms", F_INT, TRUE, NULL},
+  {NULL, 0, FALSE, NULL},
+};
 static const FieldSpec reply_fields[] = {
   {"answer", F_STRING, FALSE, NULL},
   {"error", F_STRING, FALSE, NULL},
@@ -106,6 +118,7 @@ static const MessageSpec requests[] = {
 static const MessageSpec events[] = {
   {"peer.connected", peer_event_fields},
   {"peer.lost", peer_event_fields},
+  {"stats", stats_event_fields},
 };
 
 static const struct {

@@ -51,6 +51,9 @@ main(int argc, char **argv)
   g_unix_signal_add(SIGINT, on_signal, loop);
   g_unix_signal_add(SIGTERM, on_signal, loop);
   g_print("relay: DTLS fingerprint sha-256 %s\n", relay_fingerprint(relay));
+  if (relay_metrics_port(relay) >= 0)
+    g_print("relay: metrics http://%s:%d/metrics\n", cfg->metrics_address,
+            relay_metrics_port(relay));
   g_print("relay: control socket %s\n", cfg->control_socket);
   fflush(stdout);
   g_main_loop_run(loop);

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "peer.h"
 
+#include "rtp.h"
+
 #include <gio/gio.h>
 #include <string.h>
 
@@ -27,7 +29,7 @@ struct RelayPeer {
   guint connect_timer;
   uint8_t tx[PACKET_MAX + SRTP_LINK_TRAILER];
   uint8_t rx[PACKET_MAX + SRTP_LINK_TRAILER];
-  guint64 rtcp_in, bad_in;
+  RelayPeerStats stats;
 };
 
 const char *
@@ -127,6 +129,7 @@ on_dtls_state(RelayPeer *peer, DtlsState state)
   memset(&keys, 0, sizeof keys);
   clear_timer(&peer->connect_timer);
   peer->state = PEER_CONNECTED;
+  peer->stats.last_heard_us = g_get_monotonic_time();
   peer->env.events.connected(peer, peer->env.user);
 }
 
@@ -148,11 +151,34 @@ on_connect_timeout(gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-static gboolean
-is_rtcp(const uint8_t *buf, size_t len)
+static uint32_t
+ntp_middle(gint64 real_us)
 {
-  /* RFC 5761 4: RTCP packet types 192..223 sit where RTP has M+PT 64..95 */
-  return len >= 8 && buf[1] >= 192 && buf[1] <= 223;
+  /* seconds since 1900 in the high 16 bits, the fraction in the low 16 */
+  guint64 secs = (guint64)(real_us / G_USEC_PER_SEC) + 2208988800u;
+  guint64 frac = ((guint64)(real_us % G_USEC_PER_SEC) << 16) / G_USEC_PER_SEC;
+  return (uint32_t)((secs << 16) | frac);
+}
+
+static void
+read_reports(RelayPeer *peer, const uint8_t *buf, size_t len)
+{
+  RtcpInfo info;
+  if (rtcp_parse(buf, len, &info) < 0) {
+    peer->stats.bad_received++;
+    return;
+  }
+  for (size_t i = 0; i < info.n_reports; i++) {
+    const RtcpReportBlock *b = &info.reports[i];
+    if (b->ssrc != peer->env.floor_ssrc)
+      continue;
+    peer->stats.fraction_lost = b->fraction_lost;
+    peer->stats.cumulative_lost = b->cumulative_lost;
+    peer->stats.jitter_ms = b->jitter / 48.0;
+    int64_t rtt = rtcp_rtt(b, ntp_middle(g_get_real_time()));
+    if (rtt >= 0 && rtt < 65536 * 10)
+      peer->stats.rtt_ms = (double)rtt * 1000.0 / 65536.0;
+  }
 }
 
 static void
@@ -168,15 +194,50 @@ on_receive(NiceAgent *agent, guint stream_id, guint component_id, guint len, gch
     on_dtls_state(peer, dtls_session_feed(peer->dtls, in, len));
     return;
   }
-  if (len < 12 || len > PACKET_MAX || (in[0] & 0xc0) != 0x80 || !peer->srtp) {
-    peer->bad_in++;
+  if (len < 12 || len > PACKET_MAX || !rtp_is_rtcp(in, len) || !peer->srtp) {
+    peer->stats.bad_received++; /* a listener sends no RTP: only RTCP is expected */
     return;
   }
   memcpy(peer->rx, in, len);
-  if (is_rtcp(in, len) && srtp_link_unprotect_rtcp(peer->srtp, peer->rx, len) >= 0)
-    peer->rtcp_in++; /* receiver reports are read in the transport issue */
-  else
-    peer->bad_in++;
+  int n = srtp_link_unprotect_rtcp(peer->srtp, peer->rx, len);
+  if (n < 0) {
+    peer->stats.bad_received++;
+    return;
+  }
+  peer->stats.rtcp_received++;
+  peer->stats.last_heard_us = g_get_monotonic_time();
+  read_reports(peer, peer->rx, (size_t)n);
+}
+
+const RelayPeerStats *
+relay_peer_stats(const RelayPeer *peer)
+{
+  return &peer->stats;
+}
+
+void
+relay_peer_send_report(RelayPeer *peer, uint32_t rtp_ts, uint64_t ntp)
+{
+  if (peer->state != PEER_CONNECTED)
+    return;
+  int n = rtcp_build_sr(peer->tx, sizeof peer->tx, peer->env.floor_ssrc, ntp, rtp_ts,
+                        (uint32_t)peer->stats.packets_sent, (uint32_t)peer->stats.octets_sent);
+  int m = rtcp_build_sdes_cname(peer->tx + n, sizeof peer->tx - (size_t)n, peer->env.floor_ssrc,
+                                "rostrum");
+  if (n < 0 || m < 0)
+    return;
+  n = srtp_link_protect_rtcp(peer->srtp, peer->tx, (size_t)(n + m), sizeof peer->tx);
+  if (n > 0)
+    nice_agent_send(peer->env.agent, peer->stream_id, 1, (guint)n, (const gchar *)peer->tx);
+}
+
+gboolean
+relay_peer_check_consent(RelayPeer *peer, gint64 now_us, gint64 timeout_us)
+{
+  if (peer->state != PEER_CONNECTED || now_us - peer->stats.last_heard_us <= timeout_us)
+    return TRUE;
+  lose(peer, "consent_expired");
+  return FALSE;
 }
 
 void
@@ -201,8 +262,11 @@ relay_peer_send_rtp(RelayPeer *peer, const uint8_t *rtp, size_t len)
   memcpy(peer->tx, rtp, len);
   peer->tx[1] = (uint8_t)((rtp[1] & 0x80) | peer->payload_type);
   int n = srtp_link_protect(peer->srtp, peer->tx, len, sizeof peer->tx);
-  if (n > 0)
-    nice_agent_send(peer->env.agent, peer->stream_id, 1, (guint)n, (const gchar *)peer->tx);
+  if (n > 0 &&
+      nice_agent_send(peer->env.agent, peer->stream_id, 1, (guint)n, (const gchar *)peer->tx) > 0) {
+    peer->stats.packets_sent++;
+    peer->stats.octets_sent += len - RTP_HEADER_MIN;
+  }
 }
 
 static void
@@ -314,6 +378,7 @@ relay_peer_new(const RelayPeerEnv *env, const char *id, const char *participant,
   }
   peer = g_new0(RelayPeer, 1);
   peer->env = *env;
+  peer->stats.rtt_ms = -1;
   g_strlcpy(peer->id, id, sizeof peer->id);
   g_strlcpy(peer->participant, participant, sizeof peer->participant);
   peer->payload_type = (uint8_t)offer->media[audio].opus_pt;

@@ -14,6 +14,19 @@
 
 typedef struct RelayPeer RelayPeer;
 
+/* What the relay knows of a peer's reception (RTCP receiver reports) and
+ * traffic. Times are monotonic (g_get_monotonic_time()). */
+typedef struct {
+  guint64 packets_sent, octets_sent; /* RTP, octets of payload as in SR */
+  guint64 rtcp_received;
+  guint64 bad_received; /* undecryptable, malformed or replayed */
+  guint8 fraction_lost; /* of 256, from the last report */
+  gint32 cumulative_lost;
+  double jitter_ms;
+  double rtt_ms; /* -1 until a report echoes one of our SRs */
+  gint64 last_heard_us; /* last authenticated packet from the peer */
+} RelayPeerStats;
+
 typedef struct {
   /* audio is flowing: DTLS done, fingerprint matched, SRTP keyed */
   void (*connected)(RelayPeer *peer, void *user);
@@ -49,6 +62,17 @@ gboolean relay_peer_is_connected(const RelayPeer *peer);
 
 /* The agent reported a new state for this peer's stream. */
 void relay_peer_ice_state(RelayPeer *peer, NiceComponentState state);
+
+const RelayPeerStats *relay_peer_stats(const RelayPeer *peer);
+
+/* Sends a sender report (SR + SDES CNAME) for the floor stream: @rtp_ts is
+ * the floor's RTP time now, @ntp the wall clock in NTP format. */
+void relay_peer_send_report(RelayPeer *peer, uint32_t rtp_ts, uint64_t ntp);
+
+/* Drops the peer ("consent_expired") if nothing authenticated came from it
+ * for @timeout_us: RFC 7675 lets a sender keep sending only while the
+ * receiver keeps consenting. Returns FALSE if it was dropped. */
+gboolean relay_peer_check_consent(RelayPeer *peer, gint64 now_us, gint64 timeout_us);
 
 /* Sends one floor RTP packet (borrowed) to the peer with its payload type,
  * SRTP-protected with its keys. No-op until connected. */

@@ -8,6 +8,7 @@
 #include "control_server.h"
 #include "dtls_cert.h"
 #include "floor.h"
+#include "metrics.h"
 #include "peer.h"
 #include "sdp.h"
 
@@ -22,8 +23,15 @@ struct Relay {
   GHashTable *by_id;     /* peer id → RelayPeer* (owned) */
   GHashTable *by_stream; /* stream id → RelayPeer* (borrowed) */
   GPtrArray *fanout;     /* RelayPeer* connected, borrowed: the per-packet walk */
+  MetricsServer *metrics;
   RelayPeerEnv env;
-  guint64 packets_out;
+  guint report_timer, stats_timer;
+  /* the floor's clock, for sender reports */
+  uint32_t last_rtp_ts;
+  gint64 last_rtp_us;
+  /* totals, including peers that are gone */
+  guint64 floor_packets, peers_added, peers_lost;
+  guint64 add_refused;
 };
 
 typedef char *(*RequestHandler)(Relay *relay, const CtlMessage *msg);
@@ -32,6 +40,12 @@ const char *
 relay_fingerprint(const Relay *relay)
 {
   return relay->cert->fingerprint;
+}
+
+int
+relay_metrics_port(const Relay *relay)
+{
+  return relay->metrics ? metrics_server_port(relay->metrics) : -1;
 }
 
 static void
@@ -80,6 +94,7 @@ static void
 on_peer_lost(RelayPeer *peer, const char *reason, void *user)
 {
   Relay *relay = user;
+  relay->peers_lost++;
   g_print("relay: peer %s (%s) lost: %s\n", relay_peer_id(peer), relay_peer_participant(peer),
           reason);
   emit_event(relay, "peer.lost", peer, "reason", reason);
@@ -91,9 +106,114 @@ static void
 on_floor_packet(const uint8_t *rtp, size_t len, void *user)
 {
   Relay *relay = user;
+  if (len >= 12) {
+    relay->last_rtp_ts = (uint32_t)rtp[4] << 24 | (uint32_t)rtp[5] << 16 |
+                         (uint32_t)rtp[6] << 8 | rtp[7];
+    relay->last_rtp_us = g_get_monotonic_time();
+  }
+  relay->floor_packets++;
   for (guint i = 0; i < relay->fanout->len; i++)
     relay_peer_send_rtp(relay->fanout->pdata[i], rtp, len);
-  relay->packets_out += relay->fanout->len;
+}
+
+static uint64_t
+ntp_now(void)
+{
+  gint64 us = g_get_real_time();
+  uint64_t secs = (uint64_t)(us / G_USEC_PER_SEC) + 2208988800u;
+  uint64_t frac = ((uint64_t)(us % G_USEC_PER_SEC) << 32) / G_USEC_PER_SEC;
+  return secs << 32 | frac;
+}
+
+/* Sender reports to every listener, and RFC 7675 consent: walk backwards,
+ * since a peer that lost consent leaves the array. */
+static gboolean
+on_report_tick(gpointer data)
+{
+  Relay *relay = data;
+  gint64 now = g_get_monotonic_time();
+  uint32_t rtp_ts = relay->last_rtp_ts + (uint32_t)((now - relay->last_rtp_us) * 48 / 1000);
+  uint64_t ntp = ntp_now();
+  gint64 timeout = (gint64)relay->cfg->consent_timeout_s * G_USEC_PER_SEC;
+  for (guint i = relay->fanout->len; i-- > 0;) {
+    RelayPeer *peer = relay->fanout->pdata[i];
+    if (relay_peer_check_consent(peer, now, timeout))
+      relay_peer_send_report(peer, rtp_ts, ntp);
+  }
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+on_stats_tick(gpointer data)
+{
+  Relay *relay = data;
+  for (guint i = 0; i < relay->fanout->len; i++) {
+    RelayPeer *peer = relay->fanout->pdata[i];
+    const RelayPeerStats *st = relay_peer_stats(peer);
+    g_autoptr(JsonObject) extra = json_object_new();
+    json_object_set_string_member(extra, "participant", relay_peer_participant(peer));
+    json_object_set_int_member(extra, "packets_sent", (gint64)st->packets_sent);
+    json_object_set_int_member(extra, "rtcp_received", (gint64)st->rtcp_received);
+    json_object_set_int_member(extra, "bad_received", (gint64)st->bad_received);
+    json_object_set_int_member(extra, "fraction_lost", st->fraction_lost);
+    json_object_set_int_member(extra, "cumulative_lost", st->cumulative_lost);
+    json_object_set_int_member(extra, "jitter_ms", (gint64)(st->jitter_ms + 0.5));
+    json_object_set_int_member(extra, "rtt_ms", st->rtt_ms < 0 ? -1 : (gint64)(st->rtt_ms + 0.5));
+    g_autofree char *line = ctl_build_event("stats", relay_peer_id(peer), extra);
+    control_server_broadcast(relay->control, line);
+  }
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+render_metrics(GString *out, void *user)
+{
+  Relay *relay = user;
+  guint64 sent = 0, bad = 0, rtcp = 0;
+  GHashTableIter it;
+  gpointer value;
+  g_hash_table_iter_init(&it, relay->by_id);
+  while (g_hash_table_iter_next(&it, NULL, &value)) {
+    const RelayPeerStats *st = relay_peer_stats(value);
+    sent += st->packets_sent;
+    bad += st->bad_received;
+    rtcp += st->rtcp_received;
+  }
+  g_string_append_printf(out,
+                         "# HELP rostrum_relay_peers Peers announced by signalling.\n"
+                         "# TYPE rostrum_relay_peers gauge\n"
+                         "rostrum_relay_peers %u\n"
+                         "# HELP rostrum_relay_listeners Peers receiving the floor now.\n"
+                         "# TYPE rostrum_relay_listeners gauge\n"
+                         "rostrum_relay_listeners %u\n"
+                         "# TYPE rostrum_relay_peers_added_total counter\n"
+                         "rostrum_relay_peers_added_total %" G_GUINT64_FORMAT "\n"
+                         "# TYPE rostrum_relay_peers_lost_total counter\n"
+                         "rostrum_relay_peers_lost_total %" G_GUINT64_FORMAT "\n"
+                         "# TYPE rostrum_relay_peer_add_refused_total counter\n"
+                         "rostrum_relay_peer_add_refused_total %" G_GUINT64_FORMAT "\n"
+                         "# TYPE rostrum_relay_floor_packets_total counter\n"
+                         "rostrum_relay_floor_packets_total %" G_GUINT64_FORMAT "\n"
+                         "# HELP rostrum_relay_peer_packets_sent Packets sent to current peers.\n"
+                         "# TYPE rostrum_relay_peer_packets_sent gauge\n"
+                         "rostrum_relay_peer_packets_sent %" G_GUINT64_FORMAT "\n"
+                         "# TYPE rostrum_relay_peer_rtcp_received gauge\n"
+                         "rostrum_relay_peer_rtcp_received %" G_GUINT64_FORMAT "\n"
+                         "# HELP rostrum_relay_peer_bad_received Undecryptable or malformed.\n"
+                         "# TYPE rostrum_relay_peer_bad_received gauge\n"
+                         "rostrum_relay_peer_bad_received %" G_GUINT64_FORMAT "\n",
+                         g_hash_table_size(relay->by_id), relay->fanout->len, relay->peers_added,
+                         relay->peers_lost, relay->add_refused, relay->floor_packets, sent, rtcp,
+                         bad);
+  g_string_append(out, "# HELP rostrum_relay_peer_rtt_seconds From RTCP receiver reports.\n"
+                       "# TYPE rostrum_relay_peer_rtt_seconds gauge\n");
+  for (guint i = 0; i < relay->fanout->len; i++) {
+    RelayPeer *peer = relay->fanout->pdata[i];
+    const RelayPeerStats *st = relay_peer_stats(peer);
+    if (st->rtt_ms >= 0)
+      g_string_append_printf(out, "rostrum_relay_peer_rtt_seconds{peer=\"%s\"} %.4f\n",
+                             relay_peer_id(peer), st->rtt_ms / 1000.0);
+  }
 }
 
 static void
@@ -119,6 +239,7 @@ handle_peer_add(Relay *relay, const CtlMessage *msg)
   RelayPeer *peer;
   int rc;
 
+  relay->add_refused++; /* until it succeeds */
   if (g_hash_table_contains(relay->by_id, id))
     return ctl_build_reply_error(msg->id, "duplicate_peer", "a peer with this id exists");
   rc = sdp_parse_offer(offer_text, strlen(offer_text), offer);
@@ -134,6 +255,8 @@ handle_peer_add(Relay *relay, const CtlMessage *msg)
                                      ? "bad_sdp"
                                      : "internal",
                                  error->message);
+  relay->add_refused--;
+  relay->peers_added++;
   g_hash_table_insert(relay->by_id, g_strdup(id), peer);
   g_hash_table_insert(relay->by_stream, GUINT_TO_POINTER(relay_peer_stream_id(peer)), peer);
   extra = json_object_new();
@@ -222,6 +345,12 @@ relay_new(const RelayConfig *cfg, GError **error)
     goto fail;
   if (!(relay->control = control_server_new(cfg->control_socket, dispatch, relay, error)))
     goto fail;
+  if (cfg->metrics_port >= 0 &&
+      !(relay->metrics = metrics_server_new(cfg->metrics_address, cfg->metrics_port,
+                                            render_metrics, relay, error)))
+    goto fail;
+  relay->report_timer = g_timeout_add((guint)cfg->report_interval_ms, on_report_tick, relay);
+  relay->stats_timer = g_timeout_add_seconds((guint)cfg->stats_interval_s, on_stats_tick, relay);
   return relay;
 
 fail:
@@ -234,6 +363,11 @@ relay_free(Relay *relay)
 {
   if (!relay)
     return;
+  if (relay->report_timer)
+    g_source_remove(relay->report_timer);
+  if (relay->stats_timer)
+    g_source_remove(relay->stats_timer);
+  metrics_server_free(relay->metrics);
   control_server_free(relay->control);
   floor_free(relay->floor);
   g_ptr_array_set_size(relay->fanout, 0);

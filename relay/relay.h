@@ -16,3 +16,5 @@ void relay_free(Relay *relay);
 
 /* The SHA-256 fingerprint of this run's DTLS certificate (borrowed). */
 const char *relay_fingerprint(const Relay *relay);
+/* The port of the /metrics endpoint, or -1 when it is off. */
+int relay_metrics_port(const Relay *relay);

@@ -58,6 +58,7 @@ relay_config_load(const char *path, GError **error)
   cfg->bind_address = get_string(kf, "bind_address", "127.0.0.1");
   cfg->floor_file = get_string(kf, "floor_file", "");
   cfg->floor_pipeline = get_string(kf, "floor_pipeline", "");
+  cfg->metrics_address = get_string(kf, "metrics_address", "127.0.0.1");
   source = get_string(kf, "floor_source", "tone");
   for (size_t i = 0; i < G_N_ELEMENTS(sources); i++)
     if (strcmp(source, sources[i].name) == 0) {
@@ -70,7 +71,11 @@ relay_config_load(const char *path, GError **error)
     return NULL;
   }
   if (!get_int(kf, "floor_tone_hz", 440, 20, 20000, &cfg->floor_tone_hz, error) ||
-      !get_int(kf, "floor_bitrate", 32000, 6000, 510000, &cfg->floor_bitrate, error)) {
+      !get_int(kf, "floor_bitrate", 32000, 6000, 510000, &cfg->floor_bitrate, error) ||
+      !get_int(kf, "consent_timeout_s", 30, 2, 3600, &cfg->consent_timeout_s, error) ||
+      !get_int(kf, "report_interval_ms", 1000, 100, 60000, &cfg->report_interval_ms, error) ||
+      !get_int(kf, "stats_interval_s", 5, 1, 3600, &cfg->stats_interval_s, error) ||
+      !get_int(kf, "metrics_port", 9464, -1, 65535, &cfg->metrics_port, error)) {
     g_prefix_error(error, "%s: ", path);
     return NULL;
   }
@@ -101,5 +106,6 @@ relay_config_free(RelayConfig *cfg)
   g_free(cfg->bind_address);
   g_free(cfg->floor_file);
   g_free(cfg->floor_pipeline);
+  g_free(cfg->metrics_address);
   g_free(cfg);
 }

@@ -18,6 +18,11 @@ typedef struct {
   char *floor_file;
   char *floor_pipeline;
   int floor_bitrate;
+  int consent_timeout_s; /* drop a peer silent this long (RFC 7675: 30) */
+  int report_interval_ms; /* sender reports and consent checks */
+  int stats_interval_s;   /* `stats` events on the control link */
+  char *metrics_address;
+  int metrics_port; /* 0: any free port; -1: no metrics endpoint */
 } RelayConfig;
 
 /* Loads @path. Unknown keys are ignored; a bad value is an error naming the

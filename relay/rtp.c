@@ -173,6 +173,27 @@ rtcp_build_sr(uint8_t *buf, size_t size, uint32_t ssrc, uint64_t ntp, uint32_t r
   return 28;
 }
 
+int
+rtcp_build_sdes_cname(uint8_t *buf, size_t size, uint32_t ssrc, const char *cname)
+{
+  size_t n = strlen(cname);
+  /* header, ssrc, CNAME item (type, length, text), a null item, pad to 32 bits */
+  size_t len = (8 + 2 + n + 1 + 3) & ~(size_t)3;
+  if (n > 255)
+    return -EINVAL;
+  if (size < len)
+    return -ENOSPC;
+  memset(buf, 0, len);
+  buf[0] = 0x81;
+  buf[1] = 202;
+  wr16(buf + 2, (uint16_t)(len / 4 - 1));
+  wr32(buf + 4, ssrc);
+  buf[8] = 1;
+  buf[9] = (uint8_t)n;
+  memcpy(buf + 10, cname, n);
+  return (int)len;
+}
+
 int64_t
 rtcp_rtt(const RtcpReportBlock *block, uint32_t arrival_ntp_mid)
 {

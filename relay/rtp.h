@@ -66,6 +66,10 @@ int rtcp_parse(const uint8_t *buf, size_t len, RtcpInfo *out);
 int rtcp_build_sr(uint8_t *buf, size_t size, uint32_t ssrc, uint64_t ntp, uint32_t rtp_ts,
                   uint32_t packets, uint32_t octets);
 
+/* Appends an SDES packet with one CNAME chunk to @buf. Returns the length
+ * or -ENOSPC / -EINVAL (CNAME longer than 255). */
+int rtcp_build_sdes_cname(uint8_t *buf, size_t size, uint32_t ssrc, const char *cname);
+
 /* Round-trip time in 1/65536 s from a report block (RFC 3550 6.4.1) and the
  * middle 32 bits of the NTP time it arrived at; -1 if the block has no LSR. */
 int64_t rtcp_rtt(const RtcpReportBlock *block, uint32_t arrival_ntp_mid);

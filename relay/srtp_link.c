@@ -94,6 +94,15 @@ srtp_link_protect(SrtpLink *link, uint8_t *buf, size_t len, size_t cap)
 }
 
 int
+srtp_link_protect_rtcp(SrtpLink *link, uint8_t *buf, size_t len, size_t cap)
+{
+  if (len < 8 || cap < len + SRTP_LINK_TRAILER || len > INT_MAX / 2)
+    return -EINVAL;
+  int n = (int)len;
+  return srtp_protect_rtcp(link->tx, buf, &n) == srtp_err_status_ok ? n : -EIO;
+}
+
+int
 srtp_link_unprotect_rtcp(SrtpLink *link, uint8_t *buf, size_t len)
 {
   if (len < 8 || len > INT_MAX / 2)

@@ -24,6 +24,8 @@ void srtp_link_free(SrtpLink *link);
 /* Protects the RTP packet in @buf (@len bytes, @cap ≥ len + SRTP_LINK_TRAILER)
  * in place. Returns the new length, or -EINVAL / -EIO. */
 int srtp_link_protect(SrtpLink *link, uint8_t *buf, size_t len, size_t cap);
+/* Protects an RTCP packet in place, as srtp_link_protect(). */
+int srtp_link_protect_rtcp(SrtpLink *link, uint8_t *buf, size_t len, size_t cap);
 /* Unprotects an SRTCP packet in place. Returns the new length, or -EIO
  * (authentication, replay) / -EINVAL. */
 int srtp_link_unprotect_rtcp(SrtpLink *link, uint8_t *buf, size_t len);

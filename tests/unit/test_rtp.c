@@ -78,6 +78,13 @@ sr_round_trip(void **state)
   assert_int_equal(info.sr_packets, 50);
   assert_int_equal(info.sr_octets, 4000);
   assert_int_equal(info.n_reports, 0);
+
+  /* SR + SDES as the relay sends them: a valid compound packet */
+  int m = rtcp_build_sdes_cname(buf + n, sizeof buf - (size_t)n, 0x11223344, "rostrum");
+  assert_int_equal(m, 20); /* 8 + 2 + 7 + null item, padded */
+  assert_int_equal(rtcp_parse(buf, (size_t)(n + m), &info), 0);
+  assert_int_equal(info.n_packets, 2);
+  assert_int_equal(rtcp_build_sdes_cname(buf, 8, 1, "x"), -ENOSPC);
 }
 
 static void
