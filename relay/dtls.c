@@ -70,7 +70,7 @@ accept_any_cert(int preverify, X509_STORE_CTX *store)
 }
 
 DtlsContext *
-dtls_context_new(DtlsCert *cert, GError **error)
+dtls_context_new(DtlsCert *cert, const char *srtp_profiles, GError **error)
 {
   DtlsContext *ctx = g_new0(DtlsContext, 1);
 
@@ -83,7 +83,9 @@ dtls_context_new(DtlsCert *cert, GError **error)
                      accept_any_cert);
   SSL_CTX_set_read_ahead(ctx->ssl_ctx, 1);
   /* note: returns 0 on success */
-  if (SSL_CTX_set_tlsext_use_srtp(ctx->ssl_ctx, "SRTP_AEAD_AES_128_GCM:SRTP_AES128_CM_SHA1_80"))
+  if (SSL_CTX_set_tlsext_use_srtp(ctx->ssl_ctx, srtp_profiles
+                                                    ? srtp_profiles
+                                                    : "SRTP_AEAD_AES_128_GCM:SRTP_AES128_CM_SHA1_80"))
     goto fail;
   if (SSL_CTX_use_certificate(ctx->ssl_ctx, cert->cert) != 1 ||
       SSL_CTX_use_PrivateKey(ctx->ssl_ctx, cert->key) != 1)

@@ -31,8 +31,10 @@ typedef struct {
 /* Returns 0 if sent, negative otherwise; the data is only borrowed. */
 typedef int (*DtlsSendFunc)(const uint8_t *data, size_t len, void *user);
 
-/* Transfer full; @cert is borrowed and must outlive the context. */
-DtlsContext *dtls_context_new(DtlsCert *cert, GError **error);
+/* Transfer full; @cert is borrowed and must outlive the context.
+ * @srtp_profiles: OpenSSL's use_srtp list in order of preference, or NULL
+ * for "SRTP_AEAD_AES_128_GCM:SRTP_AES128_CM_SHA1_80". */
+DtlsContext *dtls_context_new(DtlsCert *cert, const char *srtp_profiles, GError **error);
 void dtls_context_free(DtlsContext *ctx);
 
 /* @expected_fingerprint: sha-256 from the peer's SDP (uppercase, colons),

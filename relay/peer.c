@@ -306,14 +306,19 @@ local_candidates(RelayPeer *peer, SdpCandidate *out, size_t max)
   for (GSList *l = list; l && n < max; l = l->next) {
     NiceCandidate *nc = l->data;
     SdpCandidate *c = &out[n];
-    if (nc->transport != NICE_CANDIDATE_TRANSPORT_UDP)
+    /* a lite agent only answers: of TCP it offers the passive side */
+    if (nc->transport != NICE_CANDIDATE_TRANSPORT_UDP &&
+        nc->transport != NICE_CANDIDATE_TRANSPORT_TCP_PASSIVE)
       continue;
     memset(c, 0, sizeof *c);
     g_strlcpy(c->foundation, nc->foundation, sizeof c->foundation);
     c->component = 1;
-    g_strlcpy(c->transport, "udp", sizeof c->transport);
+    g_strlcpy(c->transport, nc->transport == NICE_CANDIDATE_TRANSPORT_UDP ? "udp" : "tcp",
+              sizeof c->transport);
     c->priority = nc->priority;
     nice_address_to_string(&nc->addr, c->address);
+    if (peer->env.public_address)
+      g_strlcpy(c->address, peer->env.public_address, sizeof c->address);
     c->port = (uint16_t)nice_address_get_port(&nc->addr);
     g_strlcpy(c->type, "host", sizeof c->type);
     n++;
@@ -382,8 +387,12 @@ relay_peer_new(const RelayPeerEnv *env, const char *id, const char *participant,
   g_strlcpy(peer->id, id, sizeof peer->id);
   g_strlcpy(peer->participant, participant, sizeof peer->participant);
   peer->payload_type = (uint8_t)offer->media[audio].opus_pt;
-  /* the offerer says actpass or active: the relay waits as DTLS server */
-  is_server = offer->setup != SDP_SETUP_PASSIVE;
+  /* RFC 8842: an active offerer makes us the server, a passive one the
+   * client; for actpass the configuration decides (server by default) */
+  if (offer->setup == SDP_SETUP_ACTPASS || offer->setup == SDP_SETUP_NONE)
+    is_server = strcmp(env->dtls_role ? env->dtls_role : "auto", "active") != 0;
+  else
+    is_server = offer->setup == SDP_SETUP_ACTIVE;
 
   peer->stream_id = nice_agent_add_stream(env->agent, 1);
   if (!peer->stream_id) {

@@ -41,6 +41,8 @@ typedef struct {
   GMainContext *ctx;
   DtlsContext *dtls;
   const char *fingerprint; /* the relay's certificate, sha-256 */
+  const char *public_address; /* announced in candidates instead of the bound one, or NULL */
+  const char *dtls_role;      /* "auto", "passive" or "active" for an actpass offer */
   uint32_t floor_ssrc;
   RelayPeerEvents events;
   void *user;

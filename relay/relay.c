@@ -301,16 +301,18 @@ dispatch(const CtlMessage *msg, void *user)
 static gboolean
 setup_agent(Relay *relay, GError **error)
 {
-  NiceAddress addr;
   relay->agent =
       nice_agent_new_full(relay->ctx, NICE_COMPATIBILITY_RFC5245, NICE_AGENT_OPTION_LITE_MODE);
-  g_object_set(relay->agent, "controlling-mode", FALSE, "ice-tcp", FALSE, "upnp", FALSE, NULL);
-  if (!nice_address_set_from_string(&addr, relay->cfg->bind_address) ||
-      !nice_agent_add_local_address(relay->agent, &addr)) {
-    g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                "[relay] bind_address '%s' is not an IP address of this host",
-                relay->cfg->bind_address);
-    return FALSE;
+  g_object_set(relay->agent, "controlling-mode", FALSE, "ice-udp", TRUE, "ice-tcp",
+               relay->cfg->ice_tcp, "upnp", FALSE, NULL);
+  for (char **a = relay->cfg->bind_addresses; *a; a++) {
+    NiceAddress addr;
+    if (!nice_address_set_from_string(&addr, *a) ||
+        !nice_agent_add_local_address(relay->agent, &addr)) {
+      g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                  "[relay] bind_address '%s' is not an IP address of this host", *a);
+      return FALSE;
+    }
   }
   g_signal_connect(relay->agent, "component-state-changed", G_CALLBACK(on_component_state), relay);
   return TRUE;
@@ -330,13 +332,15 @@ relay_new(const RelayConfig *cfg, GError **error)
   relay->fanout = g_ptr_array_new();
   if (!setup_agent(relay, error))
     goto fail;
-  if (!(relay->cert = dtls_cert_new(error)) || !(relay->dtls = dtls_context_new(relay->cert, error)))
+  if (!(relay->cert = dtls_cert_new(error)) || !(relay->dtls = dtls_context_new(relay->cert, cfg->srtp_profiles, error)))
     goto fail;
   relay->env = (RelayPeerEnv){
     .agent = relay->agent,
     .ctx = relay->ctx,
     .dtls = relay->dtls,
     .fingerprint = relay->cert->fingerprint,
+    .public_address = cfg->public_address[0] ? cfg->public_address : NULL,
+    .dtls_role = cfg->dtls_role,
     .floor_ssrc = ssrc,
     .events = {on_peer_connected, on_peer_lost},
     .user = relay,

@@ -55,7 +55,24 @@ relay_config_load(const char *path, GError **error)
     return NULL;
   }
   cfg->control_socket = get_string(kf, "control_socket", "var/relay.sock");
-  cfg->bind_address = get_string(kf, "bind_address", "127.0.0.1");
+  {
+    g_autofree char *binds = get_string(kf, "bind_address", "127.0.0.1");
+    cfg->bind_addresses = g_strsplit_set(binds, ", ", -1);
+    /* drop the empty strings that repeated separators leave */
+    guint j = 0;
+    for (guint i = 0; cfg->bind_addresses[i]; i++) {
+      if (cfg->bind_addresses[i][0])
+        cfg->bind_addresses[j++] = cfg->bind_addresses[i];
+      else
+        g_free(cfg->bind_addresses[i]);
+    }
+    cfg->bind_addresses[j] = NULL;
+  }
+  cfg->public_address = get_string(kf, "public_address", "");
+  cfg->dtls_role = get_string(kf, "dtls_role", "auto");
+  cfg->srtp_profiles =
+      get_string(kf, "srtp_profiles", "SRTP_AEAD_AES_128_GCM:SRTP_AES128_CM_SHA1_80");
+  cfg->ice_tcp = g_key_file_get_boolean(kf, SECTION, "ice_tcp", NULL);
   cfg->floor_file = get_string(kf, "floor_file", "");
   cfg->floor_pipeline = get_string(kf, "floor_pipeline", "");
   cfg->metrics_address = get_string(kf, "metrics_address", "127.0.0.1");
@@ -89,6 +106,18 @@ relay_config_load(const char *path, GError **error)
                 "%s: [relay] floor_source = pipeline needs floor_pipeline", path);
     return NULL;
   }
+  if (!cfg->bind_addresses[0]) {
+    g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                "%s: [relay] bind_address needs at least one IP address", path);
+    return NULL;
+  }
+  if (strcmp(cfg->dtls_role, "auto") != 0 && strcmp(cfg->dtls_role, "passive") != 0 &&
+      strcmp(cfg->dtls_role, "active") != 0) {
+    g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                "%s: [relay] dtls_role must be auto, passive or active, not '%s'", path,
+                cfg->dtls_role);
+    return NULL;
+  }
   if (!cfg->control_socket[0] || strlen(cfg->control_socket) >= 108) {
     g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
                 "%s: [relay] control_socket must be a path shorter than 108 bytes", path);
@@ -103,7 +132,10 @@ relay_config_free(RelayConfig *cfg)
   if (!cfg)
     return;
   g_free(cfg->control_socket);
-  g_free(cfg->bind_address);
+  g_strfreev(cfg->bind_addresses);
+  g_free(cfg->public_address);
+  g_free(cfg->dtls_role);
+  g_free(cfg->srtp_profiles);
   g_free(cfg->floor_file);
   g_free(cfg->floor_pipeline);
   g_free(cfg->metrics_address);

@@ -12,7 +12,11 @@ typedef enum {
 
 typedef struct {
   char *control_socket;
-  char *bind_address;
+  char **bind_addresses; /* IPv4 and/or IPv6 literals, from bind_address */
+  char *public_address;  /* announced instead of the bound one (1:1 NAT), or "" */
+  gboolean ice_tcp;      /* also passive ICE-TCP candidates (RFC 6544) */
+  char *dtls_role;       /* "auto" (passive when the peer offers actpass), "passive", "active" */
+  char *srtp_profiles;   /* OpenSSL use_srtp list, in order of preference */
   FloorSource floor_source;
   int floor_tone_hz;
   char *floor_file;

@@ -45,15 +45,15 @@ typedef struct {
 } Pair;
 
 static void
-pair_open(Pair *p, const char *client_fp_seen_by_server)
+pair_open(Pair *p, const char *client_fp_seen_by_server, const char *server_profiles)
 {
   memset(p, 0, sizeof *p);
   p->server_cert = dtls_cert_new(NULL);
   p->client_cert = dtls_cert_new(NULL);
   assert_non_null(p->server_cert);
   assert_non_null(p->client_cert);
-  p->server_ctx = dtls_context_new(p->server_cert, NULL);
-  p->client_ctx = dtls_context_new(p->client_cert, NULL);
+  p->server_ctx = dtls_context_new(p->server_cert, server_profiles, NULL);
+  p->client_ctx = dtls_context_new(p->client_cert, NULL, NULL);
   p->server = dtls_session_new(p->server_ctx, TRUE,
                                client_fp_seen_by_server ? client_fp_seen_by_server
                                                         : p->client_cert->fingerprint,
@@ -99,7 +99,7 @@ handshake_and_keys(void **state)
 {
   Pair p;
   DtlsSrtpKeys sk, ck;
-  pair_open(&p, NULL);
+  pair_open(&p, NULL, NULL);
   pair_run(&p);
   assert_int_equal(dtls_session_state(p.server), DTLS_CONNECTED);
   assert_int_equal(dtls_session_state(p.client), DTLS_CONNECTED);
@@ -140,12 +140,65 @@ handshake_and_keys(void **state)
   pair_close(&p);
 }
 
+/* A relay configured for AES-CM only still talks to a peer preferring GCM. */
+static void
+aes_cm_profile(void **state)
+{
+  Pair p;
+  DtlsSrtpKeys sk, ck;
+  pair_open(&p, NULL, "SRTP_AES128_CM_SHA1_80");
+  pair_run(&p);
+  assert_int_equal(dtls_session_state(p.server), DTLS_CONNECTED);
+  assert_int_equal(dtls_session_srtp_keys(p.server, &sk), 0);
+  assert_int_equal(dtls_session_srtp_keys(p.client, &ck), 0);
+  assert_string_equal(sk.profile, "SRTP_AES128_CM_SHA1_80");
+  assert_int_equal(sk.salt_len, 14);
+  SrtpLink *tx = srtp_link_new(&sk), *rx = srtp_link_new(&ck);
+  uint8_t pkt[100 + SRTP_LINK_TRAILER] = {0x80, 111, 0, 1, 0, 0, 0, 0, 0, 0, 0, 7};
+  int n = srtp_link_protect(tx, pkt, 100, sizeof pkt);
+  assert_int_equal(n, 110); /* 80-bit HMAC tag */
+  assert_int_equal(srtp_link_unprotect(rx, pkt, (size_t)n), 100);
+  /* RTCP too: SRTCP index + tag */
+  uint8_t rtcp[28 + SRTP_LINK_TRAILER] = {0x80, 200, 0, 6, 0, 0, 0, 7};
+  n = srtp_link_protect_rtcp(tx, rtcp, 28, sizeof rtcp);
+  assert_true(n > 28);
+  assert_int_equal(srtp_link_unprotect_rtcp(rx, rtcp, (size_t)n), 28);
+  srtp_link_free(tx);
+  srtp_link_free(rx);
+  pair_close(&p);
+}
+
+/* Rollover: sequence numbers wrap past 65535 and keep decrypting. */
+static void
+rollover(void **state)
+{
+  Pair p;
+  DtlsSrtpKeys sk, ck;
+  pair_open(&p, NULL, NULL);
+  pair_run(&p);
+  assert_int_equal(dtls_session_srtp_keys(p.server, &sk), 0);
+  assert_int_equal(dtls_session_srtp_keys(p.client, &ck), 0);
+  SrtpLink *tx = srtp_link_new(&sk), *rx = srtp_link_new(&ck);
+  for (uint32_t i = 0; i < 70000; i++) {
+    uint16_t seq = (uint16_t)(65000 + i);
+    uint8_t pkt[40 + SRTP_LINK_TRAILER] = {0x80, 111, (uint8_t)(seq >> 8), (uint8_t)seq,
+                                           0, 0, 0, 0, 0, 0, 0, 9};
+    int n = srtp_link_protect(tx, pkt, 40, sizeof pkt);
+    assert_true(n > 40);
+    if (i % 97 == 0 || (seq > 65530 || seq < 5)) /* sample, and every packet around the wrap */
+      assert_int_equal(srtp_link_unprotect(rx, pkt, (size_t)n), 40);
+  }
+  srtp_link_free(tx);
+  srtp_link_free(rx);
+  pair_close(&p);
+}
+
 static void
 wrong_fingerprint(void **state)
 {
   Pair p;
   g_autoptr(DtlsCert) other = dtls_cert_new(NULL);
-  pair_open(&p, other->fingerprint); /* signalling announced another certificate */
+  pair_open(&p, other->fingerprint, NULL); /* signalling announced another certificate */
   pair_run(&p);
   assert_int_equal(dtls_session_state(p.server), DTLS_BAD_FINGERPRINT);
   DtlsSrtpKeys k;
@@ -157,7 +210,7 @@ static void
 garbage_fails_cleanly(void **state)
 {
   Pair p;
-  pair_open(&p, NULL);
+  pair_open(&p, NULL, NULL);
   uint8_t junk[300];
   for (size_t i = 0; i < sizeof junk; i++)
     junk[i] = (uint8_t)(i * 37 + 22);
@@ -175,6 +228,8 @@ main(void)
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(cert_fingerprint),
     cmocka_unit_test(handshake_and_keys),
+    cmocka_unit_test(aes_cm_profile),
+    cmocka_unit_test(rollover),
     cmocka_unit_test(wrong_fingerprint),
     cmocka_unit_test(garbage_fails_cleanly),
   };
