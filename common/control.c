@@ -77,6 +77,11 @@ static const FieldSpec peer_add_fields[] = {
   {"offer", F_STRING, TRUE, check_sdp},
   {NULL, 0, FALSE, NULL},
 };
+static const FieldSpec peer_update_fields[] = {
+  {"peer", F_STRING, TRUE, check_peer_id},
+  {"offer", F_STRING, TRUE, check_sdp},
+  {NULL, 0, FALSE, NULL},
+};
 static const FieldSpec peer_only_fields[] = {
   {"peer", F_STRING, TRUE, check_peer_id},
   {NULL, 0, FALSE, NULL},
@@ -112,6 +117,7 @@ static const FieldSpec reply_fields[] = {
 
 static const MessageSpec requests[] = {
   {"peer.add", peer_add_fields},
+  {"peer.update", peer_update_fields},
   {"peer.remove", peer_only_fields},
   {"ping", no_fields},
 };

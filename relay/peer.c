@@ -19,6 +19,9 @@ struct RelayPeer {
   RelayPeerEnv env;
   char id[65];
   char participant[65];
+  char fingerprint[100]; /* the peer's, as signalled; fixed for its lifetime */
+  gboolean is_server;
+  int audio_index;
   guint stream_id;
   PeerState state;
   uint8_t payload_type;
@@ -387,6 +390,8 @@ relay_peer_new(const RelayPeerEnv *env, const char *id, const char *participant,
   g_strlcpy(peer->id, id, sizeof peer->id);
   g_strlcpy(peer->participant, participant, sizeof peer->participant);
   peer->payload_type = (uint8_t)offer->media[audio].opus_pt;
+  peer->audio_index = audio;
+  g_strlcpy(peer->fingerprint, offer->fingerprint, sizeof peer->fingerprint);
   /* RFC 8842: an active offerer makes us the server, a passive one the
    * client; for actpass the configuration decides (server by default) */
   if (offer->setup == SDP_SETUP_ACTPASS || offer->setup == SDP_SETUP_NONE)
@@ -412,6 +417,7 @@ relay_peer_new(const RelayPeerEnv *env, const char *id, const char *participant,
     g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot make a DTLS session");
     goto fail;
   }
+  peer->is_server = is_server;
   *answer = make_answer(peer, offer, audio, is_server, error);
   if (!*answer)
     goto fail;
@@ -421,6 +427,38 @@ relay_peer_new(const RelayPeerEnv *env, const char *id, const char *participant,
 fail:
   relay_peer_free(peer);
   return NULL;
+}
+
+char *
+relay_peer_restart_ice(RelayPeer *peer, const SdpOffer *offer, GError **error)
+{
+  int audio = sdp_offer_audio_index(offer);
+  if (audio < 0 || offer->media[audio].opus_pt != peer->payload_type) {
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                "the new offer must keep the audio section and its Opus payload type");
+    return NULL;
+  }
+  /* the DTLS association survives an ICE restart; a new certificate would
+   * be a renegotiation, which the relay refuses */
+  if (strcmp(offer->fingerprint, peer->fingerprint) != 0) {
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                "the new offer changes the DTLS fingerprint");
+    return NULL;
+  }
+  if (peer->state == PEER_LOST) {
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "the peer is already lost");
+    return NULL;
+  }
+  if (!nice_agent_restart_stream(peer->env.agent, peer->stream_id) ||
+      !nice_agent_set_remote_credentials(peer->env.agent, peer->stream_id, offer->ice_ufrag,
+                                         offer->ice_pwd)) {
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "the ICE stream does not restart");
+    return NULL;
+  }
+  add_remote_candidates(peer, offer);
+  /* a delegate whose network changed is not silent: give it the full consent window again */
+  peer->stats.last_heard_us = g_get_monotonic_time();
+  return make_answer(peer, offer, audio, peer->is_server, error);
 }
 
 void

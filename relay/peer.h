@@ -55,6 +55,11 @@ RelayPeer *relay_peer_new(const RelayPeerEnv *env, const char *id, const char *p
                           const SdpOffer *offer, char **answer, GError **error);
 void relay_peer_free(RelayPeer *peer);
 
+/* ICE restart (RFC 8445 9): new credentials from @offer, new local ones in
+ * the returned answer (transfer full); DTLS and SRTP carry on. NULL and
+ * @error if the offer changes the fingerprint or drops the audio. */
+char *relay_peer_restart_ice(RelayPeer *peer, const SdpOffer *offer, GError **error);
+
 const char *relay_peer_id(const RelayPeer *peer);
 const char *relay_peer_participant(const RelayPeer *peer);
 guint relay_peer_stream_id(const RelayPeer *peer);

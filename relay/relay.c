@@ -265,6 +265,34 @@ handle_peer_add(Relay *relay, const CtlMessage *msg)
 }
 
 static char *
+handle_peer_update(Relay *relay, const CtlMessage *msg)
+{
+  RelayPeer *peer = g_hash_table_lookup(relay->by_id, ctl_get_string(msg, "peer"));
+  const char *offer_text = ctl_get_string(msg, "offer");
+  g_autofree SdpOffer *offer = g_new0(SdpOffer, 1);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *answer = NULL;
+  g_autoptr(JsonObject) extra = NULL;
+  int rc;
+
+  if (!peer)
+    return ctl_build_reply_error(msg->id, "unknown_peer", "no peer with this id");
+  rc = sdp_parse_offer(offer_text, strlen(offer_text), offer);
+  if (rc < 0) {
+    g_autofree char *text = g_strdup_printf("the offer is not valid SDP for WebRTC: %s",
+                                            g_strerror(-rc));
+    return ctl_build_reply_error(msg->id, "bad_sdp", text);
+  }
+  answer = relay_peer_restart_ice(peer, offer, &error);
+  if (!answer)
+    return ctl_build_reply_error(msg->id, "bad_sdp", error->message);
+  g_print("relay: peer %s (%s) restarts ICE\n", relay_peer_id(peer), relay_peer_participant(peer));
+  extra = json_object_new();
+  json_object_set_string_member(extra, "answer", answer);
+  return ctl_build_reply_ok(msg->id, extra);
+}
+
+static char *
 handle_peer_remove(Relay *relay, const CtlMessage *msg)
 {
   RelayPeer *peer = unlink_peer(relay, ctl_get_string(msg, "peer"));
@@ -285,6 +313,7 @@ static const struct {
   RequestHandler handle;
 } request_handlers[] = {
   {"peer.add", handle_peer_add},
+  {"peer.update", handle_peer_update},
   {"peer.remove", handle_peer_remove},
   {"ping", handle_ping},
 };
