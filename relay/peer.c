@@ -30,6 +30,7 @@ struct RelayPeer {
   const char *srtp_profile;
   guint dtls_timer;
   guint connect_timer;
+  GQueue pending; /* GBytes*: DTLS datagrams waiting for a selected pair */
   uint8_t tx[PACKET_MAX + SRTP_LINK_TRAILER];
   uint8_t rx[PACKET_MAX + SRTP_LINK_TRAILER];
   RelayPeerStats stats;
@@ -85,12 +86,34 @@ lose(RelayPeer *peer, const char *reason)
   peer->env.events.lost(peer, reason, peer->env.user);
 }
 
+/* A browser may start DTLS as soon as its first check succeeds, before it
+ * nominates the pair; a lite agent has no selected pair until then, so the
+ * reply flight cannot go out yet. It waits here (a flight is a few
+ * datagrams) instead of costing the browser a 1 s retransmission. */
+#define PENDING_MAX 8
+
 static int
 send_datagram(const uint8_t *data, size_t len, void *user)
 {
   RelayPeer *peer = user;
   gint n = nice_agent_send(peer->env.agent, peer->stream_id, 1, (guint)len, (const gchar *)data);
-  return n == (gint)len ? 0 : -1;
+  if (n == (gint)len)
+    return 0;
+  if (peer->state == PEER_WAITING && g_queue_get_length(&peer->pending) < PENDING_MAX)
+    g_queue_push_tail(&peer->pending, g_bytes_new(data, len));
+  return -1;
+}
+
+static void
+flush_pending(RelayPeer *peer)
+{
+  GBytes *b;
+  while ((b = g_queue_pop_head(&peer->pending))) {
+    gsize n;
+    const gchar *d = g_bytes_get_data(b, &n);
+    nice_agent_send(peer->env.agent, peer->stream_id, 1, (guint)n, d);
+    g_bytes_unref(b);
+  }
 }
 
 static gboolean on_dtls_timer(gpointer data);
@@ -253,8 +276,10 @@ relay_peer_ice_state(RelayPeer *peer, NiceComponentState state)
     return;
   }
   if ((state == NICE_COMPONENT_STATE_READY || state == NICE_COMPONENT_STATE_CONNECTED) &&
-      peer->state == PEER_WAITING)
+      peer->state == PEER_WAITING) {
+    flush_pending(peer);
     on_dtls_state(peer, dtls_session_start(peer->dtls));
+  }
 }
 
 void
@@ -472,5 +497,6 @@ relay_peer_free(RelayPeer *peer)
   nice_agent_remove_stream(peer->env.agent, peer->stream_id);
   dtls_session_free(peer->dtls);
   srtp_link_free(peer->srtp);
+  g_queue_clear_full(&peer->pending, (GDestroyNotify)g_bytes_unref);
   g_free(peer);
 }

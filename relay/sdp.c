@@ -148,8 +148,10 @@ parse_rtpmap(SdpMedia *m, Span v)
   uint64_t n;
   if (parse_uint(pt, 127, &n) < 0)
     return -EINVAL;
-  if (enc.n == strlen("opus/48000/2") && strncasecmp(enc.p, "opus/48000/2", enc.n) == 0 &&
-      m->opus_pt < 0)
+  /* RFC 7587 says opus/48000/2; some stacks (webrtcbin by default) omit the /2 */
+  bool opus = (enc.n == strlen("opus/48000/2") && strncasecmp(enc.p, "opus/48000/2", enc.n) == 0) ||
+              (enc.n == strlen("opus/48000") && strncasecmp(enc.p, "opus/48000", enc.n) == 0);
+  if (opus && m->opus_pt < 0)
     m->opus_pt = (int)n;
   return 0;
 }

@@ -110,7 +110,7 @@ rejects_other_media(void **state)
                               "m=video 9 UDP/TLS/RTP/SAVPF 96\r\na=mid:v\r\na=rtcp-mux\r\n"
                               "a=rtpmap:96 VP8/90000\r\n"
                               "m=audio 9 UDP/TLS/RTP/SAVPF 109\r\na=mid:a\r\na=rtcp-mux\r\n"
-                              "a=rtpmap:109 OPUS/48000/2\r\n";
+                              "a=rtpmap:109 OPUS/48000\r\n"; /* webrtcbin's form */
   SdpOffer o;
   SdpCandidate cand = {.foundation = "1", .component = 1, .transport = "udp", .priority = 1,
                        .address = "127.0.0.1", .port = 1, .type = "host"};
