@@ -1,0 +1,335 @@
+// SPDX-License-Identifier: Apache-2.0
+// The delegate page in real Chromium (Debian's /usr/bin/chromium driven by
+// playwright-core): refused login, join and hear the floor (a 660 Hz tone,
+// not the 440 Hz default), leave, and the attendance rows in SQLite.
+//
+//   ROSTRUM_BUILD=build node --test delegate.test.mjs
+//   (or plain "node delegate.test.mjs": exit 77, "skip" for meson, when
+//   playwright-core is not installed or Chromium is missing)
+//
+// Starts its own rostrum-relay and rostrum-signalling in a temp dir, on
+// loopback, with a free HTTPS port, so several runs can go in parallel.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import readline from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+const CHROMIUM = '/usr/bin/chromium';
+let chromium;
+try {
+  ({ chromium } = await import('playwright-core'));
+} catch {
+  console.log('SKIP: playwright-core is not installed (run "npm ci" in tests/browser)');
+  process.exit(77);
+}
+if (!existsSync(CHROMIUM)) {
+  console.log(`SKIP: no ${CHROMIUM}`);
+  process.exit(77);
+}
+const FILE_TIMEOUT_MS = 120_000;
+const READY_TIMEOUT_MS = 15_000;
+const TONE_HZ = 660;
+const BADGE = 'WTPF-0001';
+const CODE = 'floor-4401'; // demo roster, config/DEMO-CODES.md
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const build = path.resolve(repo, process.env.ROSTRUM_BUILD || 'build');
+const tmp = mkdtempSync(path.join(tmpdir(), 'rostrum-browser-'));
+const daemons = [];
+let browser = null;
+let page = null;
+let baseUrl = null;
+
+// Hard bound on the whole file, whatever hangs (the runner's own timeouts
+// cannot interrupt a stuck child process).
+const hardStop = setTimeout(() => {
+  console.error(`delegate.test: hard timeout after ${FILE_TIMEOUT_MS} ms`);
+  killDaemons('SIGKILL');
+  process.exit(1);
+}, FILE_TIMEOUT_MS + 5_000);
+hardStop.unref();
+process.on('exit', () => killDaemons('SIGKILL'));
+
+// config/rostrum.ini with the test's overrides: every key of the sample is
+// kept, so a new key gets its default from the sample, not from nowhere.
+function writeConfig() {
+  const overrides = {
+    relay: {
+      control_socket: path.join(tmp, 'relay.sock'),
+      bind_address: '127.0.0.1',
+      floor_source: 'tone',
+      floor_tone_hz: String(TONE_HZ),
+      floor_file: path.join(tmp, 'floor.wav'),
+      metrics_port: '0',
+    },
+    signalling: {
+      listen_address: '127.0.0.1',
+      listen_port: '0',
+      tls_cert: path.join(tmp, 'tls', 'cert.pem'),
+      tls_key: path.join(tmp, 'tls', 'key.pem'),
+      web_root: path.join(repo, 'web'),
+      roster: path.join(repo, 'config', 'roster.csv'),
+      venue: path.join(repo, 'config', 'venue.json'),
+      database: path.join(tmp, 'attendance.sqlite'),
+      token_key_file: path.join(tmp, 'token.key'),
+      relay_socket: path.join(tmp, 'relay.sock'),
+    },
+  };
+  const out = [];
+  let section = null;
+  const seen = new Set();
+  const flush = () => {
+    for (const [k, v] of Object.entries(overrides[section] || {}))
+      if (!seen.has(`${section}.${k}`)) out.push(`${k} = ${v}`);
+  };
+  for (const line of readFileSync(path.join(repo, 'config', 'rostrum.ini'), 'utf8').split('\n')) {
+    const sec = line.match(/^\s*\[([^\]]+)\]/);
+    const kv = line.match(/^\s*([A-Za-z0-9_]+)\s*=/);
+    if (sec) {
+      if (section) flush();
+      section = sec[1];
+      out.push(line);
+    } else if (kv && section && overrides[section] && kv[1] in overrides[section]) {
+      seen.add(`${section}.${kv[1]}`);
+      out.push(`${kv[1]} = ${overrides[section][kv[1]]}`);
+    } else {
+      out.push(line);
+    }
+  }
+  if (section) flush();
+  const file = path.join(tmp, 'rostrum.ini');
+  writeFileSync(file, out.join('\n'));
+  return file;
+}
+
+// Starts a daemon in the temp dir and resolves with the first stdout line
+// matching @ready; rejects on exit or after READY_TIMEOUT_MS.
+function startDaemon(name, exe, args, ready) {
+  const child = spawn(exe, args, { cwd: tmp, stdio: ['ignore', 'pipe', 'pipe'] });
+  const d = { name, child, stderr: '' };
+  daemons.push(d);
+  child.stderr.on('data', (b) => { d.stderr = (d.stderr + b).slice(-8000); });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => fail(new Error(`${name}: not ready within ${READY_TIMEOUT_MS} ms`)),
+      READY_TIMEOUT_MS);
+    const fail = (err) => {
+      clearTimeout(timer);
+      reject(new Error(`${err.message}\n--- ${name} stderr ---\n${d.stderr}`));
+    };
+    child.on('error', fail);
+    child.on('exit', (code, sig) => fail(new Error(`${name} exited (${code ?? sig}) before ready`)));
+    readline.createInterface({ input: child.stdout }).on('line', (line) => {
+      const m = line.match(ready);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m);
+      }
+    });
+  });
+}
+
+function killDaemons(signal = 'SIGTERM') {
+  for (const d of daemons)
+    if (d.child.exitCode === null && d.child.signalCode === null) d.child.kill(signal);
+}
+
+async function stopDaemons() {
+  killDaemons('SIGTERM');
+  await Promise.all(daemons.map((d) => new Promise((resolve) => {
+    if (d.child.exitCode !== null || d.child.signalCode !== null) return resolve();
+    const t = setTimeout(() => { d.child.kill('SIGKILL'); resolve(); }, 3_000);
+    d.child.on('exit', () => { clearTimeout(t); resolve(); });
+  })));
+}
+
+function daemonLogs() {
+  return daemons.map((d) => `--- ${d.name} stderr (tail) ---\n${d.stderr.slice(-3000)}`).join('\n');
+}
+
+function sqlite(sql) {
+  return execFileSync('sqlite3', ['-json', path.join(tmp, 'attendance.sqlite'), sql],
+    { encoding: 'utf8', timeout: 10_000 });
+}
+
+async function login(code) {
+  await page.fill('#badge', BADGE);
+  await page.fill('#code', code);
+  await page.click('#login');
+}
+
+// Inbound audio RTP stats of the page's peer connection (null before any).
+async function inboundAudio() {
+  return page.evaluate(async () => {
+    const pc = window.rostrum.pc;
+    if (!pc) return null;
+    for (const s of (await pc.getStats()).values())
+      if (s.type === 'inbound-rtp' && s.kind === 'audio')
+        return { packetsReceived: s.packetsReceived, audioLevel: s.audioLevel ?? 0 };
+    return null;
+  });
+}
+
+describe('delegate page', { timeout: FILE_TIMEOUT_MS }, () => {
+  before(async () => {
+    const config = writeConfig();
+    await startDaemon('rostrum-relay', path.join(build, 'relay', 'rostrum-relay'),
+      ['--config', config], /^relay: control socket /);
+    const m = await startDaemon('rostrum-signalling',
+      path.join(build, 'signalling', 'rostrum-signalling'), ['--config', config],
+      /^signalling: listening on (https:\/\/\S+)/);
+    baseUrl = m[1];
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      timeout: 30_000,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+        '--disable-background-networking', '--disable-component-update', '--disable-sync',
+        '--autoplay-policy=no-user-gesture-required', '--ignore-certificate-errors'],
+    });
+    const context = await browser.newContext({ ignoreHTTPSErrors: true });
+    page = await context.newPage();
+    page.setDefaultTimeout(15_000);
+    page.on('console', (msg) => {
+      if (msg.type() === 'error' || msg.type() === 'warning')
+        console.log(`[page ${msg.type()}] ${msg.text()}`);
+    });
+    await page.goto(baseUrl);
+  });
+
+  after(async () => {
+    try {
+      if (browser) await browser.close();
+    } finally {
+      await stopDaemons();
+      if (process.env.ROSTRUM_KEEP_TMP) console.log(`kept ${tmp}`);
+      else rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+
+  test('a wrong access code is refused', async () => {
+    await login('wrong');
+    await page.waitForFunction(() => document.querySelector('#login-error').textContent.trim() !== '');
+    const text = await page.textContent('#login-error');
+    assert.match(text, /not correct|refused|wrong|invalid/i, `login error text: ${text}`);
+    assert.equal(await page.evaluate(() => window.rostrum.token), null, 'no token after a refusal');
+    assert.equal(await page.isVisible('#join'), false, 'the join button stays hidden');
+  });
+
+  test('a delegate joins and hears the 660 Hz floor', async (t) => {
+    await login(CODE);
+    await page.waitForSelector('#join', { state: 'visible' });
+    assert.ok(await page.evaluate(() => typeof window.rostrum.token === 'string' && window.rostrum.token.length > 0));
+    await page.click('#join');
+
+    // Join time: login click -> first stats sample with audio packets, polled
+    // in the page every 10 ms so the test's own round trips do not count.
+    const joinMs = await page.evaluate(async () => {
+      const deadline = performance.now() + 15000;
+      while (performance.now() < deadline) {
+        const pc = window.rostrum.pc;
+        if (pc) {
+          for (const s of (await pc.getStats()).values())
+            if (s.type === 'inbound-rtp' && s.kind === 'audio' && s.packetsReceived > 0)
+              return performance.now() - window.rostrum.t_login_click;
+        }
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      return -1;
+    });
+    assert.ok(joinMs > 0, `no audio packet within 15 s; status: ${await page.textContent('#status')}`);
+    const timing = await page.evaluate(() => {
+      const r = window.rostrum;
+      return { joined: r.t_joined - r.t_login_click, media: r.t_media_connected - r.t_login_click,
+        gather: r.ice_gather_ms };
+    });
+    const msg = `join time: ${Math.round(joinMs)} ms (login click -> first audio; joined at ` +
+      `${Math.round(timing.joined)} ms, media connected at ${Math.round(timing.media)} ms, ` +
+      `ICE gathering ${Math.round(timing.gather)} ms)`;
+    console.log(msg);
+    t.diagnostic(msg);
+
+    await page.waitForFunction(() => document.querySelector('#status').textContent.includes('connected'));
+
+    let stats = null;
+    for (const deadline = Date.now() + 15_000; Date.now() < deadline;) {
+      stats = await inboundAudio();
+      if (stats && stats.packetsReceived > 50 && stats.audioLevel > 0.01) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.ok(stats && stats.packetsReceived > 50, `packets received: ${JSON.stringify(stats)}`);
+    assert.ok(stats.audioLevel > 0.01, `audio level: ${JSON.stringify(stats)}`);
+
+    // The tone itself: FFT of the received track. Chrome feeds WebAudio from a
+    // remote track only while it also plays in an <audio> element (the page's).
+    const fft = await page.evaluate(async (toneHz) => {
+      const receiver = window.rostrum.pc.getReceivers().find((r) => r.track && r.track.kind === 'audio');
+      const ctx = new AudioContext();
+      await ctx.resume();
+      const source = ctx.createMediaStreamSource(new MediaStream([receiver.track]));
+      const analyser = ctx.createAnalyser();
+      analyser.fftSize = 8192;
+      analyser.smoothingTimeConstant = 0;
+      source.connect(analyser);
+      const bins = new Float32Array(analyser.frequencyBinCount);
+      const wave = new Float32Array(analyser.fftSize);
+      const hzPerBin = ctx.sampleRate / analyser.fftSize;
+      const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+      // The graph starts silent; wait for samples (bounded) before reading.
+      let waitedMs = 0;
+      for (; waitedMs < 8000; waitedMs += 50) {
+        analyser.getFloatTimeDomainData(wave);
+        if (wave.some((x) => x !== 0)) break;
+        await sleep(50);
+      }
+      await sleep(250); // let a whole FFT window fill with signal
+      const readings = [];
+      for (let i = 0; i < 5; i++) {
+        analyser.getFloatFrequencyData(bins);
+        let peak = 1;
+        for (let b = 1; b < bins.length; b++) if (bins[b] > bins[peak]) peak = b;
+        readings.push({
+          peakHz: peak * hzPerBin,
+          peakDb: bins[peak],
+          at440Db: bins[Math.round(440 / hzPerBin)],
+          atToneDb: bins[Math.round(toneHz / hzPerBin)],
+        });
+        await sleep(200);
+      }
+      const state = { sampleRate: ctx.sampleRate, ctxState: ctx.state, trackState: receiver.track.readyState,
+        muted: receiver.track.muted, audioPaused: window.rostrum.audio.paused, waitedMs,
+        meter: document.querySelector('#level').value };
+      await ctx.close();
+      return { ...state, readings };
+    }, TONE_HZ);
+    for (const r of fft.readings) {
+      assert.ok(Math.abs(r.peakHz - TONE_HZ) <= 15,
+        `FFT peak at ${r.peakHz.toFixed(1)} Hz, want ${TONE_HZ} ± 15 Hz: ${JSON.stringify(fft)}`);
+      assert.ok(r.peakDb > -60, `peak too quiet: ${JSON.stringify(r)}`);
+      assert.ok(r.peakDb - r.at440Db > 20, `440 Hz (the default) is not far below: ${JSON.stringify(r)}`);
+    }
+    const r0 = fft.readings[0];
+    t.diagnostic(`FFT peak ${r0.peakHz.toFixed(1)} Hz at ${r0.peakDb.toFixed(1)} dB, ` +
+      `440 Hz at ${r0.at440Db.toFixed(1)} dB, ${stats.packetsReceived} packets, level ${stats.audioLevel.toFixed(3)}`);
+  });
+
+  test('leaving writes join and leave attendance rows', async () => {
+    const status = await page.textContent('#status');
+    assert.ok(await page.isEnabled('#leave'),
+      `#leave is disabled, status "${status}"\n${daemonLogs()}`);
+    await page.click('#leave');
+    await page.waitForFunction(() => /left/i.test(document.querySelector('#status').textContent));
+    const rows = JSON.parse(sqlite(
+      `SELECT id, badge, kind, wall_time, peer FROM attendance_event WHERE badge = '${BADGE}' ORDER BY id`) || '[]');
+    const kinds = rows.map((r) => r.kind);
+    assert.deepEqual(kinds, ['join', 'leave'], `attendance rows: ${JSON.stringify(rows)}`);
+    for (const r of rows) {
+      assert.match(r.wall_time, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/, `wall_time: ${r.wall_time}`);
+      assert.match(r.peer, /^p-[0-9a-f]{8}$/, `peer: ${r.peer}`);
+    }
+    assert.equal(rows[0].peer, rows[1].peer, 'join and leave name the same peer');
+  });
+});

@@ -1,0 +1,449 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* An independent WebRTC peer (GStreamer webrtcbin, not Chromium) that asks
+ * the relay for the floor over the control socket and checks that it hears
+ * a tone at the expected frequency.
+ *
+ *   webrtc_peer CONTROL_SOCKET FREQ_HZ
+ *
+ * Exit 0 when the tone dominates, 1 on a failed check, 2 on a usage or setup
+ * error, 3 on timeout. */
+#include <gio/gio.h>
+#include <gio/gunixsocketaddress.h>
+#include <gst/app/gstappsink.h>
+#include <gst/gst.h>
+#include <gst/sdp/sdp.h>
+#include <gst/webrtc/webrtc.h>
+#include <math.h>
+#include <nice/agent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "control.h"
+#include "tone.h"
+
+#define PEER_RATE 48000
+#define PEER_SKIP_SAMPLES (PEER_RATE / 2) /* let the decoder and jitter settle */
+#define PEER_KEEP_SAMPLES PEER_RATE       /* analyse 1 s */
+#define PEER_TIMEOUT_S 20
+#define PEER_MIN_RATIO 20.0
+#define PEER_MIN_DBFS -40.0
+
+typedef struct {
+  GMainLoop *loop;
+  GstElement *pipe;
+  GstElement *webrtc;
+  GSocketConnection *conn;
+  GDataInputStream *in;
+  double freq;
+  char *offer_text;
+  gboolean offer_sent;
+  gboolean answered;
+  GMutex lock; /* guards samples and n_seen (streaming thread vs main) */
+  float *samples;
+  gsize n_samples;
+  gsize n_seen;
+  gboolean full; /* all samples in; analysis scheduled */
+  gboolean done;
+  int status;
+  gint64 t_start;
+} WebrtcPeer;
+
+static void
+peer_finish(WebrtcPeer *p, int status, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
+
+static void
+peer_finish(WebrtcPeer *p, int status, const char *fmt, ...)
+{
+  va_list ap;
+  if (p->done)
+    return;
+  p->done = TRUE;
+  p->status = status;
+  va_start(ap, fmt);
+  g_autofree char *msg = g_strdup_vprintf(fmt, ap);
+  va_end(ap);
+  if (status == 0)
+    g_print("webrtc_peer: %s\n", msg);
+  else
+    g_printerr("webrtc_peer: FAIL: %s\n", msg);
+  g_main_loop_quit(p->loop);
+}
+
+static gboolean
+peer_on_timeout(gpointer data)
+{
+  WebrtcPeer *p = data;
+  gsize n;
+  g_mutex_lock(&p->lock);
+  n = p->n_seen;
+  g_mutex_unlock(&p->lock);
+  peer_finish(p, 3, "timeout after %d s (offer sent: %s, answer applied: %s, samples decoded: %zu)",
+              PEER_TIMEOUT_S, p->offer_sent ? "yes" : "no", p->answered ? "yes" : "no", n);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+peer_analyse(gpointer data)
+{
+  WebrtcPeer *p = data;
+  double probes[3];
+  ToneResult r;
+
+  tone_default_probes(p->freq, probes);
+  int pass = tone_check(p->samples, p->n_samples, PEER_RATE, p->freq, probes, 3, PEER_MIN_RATIO,
+                        PEER_MIN_DBFS, &r);
+  double elapsed = (double)(g_get_monotonic_time() - p->t_start) / 1e6;
+  if (pass)
+    peer_finish(p, 0, "tone %.0f Hz detected, ratio %.1f, rms %.1f dBFS (%.1f s)", p->freq, r.ratio,
+                r.rms_dbfs, elapsed);
+  else
+    peer_finish(p, 1,
+                "tone %.0f Hz not dominant: ratio %.1f (need >= %.0f), rms %.1f dBFS (need >= %.0f); "
+                "energy at %.0f Hz %.3g, probes %.0f/%.0f/%.0f Hz max %.3g",
+                p->freq, r.ratio, PEER_MIN_RATIO, r.rms_dbfs, PEER_MIN_DBFS, p->freq,
+                r.target_energy, probes[0], probes[1], probes[2], r.probe_max);
+  return G_SOURCE_REMOVE;
+}
+
+/* Streaming thread. */
+static GstFlowReturn
+peer_on_sample(GstAppSink *sink, gpointer data)
+{
+  WebrtcPeer *p = data;
+  g_autoptr(GstSample) sample = gst_app_sink_pull_sample(sink);
+  GstMapInfo map;
+  gboolean now_full = FALSE;
+
+  if (!sample)
+    return GST_FLOW_EOS;
+  GstBuffer *buf = gst_sample_get_buffer(sample);
+  if (!gst_buffer_map(buf, &map, GST_MAP_READ))
+    return GST_FLOW_ERROR;
+  const float *f = (const float *)map.data;
+  gsize n = map.size / sizeof(float);
+  g_mutex_lock(&p->lock);
+  for (gsize i = 0; i < n && p->n_samples < PEER_KEEP_SAMPLES; i++, p->n_seen++)
+    if (p->n_seen >= PEER_SKIP_SAMPLES)
+      p->samples[p->n_samples++] = f[i];
+  if (p->n_samples == PEER_KEEP_SAMPLES && !p->full)
+    now_full = p->full = TRUE;
+  g_mutex_unlock(&p->lock);
+  gst_buffer_unmap(buf, &map);
+  if (now_full) {
+    g_main_context_invoke(NULL, peer_analyse, p);
+    return GST_FLOW_EOS;
+  }
+  return GST_FLOW_OK;
+}
+
+static void
+peer_on_pad_added(GstElement *webrtc, GstPad *pad, gpointer data)
+{
+  WebrtcPeer *p = data;
+  g_autoptr(GError) error = NULL;
+
+  if (GST_PAD_DIRECTION(pad) != GST_PAD_SRC)
+    return;
+  GstElement *bin = gst_parse_bin_from_description(
+    "rtpopusdepay ! opusdec ! audioconvert ! audioresample ! "
+    "audio/x-raw,format=F32LE,channels=1,rate=48000 ! appsink name=sink sync=false",
+    TRUE, &error);
+  if (!bin) {
+    g_printerr("webrtc_peer: decode bin: %s\n", error->message);
+    return;
+  }
+  GstElement *sink = gst_bin_get_by_name(GST_BIN(bin), "sink");
+  GstAppSinkCallbacks cb = {.new_sample = peer_on_sample};
+  gst_app_sink_set_callbacks(GST_APP_SINK(sink), &cb, p, NULL);
+  gst_object_unref(sink);
+  gst_bin_add(GST_BIN(p->pipe), bin);
+  gst_element_sync_state_with_parent(bin);
+  GstPad *sinkpad = gst_element_get_static_pad(bin, "sink");
+  GstPadLinkReturn rc = gst_pad_link(pad, sinkpad);
+  gst_object_unref(sinkpad);
+  g_printerr("webrtc_peer: remote audio pad %s linked: %s\n", GST_PAD_NAME(pad),
+             gst_pad_link_get_name(rc));
+}
+
+static void
+peer_on_reply_line(GObject *src, GAsyncResult *res, gpointer data);
+
+static void
+peer_read_next(WebrtcPeer *p)
+{
+  g_data_input_stream_read_line_async(p->in, G_PRIORITY_DEFAULT, NULL, peer_on_reply_line, p);
+}
+
+static void
+peer_apply_answer(WebrtcPeer *p, const char *sdp_text)
+{
+  GstSDPMessage *sdp = NULL;
+  if (gst_sdp_message_new_from_text(sdp_text, &sdp) != GST_SDP_OK) {
+    peer_finish(p, 1, "relay answer is not SDP");
+    return;
+  }
+  GstWebRTCSessionDescription *answer =
+    gst_webrtc_session_description_new(GST_WEBRTC_SDP_TYPE_ANSWER, sdp);
+  GstPromise *promise = gst_promise_new();
+  g_signal_emit_by_name(p->webrtc, "set-remote-description", answer, promise);
+  gst_promise_wait(promise);
+  const GstStructure *reply = gst_promise_get_reply(promise);
+  GError *err = NULL;
+  if (reply && gst_structure_get(reply, "error", G_TYPE_ERROR, &err, NULL) && err) {
+    peer_finish(p, 1, "webrtcbin refused the answer: %s", err->message);
+    g_error_free(err);
+  } else {
+    p->answered = TRUE;
+  }
+  gst_promise_unref(promise);
+  gst_webrtc_session_description_free(answer);
+}
+
+static void
+peer_on_reply_line(GObject *src, GAsyncResult *res, gpointer data)
+{
+  WebrtcPeer *p = data;
+  g_autoptr(GError) error = NULL;
+  gsize len = 0;
+  g_autofree char *line = g_data_input_stream_read_line_finish(G_DATA_INPUT_STREAM(src), res, &len, &error);
+  CtlMessage msg;
+  g_autofree char *detail = NULL;
+
+  if (!line) {
+    if (!p->answered)
+      peer_finish(p, 1, "control socket closed before the reply: %s",
+                  error ? error->message : "EOF");
+    return;
+  }
+  int rc = ctl_parse(line, len, &msg, &detail);
+  if (rc != CTL_OK) {
+    peer_finish(p, 1, "relay sent an invalid control line (%s: %s): %.200s", ctl_error_name(rc),
+                detail, line);
+    return;
+  }
+  if (msg.kind == CTL_KIND_EVENT) {
+    g_printerr("webrtc_peer: event %s\n", line);
+  } else if (msg.kind == CTL_KIND_REPLY && msg.id == 1) {
+    if (!msg.ok) {
+      peer_finish(p, 1, "peer.add refused: %s: %s", ctl_get_string(&msg, "error"),
+                  ctl_get_string(&msg, "message"));
+      g_printerr("webrtc_peer: offer was:\n%s\n", p->offer_text);
+    } else if (!ctl_get_string(&msg, "answer")) {
+      peer_finish(p, 1, "peer.add reply has no answer: %s", line);
+    } else {
+      g_printerr("webrtc_peer: answer:\n%s\n", ctl_get_string(&msg, "answer"));
+      peer_apply_answer(p, ctl_get_string(&msg, "answer"));
+    }
+  } else {
+    g_printerr("webrtc_peer: unexpected line: %s\n", line);
+  }
+  ctl_message_clear(&msg);
+  if (!p->done)
+    peer_read_next(p);
+}
+
+static void
+peer_send_offer(WebrtcPeer *p)
+{
+  g_autoptr(JsonObject) extra = json_object_new();
+  g_autoptr(GError) error = NULL;
+  GstWebRTCSessionDescription *local = NULL;
+
+  if (p->offer_sent)
+    return;
+  g_object_get(p->webrtc, "local-description", &local, NULL);
+  if (!local) {
+    peer_finish(p, 2, "no local description after ICE gathering");
+    return;
+  }
+  p->offer_text = gst_sdp_message_as_text(local->sdp);
+  gst_webrtc_session_description_free(local);
+  g_printerr("webrtc_peer: offer:\n%s\n", p->offer_text);
+
+  json_object_set_string_member(extra, "peer", "gst-1");
+  json_object_set_string_member(extra, "participant", "TEST-GST");
+  json_object_set_string_member(extra, "role", "delegate");
+  JsonArray *tracks = json_array_new();
+  json_array_add_string_element(tracks, "floor");
+  json_object_set_array_member(extra, "tracks", tracks);
+  json_object_set_string_member(extra, "offer", p->offer_text);
+  g_autofree char *line = ctl_build_request(1, "peer.add", extra);
+  GOutputStream *out = g_io_stream_get_output_stream(G_IO_STREAM(p->conn));
+  if (!g_output_stream_write_all(out, line, strlen(line), NULL, NULL, &error)) {
+    peer_finish(p, 2, "write to control socket: %s", error->message);
+    return;
+  }
+  p->offer_sent = TRUE;
+  peer_read_next(p);
+}
+
+static gboolean
+peer_send_offer_idle(gpointer data)
+{
+  peer_send_offer(data);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+peer_on_gathering(GstElement *webrtc, GParamSpec *pspec, gpointer data)
+{
+  GstWebRTCICEGatheringState state;
+  g_object_get(webrtc, "ice-gathering-state", &state, NULL);
+  if (state == GST_WEBRTC_ICE_GATHERING_STATE_COMPLETE)
+    g_main_context_invoke(NULL, peer_send_offer_idle, data);
+}
+
+static void
+peer_on_ice_state(GstElement *webrtc, GParamSpec *pspec, gpointer data)
+{
+  GstWebRTCICEConnectionState state;
+  g_object_get(webrtc, "ice-connection-state", &state, NULL);
+  g_printerr("webrtc_peer: ice-connection-state %d\n", (int)state);
+}
+
+static void
+peer_on_offer_created(GstPromise *promise, gpointer data)
+{
+  WebrtcPeer *p = data;
+  GstWebRTCSessionDescription *offer = NULL;
+  const GstStructure *reply = gst_promise_get_reply(promise);
+  gst_structure_get(reply, "offer", GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &offer, NULL);
+  gst_promise_unref(promise);
+  if (!offer) {
+    g_printerr("webrtc_peer: create-offer gave no offer\n");
+    return;
+  }
+  g_signal_emit_by_name(p->webrtc, "set-local-description", offer, NULL);
+  gst_webrtc_session_description_free(offer);
+}
+
+static void
+peer_on_negotiation_needed(GstElement *webrtc, gpointer data)
+{
+  GstPromise *promise = gst_promise_new_with_change_func(peer_on_offer_created, data, NULL);
+  g_signal_emit_by_name(webrtc, "create-offer", NULL, promise);
+}
+
+static gboolean
+peer_on_bus(GstBus *bus, GstMessage *msg, gpointer data)
+{
+  WebrtcPeer *p = data;
+  if (GST_MESSAGE_TYPE(msg) == GST_MESSAGE_ERROR) {
+    g_autoptr(GError) err = NULL;
+    g_autofree char *dbg = NULL;
+    gst_message_parse_error(msg, &err, &dbg);
+    peer_finish(p, 1, "pipeline error from %s: %s (%s)", GST_OBJECT_NAME(msg->src), err->message,
+                dbg ? dbg : "");
+  }
+  return G_SOURCE_CONTINUE;
+}
+
+/* Gather on 127.0.0.1 only, over UDP: the test stays on loopback whatever
+ * interfaces the host has (libnice skips loopback by default). */
+static gboolean
+peer_use_loopback(GstElement *webrtc)
+{
+  g_autoptr(GObject) ice = NULL;
+  g_autoptr(GObject) agent = NULL;
+  NiceAddress addr;
+
+  g_object_get(webrtc, "ice-agent", &ice, NULL);
+  if (!ice || !g_object_class_find_property(G_OBJECT_GET_CLASS(ice), "agent")) {
+    g_printerr("webrtc_peer: webrtcbin's ICE agent is not libnice\n");
+    return FALSE;
+  }
+  g_object_set(ice, "ice-tcp", FALSE, NULL);
+  g_object_get(ice, "agent", &agent, NULL);
+  nice_address_init(&addr);
+  if (!agent || !nice_address_set_from_string(&addr, "127.0.0.1") ||
+      !nice_agent_add_local_address(NICE_AGENT(agent), &addr)) {
+    g_printerr("webrtc_peer: cannot restrict ICE to 127.0.0.1\n");
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static GSocketConnection *
+peer_connect(const char *path, GError **error)
+{
+  g_autoptr(GSocketClient) client = g_socket_client_new();
+  g_autoptr(GSocketAddress) addr = g_unix_socket_address_new(path);
+  return g_socket_client_connect(client, G_SOCKET_CONNECTABLE(addr), NULL, error);
+}
+
+int
+main(int argc, char **argv)
+{
+  WebrtcPeer p = {0};
+  g_autoptr(GError) error = NULL;
+  GstWebRTCRTPTransceiver *trans = NULL;
+
+  gst_init(&argc, &argv);
+  if (argc != 3 || atof(argv[2]) <= 0.0) {
+    g_printerr("usage: %s CONTROL_SOCKET FREQ_HZ\n", argv[0]);
+    return 2;
+  }
+  alarm(PEER_TIMEOUT_S + 5); /* backstop if the main loop itself hangs */
+  p.freq = atof(argv[2]);
+  p.t_start = g_get_monotonic_time();
+  p.samples = g_new0(float, PEER_KEEP_SAMPLES);
+  g_mutex_init(&p.lock);
+  p.loop = g_main_loop_new(NULL, FALSE);
+
+  if (!(p.conn = peer_connect(argv[1], &error))) {
+    g_printerr("webrtc_peer: connect %s: %s\n", argv[1], error->message);
+    return 2;
+  }
+  p.in = g_data_input_stream_new(g_io_stream_get_input_stream(G_IO_STREAM(p.conn)));
+  g_data_input_stream_set_newline_type(p.in, G_DATA_STREAM_NEWLINE_TYPE_LF);
+  g_buffered_input_stream_set_buffer_size(G_BUFFERED_INPUT_STREAM(p.in), CTL_MAX_LINE);
+
+  p.pipe = gst_pipeline_new("peer");
+  p.webrtc = gst_element_factory_make("webrtcbin", "webrtc");
+  if (!p.webrtc) {
+    g_printerr("webrtc_peer: no webrtcbin element (gstreamer1.0-plugins-bad)\n");
+    return 2;
+  }
+  g_object_set(p.webrtc, "bundle-policy", GST_WEBRTC_BUNDLE_POLICY_MAX_BUNDLE, NULL);
+  if (!peer_use_loopback(p.webrtc))
+    return 2;
+  gst_bin_add(GST_BIN(p.pipe), p.webrtc);
+  /* encoding-params=2: RFC 7587 requires "opus/48000/2" in the rtpmap and
+   * the relay insists; without it webrtcbin offers "OPUS/48000". */
+  GstCaps *caps = gst_caps_from_string("application/x-rtp,media=audio,encoding-name=OPUS,"
+                                       "clock-rate=48000,payload=111,encoding-params=(string)2");
+  g_signal_emit_by_name(p.webrtc, "add-transceiver",
+                        GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_RECVONLY, caps, &trans);
+  gst_caps_unref(caps);
+  if (!trans) {
+    g_printerr("webrtc_peer: add-transceiver failed\n");
+    return 2;
+  }
+  gst_object_unref(trans);
+  g_signal_connect(p.webrtc, "on-negotiation-needed", G_CALLBACK(peer_on_negotiation_needed), &p);
+  g_signal_connect(p.webrtc, "notify::ice-gathering-state", G_CALLBACK(peer_on_gathering), &p);
+  g_signal_connect(p.webrtc, "notify::ice-connection-state", G_CALLBACK(peer_on_ice_state), &p);
+  g_signal_connect(p.webrtc, "pad-added", G_CALLBACK(peer_on_pad_added), &p);
+  GstBus *bus = gst_pipeline_get_bus(GST_PIPELINE(p.pipe));
+  gst_bus_add_watch(bus, peer_on_bus, &p);
+  gst_object_unref(bus);
+  g_timeout_add_seconds(PEER_TIMEOUT_S, peer_on_timeout, &p);
+
+  if (gst_element_set_state(p.pipe, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
+    g_printerr("webrtc_peer: pipeline does not start\n");
+    return 2;
+  }
+  g_main_loop_run(p.loop);
+
+  gst_element_set_state(p.pipe, GST_STATE_NULL);
+  gst_object_unref(p.pipe);
+  g_io_stream_close(G_IO_STREAM(p.conn), NULL, NULL);
+  g_object_unref(p.in);
+  g_object_unref(p.conn);
+  g_main_loop_unref(p.loop);
+  g_free(p.offer_text);
+  g_free(p.samples);
+  g_mutex_clear(&p.lock);
+  return p.status;
+}
