@@ -3,8 +3,10 @@
 
 #include "rtp.h"
 
+#include <errno.h>
 #include <gio/gio.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #define CONNECT_TIMEOUT_S 30
 #define PACKET_MAX 1500
@@ -31,6 +33,11 @@ struct RelayPeer {
   guint dtls_timer;
   guint connect_timer;
   GQueue pending; /* GBytes*: DTLS datagrams waiting for a selected pair */
+  /* the selected UDP pair, for sending media without libnice's per-call
+   * agent lock and stream lookup (linear in the number of peers) */
+  int media_fd;
+  struct sockaddr_storage media_addr;
+  socklen_t media_addrlen;
   uint8_t tx[PACKET_MAX + SRTP_LINK_TRAILER];
   uint8_t rx[PACKET_MAX + SRTP_LINK_TRAILER];
   RelayPeerStats stats;
@@ -267,6 +274,24 @@ relay_peer_check_consent(RelayPeer *peer, gint64 now_us, gint64 timeout_us)
 }
 
 void
+relay_peer_pair_selected(RelayPeer *peer)
+{
+  NiceCandidate *local = NULL, *remote = NULL;
+  GSocket *sock = nice_agent_get_selected_socket(peer->env.agent, peer->stream_id, 1);
+  peer->media_fd = -1;
+  if (sock && nice_agent_get_selected_pair(peer->env.agent, peer->stream_id, 1, &local, &remote) &&
+      local->transport == NICE_CANDIDATE_TRANSPORT_UDP) {
+    memset(&peer->media_addr, 0, sizeof peer->media_addr);
+    nice_address_copy_to_sockaddr(&remote->addr, (struct sockaddr *)&peer->media_addr);
+    peer->media_addrlen = peer->media_addr.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+                                                                  : sizeof(struct sockaddr_in);
+    peer->media_fd = g_socket_get_fd(sock);
+  }
+  if (sock)
+    g_object_unref(sock);
+}
+
+void
 relay_peer_ice_state(RelayPeer *peer, NiceComponentState state)
 {
   if (peer->state == PEER_LOST)
@@ -277,6 +302,7 @@ relay_peer_ice_state(RelayPeer *peer, NiceComponentState state)
   }
   if ((state == NICE_COMPONENT_STATE_READY || state == NICE_COMPONENT_STATE_CONNECTED) &&
       peer->state == PEER_WAITING) {
+    relay_peer_pair_selected(peer);
     flush_pending(peer);
     on_dtls_state(peer, dtls_session_start(peer->dtls));
   }
@@ -290,11 +316,21 @@ relay_peer_send_rtp(RelayPeer *peer, const uint8_t *rtp, size_t len)
   memcpy(peer->tx, rtp, len);
   peer->tx[1] = (uint8_t)((rtp[1] & 0x80) | peer->payload_type);
   int n = srtp_link_protect(peer->srtp, peer->tx, len, sizeof peer->tx);
-  if (n > 0 &&
-      nice_agent_send(peer->env.agent, peer->stream_id, 1, (guint)n, (const gchar *)peer->tx) > 0) {
-    peer->stats.packets_sent++;
-    peer->stats.octets_sent += len - RTP_HEADER_MIN;
+  if (n <= 0)
+    return;
+  if (peer->media_fd >= 0) {
+    if (sendto(peer->media_fd, peer->tx, (size_t)n, MSG_DONTWAIT,
+               (const struct sockaddr *)&peer->media_addr, peer->media_addrlen) < 0) {
+      peer->stats.send_errors++;
+      return;
+    }
+  } else if (nice_agent_send(peer->env.agent, peer->stream_id, 1, (guint)n,
+                             (const gchar *)peer->tx) < 0) {
+    peer->stats.send_errors++;
+    return;
   }
+  peer->stats.packets_sent++;
+  peer->stats.octets_sent += len - RTP_HEADER_MIN;
 }
 
 static void
@@ -412,6 +448,7 @@ relay_peer_new(const RelayPeerEnv *env, const char *id, const char *participant,
   peer = g_new0(RelayPeer, 1);
   peer->env = *env;
   peer->stats.rtt_ms = -1;
+  peer->media_fd = -1;
   g_strlcpy(peer->id, id, sizeof peer->id);
   g_strlcpy(peer->participant, participant, sizeof peer->participant);
   peer->payload_type = (uint8_t)offer->media[audio].opus_pt;

@@ -20,6 +20,7 @@ typedef struct {
   guint64 packets_sent, octets_sent; /* RTP, octets of payload as in SR */
   guint64 rtcp_received;
   guint64 bad_received; /* undecryptable, malformed or replayed */
+  guint64 send_errors;  /* socket full or gone */
   guint8 fraction_lost; /* of 256, from the last report */
   gint32 cumulative_lost;
   double jitter_ms;
@@ -66,6 +67,9 @@ guint relay_peer_stream_id(const RelayPeer *peer);
 /* NULL until connected. Static string. */
 const char *relay_peer_srtp_profile(const RelayPeer *peer);
 gboolean relay_peer_is_connected(const RelayPeer *peer);
+
+/* The agent selected a (new) pair for this peer's stream. */
+void relay_peer_pair_selected(RelayPeer *peer);
 
 /* The agent reported a new state for this peer's stream. */
 void relay_peer_ice_state(RelayPeer *peer, NiceComponentState state);

@@ -226,6 +226,16 @@ on_component_state(NiceAgent *agent, guint stream_id, guint component_id, guint 
     relay_peer_ice_state(peer, (NiceComponentState)state);
 }
 
+static void
+on_selected_pair(NiceAgent *agent, guint stream_id, guint component_id, NiceCandidate *local,
+                 NiceCandidate *remote, gpointer data)
+{
+  Relay *relay = data;
+  RelayPeer *peer = g_hash_table_lookup(relay->by_stream, GUINT_TO_POINTER(stream_id));
+  if (peer)
+    relay_peer_pair_selected(peer);
+}
+
 static char *
 handle_peer_add(Relay *relay, const CtlMessage *msg)
 {
@@ -344,6 +354,7 @@ setup_agent(Relay *relay, GError **error)
     }
   }
   g_signal_connect(relay->agent, "component-state-changed", G_CALLBACK(on_component_state), relay);
+  g_signal_connect(relay->agent, "new-selected-pair-full", G_CALLBACK(on_selected_pair), relay);
   return TRUE;
 }
 
