@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "attendance.h"
+
+#include <sqlite3.h>
+#include <string.h>
+
+G_DEFINE_QUARK(rostrum-attendance-error-quark, attendance_error)
+
+struct AttendanceLog {
+  sqlite3 *db;
+  sqlite3_stmt *insert;
+};
+
+static const char schema[] =
+  "CREATE TABLE IF NOT EXISTS attendance_event ("
+  "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+  "  badge TEXT NOT NULL,"
+  "  kind TEXT NOT NULL CHECK (kind IN ('join','leave')),"
+  "  agenda_item TEXT,"
+  "  wall_time TEXT NOT NULL,"
+  "  mono_us INTEGER NOT NULL,"
+  "  peer TEXT"
+  ");"
+  "CREATE INDEX IF NOT EXISTS attendance_event_badge ON attendance_event(badge);";
+
+static gboolean
+db_fail(AttendanceLog *log, const char *what, GError **error)
+{
+  g_set_error(error, ATTENDANCE_ERROR, ATTENDANCE_ERROR_DB, "attendance: %s: %s", what,
+              log->db ? sqlite3_errmsg(log->db) : "out of memory");
+  return FALSE;
+}
+
+static gboolean
+exec(AttendanceLog *log, const char *sql, GError **error)
+{
+  char *msg = NULL;
+  if (sqlite3_exec(log->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+    g_set_error(error, ATTENDANCE_ERROR, ATTENDANCE_ERROR_DB, "attendance: %s: %s", sql,
+                msg ? msg : "error");
+    sqlite3_free(msg);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+AttendanceLog *
+attendance_open(const char *path, GError **error)
+{
+  AttendanceLog *log = g_new0(AttendanceLog, 1);
+
+  if (sqlite3_open_v2(path, &log->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+      SQLITE_OK) {
+    db_fail(log, path, error);
+    goto fail;
+  }
+  sqlite3_busy_timeout(log->db, 2000);
+  if (!exec(log, "PRAGMA journal_mode=WAL;", error) ||
+      !exec(log, "PRAGMA synchronous=FULL;", error) || !exec(log, schema, error))
+    goto fail;
+  if (sqlite3_prepare_v2(log->db,
+                         "INSERT INTO attendance_event"
+                         " (badge, kind, agenda_item, wall_time, mono_us, peer)"
+                         " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                         -1, &log->insert, NULL) != SQLITE_OK) {
+    db_fail(log, "prepare insert", error);
+    goto fail;
+  }
+  return log;
+
+fail:
+  attendance_close(log);
+  return NULL;
+}
+
+void
+attendance_close(AttendanceLog *log)
+{
+  if (!log)
+    return;
+  sqlite3_finalize(log->insert);
+  sqlite3_close(log->db);
+  g_free(log);
+}
+
+static void
+bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+  if (s)
+    sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
+  else
+    sqlite3_bind_null(st, i);
+}
+
+gboolean
+attendance_record(AttendanceLog *log, const char *badge, const char *kind,
+                  const char *agenda_item, const char *wall_time, gint64 mono_us,
+                  const char *peer, GError **error)
+{
+  gboolean ok;
+
+  if (!badge || !wall_time || !kind || (strcmp(kind, "join") != 0 && strcmp(kind, "leave") != 0)) {
+    g_set_error(error, ATTENDANCE_ERROR, ATTENDANCE_ERROR_INVAL,
+                "attendance: kind must be 'join' or 'leave', badge and time set");
+    return FALSE;
+  }
+  bind_text(log->insert, 1, badge);
+  bind_text(log->insert, 2, kind);
+  bind_text(log->insert, 3, agenda_item);
+  bind_text(log->insert, 4, wall_time);
+  sqlite3_bind_int64(log->insert, 5, mono_us);
+  bind_text(log->insert, 6, peer);
+  ok = sqlite3_step(log->insert) == SQLITE_DONE;
+  if (!ok)
+    db_fail(log, "insert", error);
+  sqlite3_reset(log->insert);
+  sqlite3_clear_bindings(log->insert);
+  return ok;
+}
+
+char *
+attendance_wall_time_now(void)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc();
+  g_autofree char *base = g_date_time_format(now, "%Y-%m-%dT%H:%M:%S");
+  return g_strdup_printf("%s.%03dZ", base, g_date_time_get_microsecond(now) / 1000);
+}
+
+gint64
+attendance_count(AttendanceLog *log, GError **error)
+{
+  sqlite3_stmt *st = NULL;
+  gint64 n = -1;
+
+  if (sqlite3_prepare_v2(log->db, "SELECT count(*) FROM attendance_event", -1, &st, NULL) !=
+      SQLITE_OK) {
+    db_fail(log, "count", error);
+    return -1;
+  }
+  if (sqlite3_step(st) == SQLITE_ROW)
+    n = sqlite3_column_int64(st, 0);
+  else
+    db_fail(log, "count", error);
+  sqlite3_finalize(st);
+  return n;
+}

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Attendance event log in SQLite (WAL, synchronous=FULL): a row is durable
+ * once attendance_record() returns TRUE. No main loop; GError idiom. */
+#pragma once
+
+#include <glib.h>
+
+#define ATTENDANCE_ERROR (attendance_error_quark())
+GQuark attendance_error_quark(void);
+
+typedef enum {
+  ATTENDANCE_ERROR_DB,    /* SQLite failed */
+  ATTENDANCE_ERROR_INVAL, /* bad argument (e.g. unknown kind) */
+} AttendanceError;
+
+typedef struct AttendanceLog AttendanceLog;
+
+/* Opens (creating if needed) the database at @path and its schema.
+ * Returns the log (transfer full, free with attendance_close) or NULL. */
+AttendanceLog *attendance_open(const char *path, GError **error);
+void attendance_close(AttendanceLog *log);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(AttendanceLog, attendance_close)
+
+/* Appends one event. @kind is "join" or "leave"; @wall_time is ISO 8601 UTC
+ * with milliseconds ("2026-05-12T09:30:00.123Z"); @mono_us is
+ * g_get_monotonic_time(). @agenda_item and @peer may be NULL. */
+gboolean attendance_record(AttendanceLog *log, const char *badge, const char *kind,
+                           const char *agenda_item, const char *wall_time, gint64 mono_us,
+                           const char *peer, GError **error);
+
+/* Current wall-clock time in the format above (transfer full). */
+char *attendance_wall_time_now(void);
+
+/* Number of rows (for tests and health checks); -1 on error. */
+gint64 attendance_count(AttendanceLog *log, GError **error);

@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "login.h"
+
+#include "passhash.h"
+#include "token.h"
+
+#include <string.h>
+
+static char *
+node_to_text(JsonNode *node)
+{
+  char *s = json_to_string(node, FALSE);
+  json_node_unref(node);
+  return s;
+}
+
+char *
+login_error_json(const char *code, const char *message)
+{
+  JsonObject *o = json_object_new();
+  json_object_set_string_member(o, "error", code);
+  json_object_set_string_member(o, "message", message);
+  JsonNode *n = json_node_new(JSON_NODE_OBJECT);
+  json_node_take_object(n, o);
+  return node_to_text(n);
+}
+
+JsonNode *
+login_participant_json(const RosterEntry *e)
+{
+  JsonObject *o = json_object_new();
+  JsonArray *roles = json_array_new();
+  json_object_set_string_member(o, "badge", e->badge);
+  json_object_set_string_member(o, "name", e->name);
+  json_object_set_string_member(o, "entity", e->entity);
+  json_object_set_string_member(o, "category", roster_category_name(e->category));
+  for (char **r = e->roles; *r; r++)
+    json_array_add_string_element(roles, *r);
+  json_object_set_array_member(o, "roles", roles);
+  JsonNode *n = json_node_new(JSON_NODE_OBJECT);
+  json_node_take_object(n, o);
+  return n;
+}
+
+static const char *
+string_member(JsonObject *o, const char *name)
+{
+  JsonNode *n = json_object_get_member(o, name);
+  if (!n || !JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string(n);
+}
+
+static guint
+bad_request(char **response, const char *message)
+{
+  *response = login_error_json("bad_request", message);
+  return 400;
+}
+
+guint
+login_handle(const LoginContext *ctx, const char *body, gsize len, gint64 now_us,
+             char **response)
+{
+  g_autoptr(JsonParser) parser = json_parser_new_immutable();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *token = NULL;
+  const RosterEntry *entry;
+  const char *badge, *code;
+  gint64 now = now_us / G_USEC_PER_SEC;
+  int rc;
+
+  *response = NULL;
+  if (len > LOGIN_MAX_BODY)
+    return bad_request(response, "Request body too large.");
+  if (len == 0 || memchr(body, '\0', len) ||
+      !json_parser_load_from_data(parser, body, (gssize)len, &error))
+    return bad_request(response, "Request body is not valid JSON.");
+  JsonNode *root = json_parser_get_root(parser);
+  if (!root || !JSON_NODE_HOLDS_OBJECT(root))
+    return bad_request(response, "Request body must be a JSON object.");
+  badge = string_member(json_node_get_object(root), "badge");
+  code = string_member(json_node_get_object(root), "code");
+  if (!badge || !code || !*badge || !*code || strlen(badge) > 64 || strlen(code) > 256)
+    return bad_request(response, "Fields 'badge' and 'code' (strings) are required.");
+
+  if (ratelimit_blocked(ctx->limiter, badge, now_us)) {
+    *response = login_error_json("too_many_attempts",
+                                 "Too many failed attempts for this badge. "
+                                 "Please wait a few minutes and try again.");
+    return 429;
+  }
+  entry = roster_lookup(ctx->roster, badge);
+  /* Unknown badges cost the same hashing time as known ones. */
+  rc = passhash_verify(code, entry ? entry->code_hash : ctx->dummy_hash);
+  if (!entry || rc != PASSHASH_OK) {
+    ratelimit_fail(ctx->limiter, badge, now_us);
+    *response = login_error_json("wrong_credentials",
+                                 "Badge number or access code is not correct.");
+    return 401;
+  }
+  ratelimit_reset(ctx->limiter, badge);
+  if (token_sign(ctx->key, ctx->key_len, entry->badge, now, ctx->ttl, &token) < 0) {
+    *response = login_error_json("internal", "Could not issue a token.");
+    return 500;
+  }
+  JsonObject *o = json_object_new();
+  json_object_set_string_member(o, "token", token);
+  json_object_set_int_member(o, "expires_at", now + ctx->ttl);
+  json_object_set_member(o, "participant", login_participant_json(entry));
+  JsonNode *n = json_node_new(JSON_NODE_OBJECT);
+  json_node_take_object(n, o);
+  *response = node_to_text(n);
+  return 200;
+}

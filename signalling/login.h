@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* POST /api/login logic, independent of the HTTP server: JSON body in,
+ * status + JSON body out. No loop, no sockets. */
+#pragma once
+
+#include "ratelimit.h"
+#include "roster.h"
+
+#include <json-glib/json-glib.h>
+
+#define LOGIN_MAX_FAILURES 5
+#define LOGIN_WINDOW_US (5 * 60 * G_USEC_PER_SEC)
+#define LOGIN_MAX_BODY 8192
+
+typedef struct {
+  const Roster *roster;   /* borrowed */
+  RateLimit *limiter;     /* borrowed */
+  const guint8 *key;      /* token key, borrowed */
+  gsize key_len;
+  gint64 ttl;             /* token lifetime, seconds */
+  const char *dummy_hash; /* verified against for unknown badges (timing) */
+} LoginContext;
+
+/* Handles one login request body. Returns the HTTP status (200, 400, 401,
+ * 429, 500) and *response, a JSON text (transfer full). @now_us is wall-clock
+ * time in microseconds (g_get_real_time()). */
+guint login_handle(const LoginContext *ctx, const char *body, gsize len, gint64 now_us,
+                   char **response);
+
+/* {"badge","name","entity","category","roles":[...]} (transfer full). */
+JsonNode *login_participant_json(const RosterEntry *entry);
+
+/* {"error":code,"message":message} as text (transfer full). */
+char *login_error_json(const char *code, const char *message);

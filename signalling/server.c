@@ -1,0 +1,262 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "server.h"
+
+#include "ws.h"
+
+#include <gio/gio.h>
+#include <libwebsockets.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#define FD_LIMIT_CAP 262144
+
+/* Per HTTP transaction on the /api mount (lws zeroes it, lws frees it). */
+typedef struct {
+  GByteArray *body; /* owned */
+  char *response;   /* owned, JSON text */
+  unsigned int status;
+  gboolean too_big;
+  gboolean is_login;
+} HttpReq;
+
+static void
+http_req_clear(HttpReq *req)
+{
+  if (req->body)
+    g_byte_array_unref(req->body);
+  g_free(req->response);
+  memset(req, 0, sizeof *req);
+}
+
+static void
+respond(struct lws *wsi, HttpReq *req, unsigned int status, char *json)
+{
+  req->status = status;
+  g_free(req->response);
+  req->response = json;
+  lws_callback_on_writable(wsi);
+}
+
+static int
+write_response(struct lws *wsi, HttpReq *req)
+{
+  size_t body_len = req->response ? strlen(req->response) : 0;
+  g_autofree unsigned char *buf = g_malloc(LWS_PRE + 1024 + body_len);
+  unsigned char *start = buf + LWS_PRE, *p = start, *end = start + 1024;
+
+  if (lws_add_http_common_headers(wsi, req->status, "application/json", body_len, &p, end) ||
+      lws_add_http_header_by_name(wsi, (const unsigned char *)"cache-control:",
+                                  (const unsigned char *)"no-store", 8, &p, end) ||
+      lws_finalize_write_http_header(wsi, start, &p, end))
+    return -1;
+  if (body_len) {
+    memcpy(start, req->response, body_len);
+    if (lws_write(wsi, start, body_len, LWS_WRITE_HTTP_FINAL) != (int)body_len)
+      return -1;
+  }
+  http_req_clear(req);
+  return lws_http_transaction_completed(wsi) ? -1 : 0;
+}
+
+static char *
+venue_text(SigApp *app)
+{
+  g_autoptr(JsonNode) node = venue_to_json(app->venue);
+  return json_to_string(node, FALSE);
+}
+
+/* Routes one request; POST bodies are handled at BODY_COMPLETION. */
+static int
+http_route(struct lws *wsi, SigApp *app, HttpReq *req)
+{
+  char uri[256] = "";
+  gboolean post = lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI) > 0;
+
+  lws_hdr_copy(wsi, uri, sizeof uri, post ? WSI_TOKEN_POST_URI : WSI_TOKEN_GET_URI);
+  if (strcmp(uri, "/api/login") == 0) {
+    if (!post) {
+      respond(wsi, req, 405, login_error_json("method_not_allowed", "Use POST."));
+      return 0;
+    }
+    req->is_login = TRUE;
+    req->body = g_byte_array_new();
+    return 0;
+  }
+  if (strcmp(uri, "/api/venue") == 0) {
+    if (post || lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) == 0) {
+      respond(wsi, req, 405, login_error_json("method_not_allowed", "Use GET."));
+      return 0;
+    }
+    respond(wsi, req, 200, venue_text(app));
+    return 0;
+  }
+  respond(wsi, req, 404, login_error_json("not_found", "No such API endpoint."));
+  return 0;
+}
+
+static int
+http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+              size_t len)
+{
+  SigApp *app = lws_context_user(lws_get_context(wsi));
+  HttpReq *req = user;
+
+  switch (reason) {
+  case LWS_CALLBACK_HTTP:
+    return http_route(wsi, app, req);
+  case LWS_CALLBACK_HTTP_BODY:
+    if (!req->is_login || !req->body)
+      return 0;
+    if (req->body->len + len > SERVER_MAX_MESSAGE)
+      req->too_big = TRUE;
+    else
+      g_byte_array_append(req->body, in, (guint)len);
+    return 0;
+  case LWS_CALLBACK_HTTP_BODY_COMPLETION: {
+    char *out = NULL;
+    guint status;
+    if (!req->is_login)
+      return 0;
+    if (req->too_big) {
+      respond(wsi, req, 413, login_error_json("too_large", "Request body too large."));
+      return 0;
+    }
+    status = login_handle(&app->login, (const char *)req->body->data, req->body->len,
+                          g_get_real_time(), &out);
+    respond(wsi, req, status, out);
+    return 0;
+  }
+  case LWS_CALLBACK_HTTP_WRITEABLE:
+    if (!req->status)
+      return 0;
+    return write_response(wsi, req);
+  case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
+  case LWS_CALLBACK_CLOSED_HTTP:
+    http_req_clear(req);
+    return 0;
+  default:
+    return lws_callback_http_dummy(wsi, reason, user, in, len);
+  }
+}
+
+/* protocols[0] also gets WebSocket connections that name no subprotocol. */
+static const struct lws_protocols protocols[] = {
+  {"rostrum", ws_callback, sizeof(void *), 16384, 0, NULL, 16384},
+  {"rostrum-http", http_callback, sizeof(HttpReq), 16384, 0, NULL, 0},
+  {NULL, NULL, 0, 0, 0, NULL, 0},
+};
+
+#define MIME(next, ext, type) {next, NULL, ext, type}
+static const struct lws_protocol_vhost_options mime_any = MIME(NULL, "*", "application/octet-stream");
+static const struct lws_protocol_vhost_options mime_svg = MIME(&mime_any, ".svg", "image/svg+xml");
+static const struct lws_protocol_vhost_options mime_json = MIME(&mime_svg, ".json", "application/json");
+static const struct lws_protocol_vhost_options mime_html = MIME(&mime_json, ".html", "text/html; charset=utf-8");
+static const struct lws_protocol_vhost_options mime_css = MIME(&mime_html, ".css", "text/css; charset=utf-8");
+static const struct lws_protocol_vhost_options mime_js = MIME(&mime_css, ".js", "text/javascript; charset=utf-8");
+static const struct lws_protocol_vhost_options mime_mjs = MIME(&mime_js, ".mjs", "text/javascript; charset=utf-8");
+
+static const struct lws_protocol_vhost_options hdr_nosniff =
+  {NULL, NULL, "x-content-type-options:", "nosniff"};
+static const struct lws_protocol_vhost_options hdr_referrer =
+  {&hdr_nosniff, NULL, "referrer-policy:", "no-referrer"};
+static const struct lws_protocol_vhost_options hdr_frame =
+  {&hdr_referrer, NULL, "x-frame-options:", "DENY"};
+
+static unsigned int
+fd_limit(void)
+{
+  struct rlimit rl;
+  if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+    return 1024;
+  if (rl.rlim_cur < rl.rlim_max) { /* raise the soft limit as far as allowed */
+    struct rlimit want = rl;
+    want.rlim_cur = rl.rlim_max == RLIM_INFINITY ? FD_LIMIT_CAP : rl.rlim_max;
+    if (want.rlim_cur > FD_LIMIT_CAP)
+      want.rlim_cur = FD_LIMIT_CAP;
+    if (want.rlim_cur > rl.rlim_cur && setrlimit(RLIMIT_NOFILE, &want) == 0)
+      rl.rlim_cur = want.rlim_cur;
+  }
+  return rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > FD_LIMIT_CAP ? FD_LIMIT_CAP
+                                                                      : (unsigned int)rl.rlim_cur;
+}
+
+gboolean
+server_start(SigApp *app, GError **error)
+{
+  struct lws_context_creation_info info;
+  /* lws keeps pointers to these: they live as long as the app. */
+  static struct lws_http_mount mount_api, mount_web;
+  static char web_root[4096];
+
+  g_autofree char *abs_root = g_canonicalize_filename(app->cfg->web_root, NULL);
+  if (!g_file_test(abs_root, G_FILE_TEST_IS_DIR)) {
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "web_root %s is not a directory",
+                abs_root);
+    return FALSE;
+  }
+  g_strlcpy(web_root, abs_root, sizeof web_root);
+
+  mount_web = (struct lws_http_mount){
+    .mountpoint = "/", .origin = web_root, .def = "index.html",
+    .extra_mimetypes = &mime_mjs, .origin_protocol = LWSMPRO_FILE, .mountpoint_len = 1,
+    .cache_max_age = 0, .cache_revalidate = 1,
+  };
+  mount_api = (struct lws_http_mount){
+    .mount_next = &mount_web, .mountpoint = "/api", .origin = "rostrum-http",
+    .origin_protocol = LWSMPRO_CALLBACK, .mountpoint_len = 4,
+  };
+
+  lws_set_log_level(LLL_ERR | LLL_WARN, NULL);
+  memset(&info, 0, sizeof info);
+  app->foreign_loops[0] = app->loop;
+  info.options = LWS_SERVER_OPTION_GLIB | LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT |
+                 LWS_SERVER_OPTION_EXPLICIT_VHOSTS | LWS_SERVER_OPTION_VALIDATE_UTF8;
+  info.foreign_loops = app->foreign_loops;
+  info.pt_serv_buf_size = 32768;
+  info.fd_limit_per_thread = fd_limit();
+  info.user = app;
+  app->lws = lws_create_context(&info);
+  if (!app->lws) {
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                "lws_create_context failed (is libwebsockets-evlib-glib installed?)");
+    return FALSE;
+  }
+
+  memset(&info, 0, sizeof info);
+  info.vhost_name = "rostrum";
+  info.iface = app->cfg->listen_address;
+  info.port = app->cfg->listen_port;
+  info.protocols = protocols;
+  info.mounts = &mount_api;
+  info.headers = &hdr_frame;
+  info.ssl_cert_filepath = app->cfg->tls_cert;
+  info.ssl_private_key_filepath = app->cfg->tls_key;
+  info.alpn = "http/1.1";
+  info.options = LWS_SERVER_OPTION_GLIB | LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT |
+                 LWS_SERVER_OPTION_VALIDATE_UTF8;
+  if (!strchr(app->cfg->listen_address, ':'))
+    info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
+  info.keepalive_timeout = 30;
+  info.timeout_secs = 20;
+  app->vhost = lws_create_vhost(app->lws, &info);
+  if (!app->vhost) {
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                "cannot listen on https://%s:%u/ (address in use, or bad TLS files %s %s)",
+                app->cfg->listen_address, app->cfg->listen_port, app->cfg->tls_cert,
+                app->cfg->tls_key);
+    server_stop(app);
+    return FALSE;
+  }
+  app->port = lws_get_vhost_listen_port(app->vhost);
+  return TRUE;
+}
+
+void
+server_stop(SigApp *app)
+{
+  if (!app->lws)
+    return;
+  lws_context_destroy(app->lws);
+  app->lws = NULL;
+  app->vhost = NULL;
+}

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The [signalling] section of the INI config (GKeyFile). GError idiom. */
+#pragma once
+
+#include <glib.h>
+
+typedef struct {
+  char *listen_address;
+  guint16 listen_port; /* 0: pick a free port */
+  char *tls_cert;
+  char *tls_key;
+  char *web_root;
+  char *roster;
+  char *venue;
+  char *database;
+  char *token_key_file;
+  gint64 token_ttl_seconds;
+  char *relay_socket;
+} SigConfig;
+
+/* Loads @path. Returns the config (transfer full, free with
+ * sigconfig_free) or NULL with @error set. Missing keys get defaults. */
+SigConfig *sigconfig_load(const char *path, GError **error);
+void sigconfig_free(SigConfig *cfg);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(SigConfig, sigconfig_free)

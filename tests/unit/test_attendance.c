@@ -1,0 +1,134 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "attendance.h"
+
+#include <glib/gstdio.h>
+#include <sqlite3.h>
+#include <string.h>
+
+typedef struct {
+  char *dir;
+  char *path;
+} Fixture;
+
+static int
+setup(void **state)
+{
+  Fixture *f = g_new0(Fixture, 1);
+  f->dir = g_dir_make_tmp("rostrum-att-XXXXXX", NULL);
+  f->path = g_build_filename(f->dir, "att.sqlite", NULL);
+  *state = f;
+  return f->dir ? 0 : -1;
+}
+
+static int
+teardown(void **state)
+{
+  Fixture *f = *state;
+  g_autofree char *wal = g_strconcat(f->path, "-wal", NULL);
+  g_autofree char *shm = g_strconcat(f->path, "-shm", NULL);
+  g_unlink(f->path);
+  g_unlink(wal);
+  g_unlink(shm);
+  g_rmdir(f->dir);
+  g_free(f->path);
+  g_free(f->dir);
+  g_free(f);
+  return 0;
+}
+
+static char *
+query_text(const char *path, const char *sql)
+{
+  sqlite3 *db = NULL;
+  sqlite3_stmt *st = NULL;
+  char *out = NULL;
+  assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+  assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+  if (sqlite3_step(st) == SQLITE_ROW)
+    out = g_strdup((const char *)sqlite3_column_text(st, 0));
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  return out;
+}
+
+static void
+test_record_and_reopen(void **state)
+{
+  Fixture *f = *state;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *wall = attendance_wall_time_now();
+  AttendanceLog *log = attendance_open(f->path, &error);
+  assert_non_null(log);
+
+  assert_true(attendance_record(log, "WTPF-0001", "join", "1", wall, 123456, "p-0000abcd", &error));
+  assert_true(attendance_record(log, "WTPF-0001", "leave", "1", wall, 223456, "p-0000abcd", &error));
+  assert_true(attendance_record(log, "WTPF-0002", "join", NULL, wall, 300000, NULL, &error));
+  assert_int_equal(attendance_count(log, &error), 3);
+  attendance_close(log);
+
+  /* Visible to another connection and durable after close. */
+  g_autofree char *mode = query_text(f->path, "PRAGMA journal_mode");
+  assert_string_equal(mode, "wal");
+  g_autofree char *row = query_text(f->path,
+    "SELECT badge || '|' || kind || '|' || agenda_item || '|' || mono_us || '|' || peer"
+    " FROM attendance_event WHERE id = 2");
+  assert_string_equal(row, "WTPF-0001|leave|1|223456|p-0000abcd");
+  g_autofree char *stored_wall = query_text(f->path,
+    "SELECT wall_time FROM attendance_event WHERE id = 1");
+  assert_string_equal(stored_wall, wall);
+
+  log = attendance_open(f->path, &error);
+  assert_non_null(log);
+  assert_int_equal(attendance_count(log, &error), 3);
+  assert_true(attendance_record(log, "WTPF-0003", "join", "2", wall, 1, "p-1", &error));
+  assert_int_equal(attendance_count(log, &error), 4);
+  attendance_close(log);
+}
+
+static void
+test_bad_kind(void **state)
+{
+  Fixture *f = *state;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(AttendanceLog) log = attendance_open(f->path, &error);
+  assert_non_null(log);
+  assert_false(attendance_record(log, "WTPF-0001", "reconnect", "1", "x", 1, NULL, &error));
+  assert_true(g_error_matches(error, ATTENDANCE_ERROR, ATTENDANCE_ERROR_INVAL));
+  assert_int_equal(attendance_count(log, NULL), 0);
+}
+
+static void
+test_open_fails(void **state)
+{
+  g_autoptr(GError) error = NULL;
+  assert_null(attendance_open("/nonexistent-dir/x/att.sqlite", &error));
+  assert_true(g_error_matches(error, ATTENDANCE_ERROR, ATTENDANCE_ERROR_DB));
+}
+
+static void
+test_wall_time_format(void **state)
+{
+  g_autofree char *w = attendance_wall_time_now();
+  /* 2026-05-12T09:30:00.123Z */
+  assert_int_equal(strlen(w), 24);
+  assert_int_equal(w[10], 'T');
+  assert_int_equal(w[19], '.');
+  assert_int_equal(w[23], 'Z');
+}
+
+int
+main(void)
+{
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test_setup_teardown(test_record_and_reopen, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_bad_kind, setup, teardown),
+    cmocka_unit_test(test_open_fails),
+    cmocka_unit_test(test_wall_time_format),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,265 @@
+// SPDX-License-Identifier: Apache-2.0
+// Delegate page: log in, join the floor audio over WebRTC, leave.
+// Protocol: docs/websocket.md. No build step, no dependencies.
+
+const $ = (id) => document.getElementById(id);
+
+const rostrum = {
+  pc: null,
+  ws: null,
+  audio: $('audio'),
+  token: null,
+  participant: null,
+  t_login_click: null,
+  t_joined: null,
+  t_media_connected: null,
+};
+window.rostrum = rostrum;
+
+const ICE_GATHER_CAP_MS = 1000;
+let meterTimer = null;
+let audioCtx = null;
+let joined = false;
+
+function setStatus(text, kind = '') {
+  const el = $('status');
+  el.textContent = text;
+  el.className = kind;
+}
+
+function languageName(code) {
+  try {
+    return new Intl.DisplayNames(['en'], { type: 'language' }).of(code);
+  } catch {
+    return code;
+  }
+}
+
+async function loadVenue() {
+  try {
+    const res = await fetch('/api/venue', { cache: 'no-store' });
+    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    const v = await res.json();
+    $('meeting').textContent = v.meeting;
+    $('meeting-title').textContent = v.title;
+    $('meeting-where').textContent = [v.location, v.dates].filter(Boolean).join(' · ');
+    document.title = `${v.meeting} — Remote participation`;
+    showAgendaItem(v.current_item);
+    if (Array.isArray(v.languages)) {
+      $('agenda-item').title = `Languages: ${v.languages.map(languageName).join(', ')}`;
+    }
+  } catch (err) {
+    $('agenda-item').textContent = 'The meeting information could not be loaded.';
+  }
+}
+
+function showAgendaItem(item) {
+  if (item) $('agenda-item').textContent = `Item ${item.id}: ${item.title}`;
+}
+
+async function login(event) {
+  event.preventDefault();
+  rostrum.t_login_click = performance.now();
+  const badge = $('badge').value.trim();
+  const code = $('code').value;
+  const error = $('login-error');
+  error.textContent = '';
+  if (!badge || !code) {
+    error.textContent = 'Please enter your badge number and access code.';
+    return;
+  }
+  $('login').disabled = true;
+  try {
+    const res = await fetch('/api/login', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ badge, code }),
+    });
+    let body = {};
+    try { body = await res.json(); } catch { /* not JSON */ }
+    if (!res.ok) {
+      error.textContent = body.message || `Sign-in failed (HTTP ${res.status}).`;
+      return;
+    }
+    rostrum.token = body.token;
+    rostrum.participant = body.participant;
+    const p = body.participant;
+    $('participant').innerHTML = '';
+    const strong = document.createElement('strong');
+    strong.textContent = p.name;
+    const badgeEl = document.createElement('span');
+    badgeEl.className = 'nowrap';
+    badgeEl.textContent = `(badge ${p.badge})`;
+    $('participant').append('Signed in as ', strong, ` — ${p.entity} `, badgeEl);
+    $('login-panel').hidden = true;
+    $('session-panel').hidden = false;
+    $('join').focus();
+  } catch (err) {
+    error.textContent = 'The server cannot be reached. Please check your network and try again.';
+  } finally {
+    $('login').disabled = false;
+  }
+}
+
+function waitIceGathering(pc) {
+  if (pc.iceGatheringState === 'complete') return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      pc.removeEventListener('icegatheringstatechange', check);
+      clearTimeout(timer);
+      resolve();
+    };
+    const check = () => { if (pc.iceGatheringState === 'complete') done(); };
+    const timer = setTimeout(done, ICE_GATHER_CAP_MS);
+    pc.addEventListener('icegatheringstatechange', check);
+  });
+}
+
+function openSocket() {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`wss://${location.host}/ws`);
+    ws.onopen = () => resolve(ws);
+    ws.onerror = () => reject(new Error('WebSocket failed'));
+  });
+}
+
+function startMeter(stream) {
+  stopMeter();
+  try {
+    audioCtx = audioCtx || new AudioContext();
+    audioCtx.resume().catch(() => {});
+    const source = audioCtx.createMediaStreamSource(stream);
+    const analyser = audioCtx.createAnalyser();
+    analyser.fftSize = 1024;
+    source.connect(analyser);
+    const buf = new Float32Array(analyser.fftSize);
+    // setInterval, not requestAnimationFrame: keeps working in background tabs.
+    meterTimer = setInterval(() => {
+      analyser.getFloatTimeDomainData(buf);
+      let sum = 0;
+      for (const x of buf) sum += x * x;
+      const rms = Math.sqrt(sum / buf.length);
+      const level = Math.min(1, rms * 2.5);
+      $('level').value = level;
+      $('level').textContent = level.toFixed(2);
+    }, 50);
+  } catch (err) {
+    console.warn('level meter unavailable', err);
+  }
+}
+
+function stopMeter() {
+  if (meterTimer) clearInterval(meterTimer);
+  meterTimer = null;
+  $('level').value = 0;
+}
+
+function teardown(statusText, kind = '') {
+  joined = false;
+  stopMeter();
+  if (rostrum.pc) rostrum.pc.close();
+  rostrum.pc = null;
+  rostrum.audio.srcObject = null;
+  $('join').disabled = false;
+  $('leave').disabled = true;
+  if (statusText) setStatus(statusText, kind);
+}
+
+function onServerMessage(msg) {
+  switch (msg.type) {
+    case 'joined':
+      rostrum.t_joined = performance.now();
+      joined = true;
+      showAgendaItem(msg.agenda_item);
+      setStatus('Joined — starting audio…');
+      rostrum.pc.setRemoteDescription({ type: 'answer', sdp: msg.answer }).catch((err) => {
+        teardown(`Audio could not start (${err.message}).`, 'bad');
+      });
+      $('leave').disabled = false;
+      break;
+    case 'media':
+      if (msg.state === 'connected') {
+        rostrum.t_media_connected = performance.now();
+        setStatus('Audio connected — you are hearing the floor.', 'ok');
+      } else {
+        teardown('Audio lost. Press “Join the meeting” to reconnect.', 'bad');
+      }
+      break;
+    case 'left':
+      teardown('You have left the meeting.');
+      break;
+    case 'error':
+      if (!joined) teardown(null);
+      setStatus(msg.message || 'An error occurred.', 'bad');
+      if (msg.code === 'bad_token' || msg.code === 'expired_token') {
+        $('session-panel').hidden = true;
+        $('login-panel').hidden = false;
+        $('login-error').textContent = msg.message;
+      }
+      break;
+    default:
+      break;
+  }
+}
+
+async function ensureSocket() {
+  if (rostrum.ws && rostrum.ws.readyState === WebSocket.OPEN) return rostrum.ws;
+  const ws = await openSocket();
+  rostrum.ws = ws;
+  ws.onmessage = (ev) => {
+    let msg;
+    try { msg = JSON.parse(ev.data); } catch { return; }
+    onServerMessage(msg);
+  };
+  ws.onclose = () => {
+    if (rostrum.ws === ws) rostrum.ws = null;
+    if (joined) teardown('Connection to the server was lost. Press “Join the meeting” to try again.', 'bad');
+  };
+  return ws;
+}
+
+async function join() {
+  $('join').disabled = true;
+  setStatus('Connecting…');
+  try {
+    // Created in the click handler so that autoplay and Web Audio are allowed.
+    audioCtx = audioCtx || new AudioContext();
+    const pc = new RTCPeerConnection();
+    rostrum.pc = pc;
+    pc.addTransceiver('audio', { direction: 'recvonly' });
+    pc.ontrack = (ev) => {
+      const stream = ev.streams[0] || new MediaStream([ev.track]);
+      rostrum.audio.srcObject = stream;
+      rostrum.audio.play().catch(() => {});
+      startMeter(stream);
+    };
+    pc.onconnectionstatechange = () => {
+      if (pc.connectionState === 'failed' && rostrum.pc === pc) {
+        teardown('Audio could not be established (network). Please try again.', 'bad');
+      }
+    };
+    const offer = await pc.createOffer();
+    await pc.setLocalDescription(offer);
+    const tGather = performance.now();
+    await waitIceGathering(pc);
+    rostrum.ice_gather_ms = performance.now() - tGather;
+    const ws = await ensureSocket();
+    ws.send(JSON.stringify({ type: 'join', token: rostrum.token, offer: pc.localDescription.sdp }));
+  } catch (err) {
+    teardown(`Could not join: ${err.message}`, 'bad');
+  }
+}
+
+function leave() {
+  $('leave').disabled = true;
+  if (rostrum.ws && rostrum.ws.readyState === WebSocket.OPEN) {
+    rostrum.ws.send(JSON.stringify({ type: 'leave' }));
+  } else {
+    teardown('You have left the meeting.');
+  }
+}
+
+$('login-form').addEventListener('submit', login);
+$('join').addEventListener('click', join);
+$('leave').addEventListener('click', leave);
+loadVenue();
