@@ -55,6 +55,9 @@ sig_app_new(SigConfig *cfg, GMainLoop *loop, GError **error)
   app->token_key = tlsfiles_ensure_token_key(cfg->token_key_file, &app->token_key_len, error);
   if (!app->token_key)
     return NULL;
+  if (cfg->turn_urls[0] && !(app->turn_secret = tlsfiles_ensure_text_secret(cfg->turn_secret_file,
+                                                                              error)))
+    return NULL;
   g_autofree char *db_dir = g_path_get_dirname(cfg->database);
   g_mkdir_with_parents(db_dir, 0700);
   app->attendance = attendance_open(cfg->database, error);
@@ -73,6 +76,9 @@ sig_app_new(SigConfig *cfg, GMainLoop *loop, GError **error)
     .key_len = app->token_key_len,
     .ttl = cfg->token_ttl_seconds,
     .dummy_hash = app->dummy_hash,
+    .turn_urls = cfg->turn_urls,
+    .turn_secret = app->turn_secret,
+    .turn_ttl = cfg->turn_ttl_seconds,
   };
   app->relay = relay_client_new(cfg->relay_socket, ws_on_relay_event, ws_on_relay_state, app);
   return g_steal_pointer(&app);
@@ -92,6 +98,7 @@ sig_app_free(SigApp *app)
   if (app->token_key)
     memset(app->token_key, 0, app->token_key_len);
   g_free(app->token_key);
+  g_free(app->turn_secret);
   venue_free(app->venue);
   roster_free(app->roster);
   sigconfig_free(app->cfg);

@@ -26,6 +26,7 @@ typedef struct SigApp {
   RelayClient *relay;         /* owned */
   guint8 *token_key;          /* owned */
   gsize token_key_len;
+  char *turn_secret; /* coturn static-auth-secret, or NULL without TURN */
   char *dummy_hash;           /* owned; verified for unknown badges */
   LoginContext login;         /* borrows the fields above */
   GHashTable *peers;          /* peer id -> WsConn* (borrowed), joined peers */

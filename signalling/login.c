@@ -3,6 +3,7 @@
 
 #include "passhash.h"
 #include "token.h"
+#include "turn.h"
 
 #include <string.h>
 
@@ -108,6 +109,10 @@ login_handle(const LoginContext *ctx, const char *body, gsize len, gint64 now_us
   json_object_set_string_member(o, "token", token);
   json_object_set_int_member(o, "expires_at", now + ctx->ttl);
   json_object_set_member(o, "participant", login_participant_json(entry));
+  JsonNode *ice = turn_ice_servers(ctx->turn_urls, ctx->turn_secret, entry->badge, now,
+                                   ctx->turn_ttl);
+  if (ice)
+    json_object_set_member(o, "ice_servers", ice);
   JsonNode *n = json_node_new(JSON_NODE_OBJECT);
   json_node_take_object(n, o);
   *response = node_to_text(n);

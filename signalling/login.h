@@ -19,6 +19,9 @@ typedef struct {
   gsize key_len;
   gint64 ttl;             /* token lifetime, seconds */
   const char *dummy_hash; /* verified against for unknown badges (timing) */
+  char *const *turn_urls; /* borrowed; NULL or empty: no ice_servers */
+  const char *turn_secret; /* borrowed */
+  gint64 turn_ttl;
 } LoginContext;
 
 /* Handles one login request body. Returns the HTTP status (200, 400, 401,

@@ -59,6 +59,39 @@ sigconfig_load(const char *path, GError **error)
                 "%s: token_ttl_seconds must be 10..604800", path);
     return NULL;
   }
+  {
+    g_autofree char *urls = get_string(kf, "turn_urls", "");
+    cfg->turn_urls = g_strsplit_set(g_strstrip(urls), ", ", -1);
+    guint j = 0;
+    for (guint i = 0; cfg->turn_urls[i]; i++) {
+      if (!cfg->turn_urls[i][0]) {
+        g_free(cfg->turn_urls[i]);
+        continue;
+      }
+      if (!g_str_has_prefix(cfg->turn_urls[i], "turn:") &&
+          !g_str_has_prefix(cfg->turn_urls[i], "turns:") &&
+          !g_str_has_prefix(cfg->turn_urls[i], "stun:")) {
+        g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                    "%s: turn_urls: '%s' is not a turn:, turns: or stun: URL", path,
+                    cfg->turn_urls[i]);
+        for (guint k = i; cfg->turn_urls[k]; k++)
+          g_free(cfg->turn_urls[k]);
+        cfg->turn_urls[j] = NULL;
+        return NULL;
+      }
+      cfg->turn_urls[j++] = cfg->turn_urls[i];
+    }
+    cfg->turn_urls[j] = NULL;
+  }
+  cfg->turn_secret_file = get_string(kf, "turn_secret_file", "var/turn.secret");
+  cfg->turn_ttl_seconds = g_key_file_has_key(kf, GROUP, "turn_ttl_seconds", NULL)
+                            ? g_key_file_get_int64(kf, GROUP, "turn_ttl_seconds", &local)
+                            : 86400;
+  if (local || cfg->turn_ttl_seconds < 60 || cfg->turn_ttl_seconds > 7 * 86400) {
+    g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                "%s: turn_ttl_seconds must be 60..604800", path);
+    return NULL;
+  }
   return g_steal_pointer(&cfg);
 }
 
@@ -68,6 +101,8 @@ sigconfig_free(SigConfig *cfg)
   if (!cfg)
     return;
   g_free(cfg->listen_address);
+  g_strfreev(cfg->turn_urls);
+  g_free(cfg->turn_secret_file);
   g_free(cfg->tls_cert);
   g_free(cfg->tls_key);
   g_free(cfg->web_root);

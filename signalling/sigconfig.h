@@ -16,6 +16,9 @@ typedef struct {
   char *token_key_file;
   gint64 token_ttl_seconds;
   char *relay_socket;
+  char **turn_urls;      /* handed to browsers with their login; empty: no TURN */
+  char *turn_secret_file; /* coturn's static-auth-secret, made at first start */
+  gint64 turn_ttl_seconds;
 } SigConfig;
 
 /* Loads @path. Returns the config (transfer full, free with

@@ -10,6 +10,7 @@
 #include <openssl/rand.h>
 #include <openssl/x509v3.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #define TOKEN_KEY_BYTES 32
@@ -131,6 +132,21 @@ fail:
   return ok;
 }
 
+/* Writes @data to a new private file at @path. */
+static gboolean
+write_secret(const char *path, const void *data, size_t len, GError **error)
+{
+  FILE *f;
+  if (!ensure_parent(path, error) || !(f = open_private(path, 0600, error)))
+    return FALSE;
+  size_t w = fwrite(data, 1, len, f);
+  if (fclose(f) != 0 || w != len) {
+    g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_IO, "cannot write %s", path);
+    return FALSE;
+  }
+  return TRUE;
+}
+
 guint8 *
 tlsfiles_ensure_token_key(const char *path, gsize *len, GError **error)
 {
@@ -139,20 +155,14 @@ tlsfiles_ensure_token_key(const char *path, gsize *len, GError **error)
 
   if (!g_file_test(path, G_FILE_TEST_EXISTS)) {
     guint8 fresh[TOKEN_KEY_BYTES];
-    FILE *f;
-    if (!ensure_parent(path, error))
-      return NULL;
     if (RAND_bytes(fresh, sizeof fresh) != 1) {
       ssl_fail("RAND_bytes", error);
       return NULL;
     }
-    if (!(f = open_private(path, 0600, error)))
+    gboolean ok = write_secret(path, fresh, sizeof fresh, error);
+    OPENSSL_cleanse(fresh, sizeof fresh);
+    if (!ok)
       return NULL;
-    size_t w = fwrite(fresh, 1, sizeof fresh, f);
-    if (fclose(f) != 0 || w != sizeof fresh) {
-      g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_IO, "cannot write %s", path);
-      return NULL;
-    }
   }
   if (!g_file_get_contents(path, (char **)&key, &n, error))
     return NULL;
@@ -164,4 +174,37 @@ tlsfiles_ensure_token_key(const char *path, gsize *len, GError **error)
   }
   *len = n;
   return key;
+}
+
+char *
+tlsfiles_ensure_text_secret(const char *path, GError **error)
+{
+  char *text = NULL;
+
+  if (!g_file_test(path, G_FILE_TEST_EXISTS)) {
+    guint8 fresh[32];
+    char hex[2 * sizeof fresh + 2];
+    if (RAND_bytes(fresh, sizeof fresh) != 1) {
+      ssl_fail("RAND_bytes", error);
+      return NULL;
+    }
+    for (size_t i = 0; i < sizeof fresh; i++)
+      snprintf(hex + 2 * i, 3, "%02x", fresh[i]);
+    hex[2 * sizeof fresh] = '\n';
+    hex[2 * sizeof fresh + 1] = '\0';
+    gboolean ok = write_secret(path, hex, strlen(hex), error);
+    OPENSSL_cleanse(fresh, sizeof fresh);
+    if (!ok)
+      return NULL;
+  }
+  if (!g_file_get_contents(path, &text, NULL, error))
+    return NULL;
+  g_strstrip(text);
+  if (strlen(text) < 16 || strpbrk(text, " \t\r\n")) {
+    g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+                "%s: the secret must be one word of at least 16 characters", path);
+    g_free(text);
+    return NULL;
+  }
+  return text;
 }

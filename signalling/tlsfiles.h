@@ -14,3 +14,8 @@ gboolean tlsfiles_ensure_cert(const char *cert_path, const char *key_path, GErro
  * 0600) first if the file is missing. Returns the key (transfer full,
  * *len set) or NULL. */
 guint8 *tlsfiles_ensure_token_key(const char *path, gsize *len, GError **error);
+
+/* Reads a text secret (one word, e.g. coturn's static-auth-secret) from
+ * @path, writing 64 random hex characters (mode 0600) first if the file is
+ * missing. Returns it without surrounding space (transfer full) or NULL. */
+char *tlsfiles_ensure_text_secret(const char *path, GError **error);

@@ -83,6 +83,7 @@ async function login(event) {
     }
     rostrum.token = body.token;
     rostrum.participant = body.participant;
+    rostrum.iceServers = body.ice_servers || [];
     const p = body.participant;
     $('participant').innerHTML = '';
     const strong = document.createElement('strong');
@@ -224,7 +225,13 @@ async function join() {
   try {
     // Created in the click handler so that autoplay and Web Audio are allowed.
     audioCtx = audioCtx || new AudioContext();
-    const pc = new RTCPeerConnection();
+    // TURN (coturn) credentials come with the login; ?relay=1 forces every
+    // packet through it, for networks that allow nothing else.
+    const forceRelay = new URLSearchParams(location.search).get('relay') === '1';
+    const pc = new RTCPeerConnection({
+      iceServers: rostrum.iceServers || [],
+      iceTransportPolicy: forceRelay ? 'relay' : 'all',
+    });
     rostrum.pc = pc;
     pc.addTransceiver('audio', { direction: 'recvonly' });
     pc.ontrack = (ev) => {

@@ -77,6 +77,9 @@ function writeConfig() {
       database: path.join(tmp, 'attendance.sqlite'),
       token_key_file: path.join(tmp, 'token.key'),
       relay_socket: path.join(tmp, 'relay.sock'),
+      // no coturn here: the TURN test starts its own
+      turn_urls: '',
+      turn_secret_file: path.join(tmp, 'turn.secret'),
     },
   };
   const out = [];

@@ -34,7 +34,8 @@ setup(void **state)
   if (roster_parse(csv, strlen(csv), &f->roster, NULL) < 0)
     return -1;
   f->rl = ratelimit_new(LOGIN_MAX_FAILURES, LOGIN_WINDOW_US);
-  f->ctx = (LoginContext){f->roster, f->rl, key, sizeof key, 600, f->dummy};
+  f->ctx = (LoginContext){.roster = f->roster, .limiter = f->rl, .key = key, .key_len = sizeof key,
+                          .ttl = 600, .dummy_hash = f->dummy};
   *state = f;
   return 0;
 }
