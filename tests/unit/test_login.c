@@ -74,6 +74,28 @@ test_success(void **state)
                                 1780000001, &badge, NULL),
                    TOKEN_OK);
   assert_string_equal(badge, "WTPF-0001");
+  assert_false(json_object_has_member(o, "ice_servers")); /* no TURN configured */
+}
+
+/* With TURN configured, the login carries credentials for this badge. */
+static void
+test_success_with_turn(void **state)
+{
+  Fixture *f = *state;
+  char *urls[] = {"turn:127.0.0.1:3478?transport=udp", NULL};
+  g_autofree char *resp = NULL;
+  f->ctx.turn_urls = urls;
+  f->ctx.turn_secret = "0123456789abcdef";
+  f->ctx.turn_ttl = 3600;
+  assert_int_equal(login(f, "{\"badge\":\"WTPF-0001\",\"code\":\"floor-4401\"}", NOW_US, &resp), 200);
+  g_autoptr(JsonParser) p = json_parser_new();
+  assert_true(json_parser_load_from_data(p, resp, -1, NULL));
+  JsonObject *o = json_node_get_object(json_parser_get_root(p));
+  JsonArray *servers = json_object_get_array_member(o, "ice_servers");
+  assert_non_null(servers);
+  JsonObject *s0 = json_array_get_object_element(servers, 0);
+  assert_string_equal(json_object_get_string_member(s0, "username"), "1780003600:WTPF-0001");
+  assert_non_null(json_object_get_string_member(s0, "credential"));
 }
 
 static void
@@ -144,6 +166,7 @@ main(void)
 {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown(test_success, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_success_with_turn, setup, teardown),
     cmocka_unit_test_setup_teardown(test_wrong_and_unknown_same_answer, setup, teardown),
     cmocka_unit_test_setup_teardown(test_bad_request, setup, teardown),
     cmocka_unit_test_setup_teardown(test_rate_limit, setup, teardown),
