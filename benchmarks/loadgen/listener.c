@@ -1,0 +1,545 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "listener.h"
+
+#include <string.h>
+
+#include "rtp.h"
+#include "sdp.h"
+#include "sdpgen.h"
+#include "srtp_link.h"
+
+#define PACKET_MAX 1500
+#define SDP_MAX 8192
+
+struct LoadgenListener {
+  LoadgenListenerEnv env;
+  unsigned index;
+  gboolean decrypt;
+  LoadgenListenerState state;
+  char *fail_reason;
+  guint stream_id;
+  gboolean is_client, dtls_started, joining, left;
+  DtlsSession *dtls;
+  SrtpLink *srtp;
+  GSource *dtls_timer, *join_timer;
+  gint64 t_request_us, t_first_us;
+  uint32_t ssrc, media_ssrc;
+  uint32_t lsr; /* middle of the last SR's NTP time */
+  gint64 lsr_at_us;
+  guint64 errors;
+  LoadgenRxStats rx;
+  uint8_t buf[PACKET_MAX + SRTP_LINK_TRAILER];
+};
+
+static void
+trace(LoadgenListener *l, const char *what)
+{
+  if (l->env.trace)
+    g_printerr("loadgen: lg-%u +%.1f ms %s\n", l->index,
+               (double)(g_get_monotonic_time() - l->t_request_us) / 1000.0, what);
+}
+
+static GSource *
+timeout_on(GMainContext *ctx, guint ms, GSourceFunc fn, gpointer data)
+{
+  GSource *s = g_timeout_source_new(ms);
+  g_source_set_callback(s, fn, data, NULL);
+  g_source_attach(s, ctx);
+  return s;
+}
+
+static void
+clear_source(GSource **s)
+{
+  if (*s) {
+    g_source_destroy(*s);
+    g_source_unref(*s);
+    *s = NULL;
+  }
+}
+
+static void
+fail(LoadgenListener *l, const char *reason)
+{
+  if (l->state == LOADGEN_LISTENER_FAILED)
+    return;
+  l->state = LOADGEN_LISTENER_FAILED;
+  l->fail_reason = g_strdup(reason);
+  clear_source(&l->dtls_timer);
+  clear_source(&l->join_timer);
+  l->env.failed(l, reason, l->env.user);
+}
+
+static int
+send_datagram(const uint8_t *data, size_t len, void *user)
+{
+  LoadgenListener *l = user;
+  gint n = nice_agent_send(l->env.agent, l->stream_id, 1, (guint)len, (const gchar *)data);
+  trace(l, n == (gint)len ? "dtls record out" : "dtls record NOT sent");
+  return n == (gint)len ? 0 : -1;
+}
+
+static gboolean on_dtls_timer(gpointer data);
+
+static void
+on_dtls_state(LoadgenListener *l, DtlsState state)
+{
+  DtlsSrtpKeys keys;
+
+  if (l->state != LOADGEN_LISTENER_CONNECTING)
+    return;
+  switch (state) {
+  case DTLS_HANDSHAKING: {
+    clear_source(&l->dtls_timer);
+    int ms = dtls_session_timeout_ms(l->dtls);
+    if (ms >= 0)
+      l->dtls_timer = timeout_on(l->env.ctx, ms > 0 ? (guint)ms : 1, on_dtls_timer, l);
+    return;
+  }
+  case DTLS_BAD_FINGERPRINT:
+    fail(l, "fingerprint_mismatch");
+    return;
+  case DTLS_FAILED:
+    fail(l, "dtls_failed");
+    return;
+  case DTLS_CONNECTED:
+    break;
+  }
+  clear_source(&l->dtls_timer);
+  if (dtls_session_srtp_keys(l->dtls, &keys) < 0 || !(l->srtp = srtp_link_new(&keys))) {
+    fail(l, "srtp_keys");
+    return;
+  }
+  memset(&keys, 0, sizeof keys);
+  l->state = LOADGEN_LISTENER_KEYED;
+  trace(l, "dtls connected");
+}
+
+static gboolean
+on_dtls_timer(gpointer data)
+{
+  LoadgenListener *l = data;
+  g_source_unref(l->dtls_timer);
+  l->dtls_timer = NULL;
+  on_dtls_state(l, dtls_session_handle_timeout(l->dtls));
+  return G_SOURCE_REMOVE;
+}
+
+static const char *
+state_name(LoadgenListenerState state)
+{
+  static const char *const names[] = {"idle",   "gathering", "signalling", "ice/dtls",
+                                      "keyed",  "joined",    "failed"};
+  return (unsigned)state < G_N_ELEMENTS(names) ? names[state] : "?";
+}
+
+static gboolean
+on_join_timeout(gpointer data)
+{
+  LoadgenListener *l = data;
+  g_source_unref(l->join_timer);
+  l->join_timer = NULL;
+  g_autofree char *reason =
+      g_strdup_printf("timeout in %s%s", state_name(l->state),
+                      l->state == LOADGEN_LISTENER_CONNECTING && l->dtls_started ? " (dtls)" : "");
+  fail(l, reason);
+  return G_SOURCE_REMOVE;
+}
+
+static uint32_t
+get32(const uint8_t *p)
+{
+  return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static void
+put32(uint8_t *p, uint32_t v)
+{
+  p[0] = (uint8_t)(v >> 24);
+  p[1] = (uint8_t)(v >> 16);
+  p[2] = (uint8_t)(v >> 8);
+  p[3] = (uint8_t)v;
+}
+
+static void
+on_rtcp(LoadgenListener *l, const uint8_t *in, size_t len)
+{
+  RtcpInfo info;
+  memcpy(l->buf, in, len);
+  int n = srtp_link_unprotect_rtcp(l->srtp, l->buf, len);
+  if (n < 0 || rtcp_parse(l->buf, (size_t)n, &info) < 0) {
+    l->errors++;
+    return;
+  }
+  if (info.has_sr) {
+    l->lsr = (uint32_t)(info.sr_ntp >> 16);
+    l->lsr_at_us = g_get_monotonic_time();
+  }
+}
+
+static void
+on_rtp(LoadgenListener *l, const uint8_t *in, size_t len)
+{
+  gint64 now = g_get_monotonic_time();
+  const uint8_t *pkt = in;
+
+  if ((in[0] & 0xc0) != 0x80) {
+    l->errors++;
+    return;
+  }
+  if (l->decrypt) {
+    memcpy(l->buf, in, len);
+    if (srtp_link_unprotect(l->srtp, l->buf, len) < 0) {
+      l->errors++; /* authentication or replay failure */
+      return;
+    }
+    pkt = l->buf;
+  }
+  /* SRTP leaves the header in clear: counting listeners read it as is */
+  uint16_t seq = (uint16_t)(pkt[2] << 8 | pkt[3]);
+  l->media_ssrc = get32(pkt + 8);
+  int64_t ext = loadgen_rx_packet(&l->rx, seq, get32(pkt + 4), now);
+  if (l->state == LOADGEN_LISTENER_KEYED) {
+    l->state = LOADGEN_LISTENER_JOINED;
+    l->t_first_us = now;
+    clear_source(&l->join_timer);
+    trace(l, "first packet");
+    l->env.joined(l, l->env.user);
+  }
+  if (ext >= 0 && *l->env.measuring)
+    loadgen_spread_add(l->env.spread, seq, now);
+}
+
+static void
+on_receive(NiceAgent *agent, guint stream_id, guint component_id, guint len, gchar *buf,
+           gpointer data)
+{
+  LoadgenListener *l = data;
+  const uint8_t *in = (const uint8_t *)buf;
+
+  if (l->state < LOADGEN_LISTENER_CONNECTING || l->state == LOADGEN_LISTENER_FAILED)
+    return;
+  if (dtls_is_record(in, len)) {
+    if (l->state == LOADGEN_LISTENER_CONNECTING)
+      trace(l, "dtls record in");
+    if (l->dtls)
+      on_dtls_state(l, dtls_session_feed(l->dtls, in, len));
+    return;
+  }
+  if (!l->srtp)
+    return;
+  if (len < RTP_HEADER_MIN || len > PACKET_MAX) {
+    l->errors++;
+    return;
+  }
+  if (rtp_is_rtcp(in, len))
+    on_rtcp(l, in, len);
+  else
+    on_rtp(l, in, len);
+}
+
+LoadgenListener *
+loadgen_listener_new(const LoadgenListenerEnv *env, unsigned index, gboolean decrypt)
+{
+  LoadgenListener *l = g_new0(LoadgenListener, 1);
+  l->env = *env;
+  l->index = index;
+  l->decrypt = decrypt;
+  l->ssrc = g_random_int();
+  loadgen_rx_init(&l->rx);
+  return l;
+}
+
+void
+loadgen_listener_free(LoadgenListener *l)
+{
+  if (!l)
+    return;
+  clear_source(&l->dtls_timer);
+  clear_source(&l->join_timer);
+  if (l->stream_id) {
+    nice_agent_attach_recv(l->env.agent, l->stream_id, 1, l->env.ctx, NULL, NULL);
+    nice_agent_remove_stream(l->env.agent, l->stream_id);
+  }
+  dtls_session_free(l->dtls);
+  srtp_link_free(l->srtp);
+  g_free(l->fail_reason);
+  g_free(l);
+}
+
+guint
+loadgen_listener_open(LoadgenListener *l)
+{
+  l->t_request_us = g_get_monotonic_time();
+  l->join_timer = timeout_on(l->env.ctx, (guint)(l->env.join_timeout_s * 1000), on_join_timeout, l);
+  l->stream_id = nice_agent_add_stream(l->env.agent, 1);
+  if (!l->stream_id) {
+    fail(l, "ice_stream");
+    return 0;
+  }
+  nice_agent_attach_recv(l->env.agent, l->stream_id, 1, l->env.ctx, on_receive, l);
+  return l->stream_id;
+}
+
+void
+loadgen_listener_gather(LoadgenListener *l)
+{
+  if (l->state != LOADGEN_LISTENER_IDLE || !l->stream_id)
+    return;
+  l->state = LOADGEN_LISTENER_GATHERING;
+  /* gathering host candidates may report done before this returns */
+  if (!nice_agent_gather_candidates(l->env.agent, l->stream_id))
+    fail(l, "ice_gather");
+}
+
+/* Our SDP: an offer (actpass) for the relay, an answer (active) for a
+ * server that offered. Transfer full, NULL on failure. */
+static char *
+print_sdp(LoadgenListener *l, const char *setup, const char *mid, int pt)
+{
+  g_autofree char *ufrag = NULL, *pwd = NULL;
+  SdpCandidate cands[SDP_MAX_CANDIDATES];
+  size_t n = 0;
+  char buf[SDP_MAX];
+
+  if (!nice_agent_get_local_credentials(l->env.agent, l->stream_id, &ufrag, &pwd))
+    return NULL;
+  GSList *list = nice_agent_get_local_candidates(l->env.agent, l->stream_id, 1);
+  for (GSList *it = list; it && n < G_N_ELEMENTS(cands); it = it->next) {
+    NiceCandidate *nc = it->data;
+    if (nc->transport != NICE_CANDIDATE_TRANSPORT_UDP || nc->type != NICE_CANDIDATE_TYPE_HOST)
+      continue;
+    SdpCandidate *c = &cands[n++];
+    memset(c, 0, sizeof *c);
+    g_strlcpy(c->foundation, nc->foundation, sizeof c->foundation);
+    c->component = 1;
+    g_strlcpy(c->transport, "udp", sizeof c->transport);
+    c->priority = nc->priority;
+    nice_address_to_string(&nc->addr, c->address);
+    c->port = (uint16_t)nice_address_get_port(&nc->addr);
+    g_strlcpy(c->type, "host", sizeof c->type);
+  }
+  g_slist_free_full(list, (GDestroyNotify)nice_candidate_free);
+  LoadgenSdpParams p = {
+    .session_id = (uint64_t)g_random_int() << 31 | g_random_int(),
+    .ice_ufrag = ufrag,
+    .ice_pwd = pwd,
+    .fingerprint = l->env.fingerprint,
+    .setup = setup,
+    .mid = mid,
+    .payload_type = pt,
+    .n_candidates = n,
+    .candidates = cands,
+  };
+  int len = n ? loadgen_sdp_print(&p, buf, sizeof buf) : -1;
+  return len > 0 ? g_strndup(buf, (gsize)len) : NULL;
+}
+
+static void
+set_remote(LoadgenListener *l, const SdpOffer *remote)
+{
+  GSList *list = NULL;
+  nice_agent_set_remote_credentials(l->env.agent, l->stream_id, remote->ice_ufrag,
+                                    remote->ice_pwd);
+  for (size_t i = 0; i < remote->n_candidates; i++) {
+    const SdpCandidate *c = &remote->candidates[i];
+    if (c->component != 1 || strcmp(c->transport, "udp") != 0)
+      continue;
+    NiceCandidate *nc = nice_candidate_new(NICE_CANDIDATE_TYPE_HOST);
+    if (!nice_address_set_from_string(&nc->addr, c->address)) {
+      nice_candidate_free(nc);
+      continue;
+    }
+    nice_address_set_port(&nc->addr, c->port);
+    nc->stream_id = l->stream_id;
+    nc->component_id = 1;
+    nc->priority = c->priority;
+    nc->transport = NICE_CANDIDATE_TRANSPORT_UDP;
+    g_strlcpy(nc->foundation, c->foundation, sizeof nc->foundation);
+    list = g_slist_append(list, nc);
+  }
+  if (list)
+    nice_agent_set_remote_candidates(l->env.agent, l->stream_id, 1, list);
+  g_slist_free_full(list, (GDestroyNotify)nice_candidate_free);
+}
+
+static void
+on_remote_sdp(const char *sdp, const char *error, void *user)
+{
+  LoadgenListener *l = user;
+  g_autofree SdpOffer *remote = g_new0(SdpOffer, 1);
+  const SdpMedia *audio = NULL;
+
+  if (l->state != LOADGEN_LISTENER_SIGNALLING)
+    return;
+  if (!sdp) {
+    g_autofree char *reason = g_strdup_printf("signalling: %s", error ? error : "no SDP");
+    fail(l, reason);
+    return;
+  }
+  if (l->env.trace && l->index == 0)
+    g_printerr("loadgen: lg-0 remote SDP:\n%s", sdp);
+  if (sdp_parse_offer(sdp, strlen(sdp), remote) < 0) {
+    fail(l, "bad_remote_sdp");
+    return;
+  }
+  for (size_t i = 0; i < remote->n_media && !audio; i++)
+    if (strcmp(remote->media[i].media, "audio") == 0 && remote->media[i].opus_pt >= 0)
+      audio = &remote->media[i];
+  if (!audio || strcmp(remote->fingerprint_alg, "sha-256") != 0) {
+    fail(l, "bad_remote_sdp");
+    return;
+  }
+  if (l->env.adapter->remote_offers) {
+    g_autofree char *answer = print_sdp(l, "active", audio->mid, audio->opus_pt);
+    if (!answer) {
+      fail(l, "local_sdp");
+      return;
+    }
+    if (l->env.trace && l->index == 0)
+      g_printerr("loadgen: lg-0 answer:\n%s", answer);
+    l->env.adapter->answer(l->env.adapter_self, l->index, answer);
+  }
+  /* RFC 8842: we are the DTLS client unless the remote side is active */
+  l->is_client = remote->setup != SDP_SETUP_ACTIVE;
+  l->dtls = dtls_session_new(l->env.dtls, !l->is_client, remote->fingerprint, send_datagram, l);
+  if (!l->dtls) {
+    fail(l, "dtls_session");
+    return;
+  }
+  l->state = LOADGEN_LISTENER_CONNECTING;
+  trace(l, "remote sdp");
+  set_remote(l, remote);
+}
+
+void
+loadgen_listener_gathered(LoadgenListener *l)
+{
+  if (l->state != LOADGEN_LISTENER_GATHERING)
+    return;
+  g_autofree char *offer = NULL;
+  if (!l->env.adapter->remote_offers && !(offer = print_sdp(l, "actpass", "0", 111))) {
+    fail(l, "local_sdp");
+    return;
+  }
+  l->state = LOADGEN_LISTENER_SIGNALLING;
+  l->joining = TRUE;
+  trace(l, "gathered");
+  l->env.adapter->join(l->env.adapter_self, l->index, offer, on_remote_sdp, l);
+}
+
+void
+loadgen_listener_ice_state(LoadgenListener *l, NiceComponentState state)
+{
+  if (l->state != LOADGEN_LISTENER_CONNECTING)
+    return;
+  trace(l, nice_component_state_to_string(state));
+  if (state == NICE_COMPONENT_STATE_FAILED) {
+    fail(l, "ice_failed");
+    return;
+  }
+  if ((state == NICE_COMPONENT_STATE_CONNECTED || state == NICE_COMPONENT_STATE_READY) &&
+      l->is_client && !l->dtls_started) {
+    l->dtls_started = TRUE;
+    on_dtls_state(l, dtls_session_start(l->dtls));
+  }
+}
+
+void
+loadgen_listener_lost(LoadgenListener *l, const char *reason)
+{
+  g_autofree char *text = g_strdup_printf("lost: %s", reason ? reason : "?");
+  fail(l, text);
+}
+
+void
+loadgen_listener_send_report(LoadgenListener *l)
+{
+  uint8_t fraction;
+  int32_t cumulative;
+
+  if (l->left || !l->srtp || !l->rx.started)
+    return;
+  uint8_t *p = l->buf;
+  p[0] = 0x81; /* V=2, one report block */
+  p[1] = 201;
+  p[2] = 0;
+  p[3] = 7; /* 8 words */
+  put32(p + 4, l->ssrc);
+  put32(p + 8, l->media_ssrc);
+  loadgen_rx_report(&l->rx, &fraction, &cumulative);
+  put32(p + 12, (uint32_t)fraction << 24 | ((uint32_t)cumulative & 0xffffff));
+  put32(p + 16, (uint32_t)l->rx.max_ext);
+  put32(p + 20, (uint32_t)l->rx.jitter);
+  put32(p + 24, l->lsr);
+  gint64 dlsr = l->lsr ? (g_get_monotonic_time() - l->lsr_at_us) * 65536 / G_USEC_PER_SEC : 0;
+  put32(p + 28, (uint32_t)dlsr);
+  char cname[16];
+  g_snprintf(cname, sizeof cname, "lg-%u", l->index);
+  int m = rtcp_build_sdes_cname(p + 32, PACKET_MAX - 32, l->ssrc, cname);
+  if (m < 0)
+    return;
+  int n = srtp_link_protect_rtcp(l->srtp, p, (size_t)(32 + m), sizeof l->buf);
+  if (n < 0 || nice_agent_send(l->env.agent, l->stream_id, 1, (guint)n, (const gchar *)p) != n)
+    l->errors++;
+}
+
+void
+loadgen_listener_begin_window(LoadgenListener *l)
+{
+  loadgen_rx_begin_window(&l->rx);
+}
+
+void
+loadgen_listener_leave(LoadgenListener *l)
+{
+  if (l->left)
+    return;
+  l->left = TRUE;
+  clear_source(&l->join_timer);
+  clear_source(&l->dtls_timer);
+  if (l->joining && l->env.adapter->leave)
+    l->env.adapter->leave(l->env.adapter_self, l->index);
+}
+
+unsigned
+loadgen_listener_index(const LoadgenListener *l)
+{
+  return l->index;
+}
+
+LoadgenListenerState
+loadgen_listener_state(const LoadgenListener *l)
+{
+  return l->state;
+}
+
+const char *
+loadgen_listener_fail_reason(const LoadgenListener *l)
+{
+  return l->fail_reason;
+}
+
+gboolean
+loadgen_listener_decrypts(const LoadgenListener *l)
+{
+  return l->decrypt;
+}
+
+double
+loadgen_listener_join_ms(const LoadgenListener *l)
+{
+  return l->t_first_us ? (double)(l->t_first_us - l->t_request_us) / 1000.0 : -1;
+}
+
+const LoadgenRxStats *
+loadgen_listener_rx(const LoadgenListener *l)
+{
+  return &l->rx;
+}
+
+guint64
+loadgen_listener_errors(const LoadgenListener *l)
+{
+  return l->errors;
+}

@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* One simulated listener: an ICE stream on the load generator's shared
+ * full-mode agent, a DTLS client (or server) session, SRTP keys, the
+ * receive statistics and a receiver report every second. */
+#pragma once
+
+#include <agent.h>
+#include <glib.h>
+
+#include "dtls.h"
+#include "loadgen.h"
+#include "rxstats.h"
+
+typedef struct LoadgenListener LoadgenListener;
+
+typedef enum {
+  LOADGEN_LISTENER_IDLE = 0,
+  LOADGEN_LISTENER_GATHERING,
+  LOADGEN_LISTENER_SIGNALLING, /* waiting for the remote SDP */
+  LOADGEN_LISTENER_CONNECTING, /* ICE and DTLS */
+  LOADGEN_LISTENER_KEYED,      /* SRTP keys, no packet yet */
+  LOADGEN_LISTENER_JOINED,     /* audio arrived */
+  LOADGEN_LISTENER_FAILED,
+} LoadgenListenerState;
+
+/* What every listener shares; all borrowed, outliving the listeners. */
+typedef struct {
+  NiceAgent *agent;
+  GMainContext *ctx;
+  DtlsContext *dtls;
+  const char *fingerprint; /* ours, sha-256 */
+  const LoadgenAdapterOps *adapter;
+  gpointer adapter_self;
+  LoadgenSpread *spread;    /* fed while *measuring */
+  const gboolean *measuring;
+  double join_timeout_s;
+  gboolean trace; /* log each step of every join on stderr */
+  void (*joined)(LoadgenListener *l, void *user);
+  void (*failed)(LoadgenListener *l, const char *reason, void *user);
+  void *user;
+} LoadgenListenerEnv;
+
+/* Transfer full. @decrypt: SRTP-decrypt every packet, else only count. */
+LoadgenListener *loadgen_listener_new(const LoadgenListenerEnv *env, unsigned index,
+                                      gboolean decrypt);
+void loadgen_listener_free(LoadgenListener *l);
+
+/* Opens the ICE stream: returns its id, 0 on failure (the listener is then
+ * FAILED). The join request clock starts here. */
+guint loadgen_listener_open(LoadgenListener *l);
+/* Gathers; the join request follows when the agent reports gathering done
+ * (loadgen_listener_gathered()), which may be before this returns. */
+void loadgen_listener_gather(LoadgenListener *l);
+void loadgen_listener_gathered(LoadgenListener *l);
+void loadgen_listener_ice_state(LoadgenListener *l, NiceComponentState state);
+/* The server dropped it. */
+void loadgen_listener_lost(LoadgenListener *l, const char *reason);
+/* An SRTCP receiver report (+ SDES) about the media source. */
+void loadgen_listener_send_report(LoadgenListener *l);
+void loadgen_listener_begin_window(LoadgenListener *l);
+/* Asks the server to drop it and stops reporting. */
+void loadgen_listener_leave(LoadgenListener *l);
+
+unsigned loadgen_listener_index(const LoadgenListener *l);
+LoadgenListenerState loadgen_listener_state(const LoadgenListener *l);
+const char *loadgen_listener_fail_reason(const LoadgenListener *l);
+gboolean loadgen_listener_decrypts(const LoadgenListener *l);
+/* Request → first packet, ms; -1 if none arrived. */
+double loadgen_listener_join_ms(const LoadgenListener *l);
+const LoadgenRxStats *loadgen_listener_rx(const LoadgenListener *l);
+/* SRTP authentication failures (decrypting listeners) and other errors. */
+guint64 loadgen_listener_errors(const LoadgenListener *l);

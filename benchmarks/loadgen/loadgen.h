@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* rostrum-loadgen: one process simulating N receive-only WebRTC audio
+ * listeners (libnice full ICE, DTLS client, SRTP) against a fan-out server,
+ * reached through an adapter (the relay's control socket, Rostrum's
+ * signalling, or Janus's Streaming plugin). */
+#pragma once
+
+#include <gio/gio.h>
+#include <glib.h>
+
+typedef struct {
+  char *control_path; /* control: the relay's control socket */
+  char *url;          /* rostrum: https://127.0.0.1:8443 */
+  char *badge_prefix; /* rostrum: "BENCH-" → BENCH-00001 for listener 0 */
+  char *code;         /* rostrum: the roster's shared access code */
+  char *janus_url;    /* janus: http://127.0.0.1:8088/janus */
+  gint64 mountpoint;  /* janus: the Streaming mountpoint id */
+} LoadgenAdapterArgs;
+
+/* @sdp: the remote SDP (the answer; Janus's offer), or NULL and @error
+ * (both borrowed). */
+typedef void (*LoadgenSdpFunc)(const char *sdp, const char *error, void *user);
+/* The server dropped listener @index on its own (relay peer.lost...). */
+typedef void (*LoadgenLostFunc)(unsigned index, const char *reason, void *user);
+
+/* One way of asking a server to take a listener. All calls on the loop's
+ * thread; callbacks come from the loop, never from inside the call. */
+typedef struct {
+  const char *name;
+  gboolean remote_offers; /* the server offers and the listener answers */
+  /* Transfer full, free with destroy(). */
+  gpointer (*create)(const LoadgenAdapterArgs *args, GMainContext *ctx, LoadgenLostFunc lost,
+                     void *user, GError **error);
+  /* @offer: the listener's SDP (borrowed), NULL when remote_offers. */
+  void (*join)(gpointer self, unsigned index, const char *offer, LoadgenSdpFunc done, void *user);
+  /* remote_offers only: the listener's answer (borrowed). */
+  void (*answer)(gpointer self, unsigned index, const char *answer);
+  void (*leave)(gpointer self, unsigned index);
+  /* Nothing is in flight any more (every leave acknowledged or failed). */
+  gboolean (*idle)(gpointer self);
+  void (*destroy)(gpointer self);
+} LoadgenAdapterOps;
+
+extern const LoadgenAdapterOps loadgen_adapter_control;
+extern const LoadgenAdapterOps loadgen_adapter_rostrum;
+extern const LoadgenAdapterOps loadgen_adapter_janus;
+
+/* By name ("control", "rostrum", "janus"); NULL if unknown. Static. */
+const LoadgenAdapterOps *loadgen_adapter_find(const char *name);
+
+typedef struct {
+  unsigned listeners;
+  double duration_s;     /* measurement window once every listener joined */
+  double join_rate;      /* joins per second; 0: all at once */
+  double join_timeout_s; /* per listener, request → first packet */
+  unsigned decrypt_every; /* decrypt every K-th listener; 0: none, 1: all */
+  const char *csv_path;   /* NULL: no CSV */
+  const char *spread_csv_path; /* per sequence number: first arrival, spread */
+  const LoadgenAdapterOps *adapter;
+  LoadgenAdapterArgs adapter_args;
+  int relay_pid;          /* > 0: sample its CPU and RSS over the window */
+  unsigned ice_pacing_ms; /* libnice Ta for the whole agent */
+  const char *ice_address; /* the one local ICE address, "127.0.0.1" by default */
+  gboolean verbose;
+} LoadgenConfig;
+
+/* Runs the benchmark on the thread-default main context. Returns the exit
+ * code: 0 if every listener joined and received audio, 1 if not, 2 when it
+ * could not start (then @error is set). */
+int loadgen_run(const LoadgenConfig *cfg, GError **error);
