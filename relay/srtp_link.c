@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "srtp_link.h"
 
+#include "srtp_sender.h"
+
 #include <errno.h>
 #include <limits.h>
 #include <srtp2/srtp.h>
@@ -8,7 +10,8 @@
 #include <string.h>
 
 struct SrtpLink {
-  srtp_t tx;
+  SrtpSender *rtp_tx; /* the fan-out's hot path */
+  srtp_t tx;          /* SRTCP out (sender reports: once a second) */
   srtp_t rx;
 };
 
@@ -62,7 +65,13 @@ srtp_link_new(const DtlsSrtpKeys *keys)
   SrtpLink *link = calloc(1, sizeof *link);
   if (!link)
     return NULL;
-  if (make_context(&link->tx, keys->profile, keys->local_key, keys->local_salt, keys->key_len,
+  SrtpSenderProfile profile = strcmp(keys->profile, "SRTP_AEAD_AES_128_GCM") == 0
+                                  ? SRTP_SENDER_AEAD_AES_128_GCM
+                                  : SRTP_SENDER_AES_CM_SHA1_80;
+  link->rtp_tx = srtp_sender_new(profile, keys->local_key, keys->key_len, keys->local_salt,
+                                 keys->salt_len);
+  if (!link->rtp_tx ||
+      make_context(&link->tx, keys->profile, keys->local_key, keys->local_salt, keys->key_len,
                    keys->salt_len, ssrc_any_outbound) < 0 ||
       make_context(&link->rx, keys->profile, keys->remote_key, keys->remote_salt, keys->key_len,
                    keys->salt_len, ssrc_any_inbound) < 0) {
@@ -77,6 +86,7 @@ srtp_link_free(SrtpLink *link)
 {
   if (!link)
     return;
+  srtp_sender_free(link->rtp_tx);
   if (link->tx)
     srtp_dealloc(link->tx);
   if (link->rx)
@@ -87,10 +97,9 @@ srtp_link_free(SrtpLink *link)
 int
 srtp_link_protect(SrtpLink *link, uint8_t *buf, size_t len, size_t cap)
 {
-  if (len < 12 || cap < len + SRTP_LINK_TRAILER || len > INT_MAX / 2)
+  if (cap < len + SRTP_LINK_TRAILER)
     return -EINVAL;
-  int n = (int)len;
-  return srtp_protect(link->tx, buf, &n) == srtp_err_status_ok ? n : -EIO;
+  return srtp_sender_protect(link->rtp_tx, buf, len, cap);
 }
 
 int
