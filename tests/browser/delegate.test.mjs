@@ -9,10 +9,22 @@
 //
 // Starts its own rostrum-relay and rostrum-signalling in a temp dir, on
 // loopback, with a free HTTPS port, so several runs can go in parallel.
+//
+// The same file runs the relay matrix (tests/integration/meson.build) through
+// the environment:
+//   ROSTRUM_RELAY_OVERRIDES  JSON object of extra [relay] keys, e.g.
+//                            {"srtp_profiles":"SRTP_AES128_CM_SHA1_80","dtls_role":"active"}
+//   ROSTRUM_EXPECT_PROFILE   SRTP profile the relay must log and announce in
+//                            peer.connected (default SRTP_AEAD_AES_128_GCM)
+//   ROSTRUM_EXPECT_SETUP     a=setup of the relay's answer (default passive;
+//                            active = the relay is the DTLS client)
+//   ROSTRUM_EXPECT_PROTOCOL  protocol of the selected pair's local candidate
+//                            and of every succeeded pair (default udp)
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
@@ -35,6 +47,11 @@ const READY_TIMEOUT_MS = 15_000;
 const TONE_HZ = 660;
 const BADGE = 'WTPF-0001';
 const CODE = 'floor-4401'; // demo roster, config/DEMO-CODES.md
+const RELAY_OVERRIDES = JSON.parse(process.env.ROSTRUM_RELAY_OVERRIDES || '{}');
+const EXPECT_PROFILE = process.env.ROSTRUM_EXPECT_PROFILE || 'SRTP_AEAD_AES_128_GCM';
+const EXPECT_SETUP = process.env.ROSTRUM_EXPECT_SETUP || 'passive';
+const EXPECT_PROTOCOL = process.env.ROSTRUM_EXPECT_PROTOCOL || 'udp';
+const LABEL = Object.keys(RELAY_OVERRIDES).length ? ` (relay ${JSON.stringify(RELAY_OVERRIDES)})` : '';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const build = path.resolve(repo, process.env.ROSTRUM_BUILD || 'build');
@@ -43,6 +60,8 @@ const daemons = [];
 let browser = null;
 let page = null;
 let baseUrl = null;
+const controlEvents = []; // every event line the relay broadcast (parsed)
+let observer = null;
 
 // Hard bound on the whole file, whatever hangs (the runner's own timeouts
 // cannot interrupt a stuck child process).
@@ -65,6 +84,7 @@ function writeConfig() {
       floor_tone_hz: String(TONE_HZ),
       floor_file: path.join(tmp, 'floor.wav'),
       metrics_port: '0',
+      ...RELAY_OVERRIDES,
     },
     signalling: {
       listen_address: '127.0.0.1',
@@ -113,7 +133,7 @@ function writeConfig() {
 // matching @ready; rejects on exit or after READY_TIMEOUT_MS.
 function startDaemon(name, exe, args, ready) {
   const child = spawn(exe, args, { cwd: tmp, stdio: ['ignore', 'pipe', 'pipe'] });
-  const d = { name, child, stderr: '' };
+  const d = { name, child, stderr: '', stdout: [] };
   daemons.push(d);
   child.stderr.on('data', (b) => { d.stderr = (d.stderr + b).slice(-8000); });
   return new Promise((resolve, reject) => {
@@ -126,6 +146,7 @@ function startDaemon(name, exe, args, ready) {
     child.on('error', fail);
     child.on('exit', (code, sig) => fail(new Error(`${name} exited (${code ?? sig}) before ready`)));
     readline.createInterface({ input: child.stdout }).on('line', (line) => {
+      d.stdout.push(line);
       const m = line.match(ready);
       if (m) {
         clearTimeout(timer);
@@ -147,6 +168,39 @@ async function stopDaemons() {
     const t = setTimeout(() => { d.child.kill('SIGKILL'); resolve(); }, 3_000);
     d.child.on('exit', () => { clearTimeout(t); resolve(); });
   })));
+}
+
+// A second client on the relay's control socket: the relay broadcasts its
+// events to every client, so this one just reads lines.
+function observeControl(socketPath) {
+  return new Promise((resolve, reject) => {
+    const sock = net.createConnection(socketPath);
+    sock.once('error', reject);
+    sock.once('connect', () => {
+      sock.on('error', () => {}); // a relay that dies is reported by the assertions
+      readline.createInterface({ input: sock }).on('line', (line) => {
+        try {
+          const msg = JSON.parse(line);
+          if (msg.event) controlEvents.push(msg);
+        } catch { /* not ours to judge here */ }
+      });
+      resolve(sock);
+    });
+  });
+}
+
+function relayStdout() {
+  return daemons.find((d) => d.name === 'rostrum-relay').stdout;
+}
+
+// Polls @fn (sync) every 100 ms until it returns a truthy value or @ms pass.
+async function waitFor(fn, ms) {
+  for (const deadline = Date.now() + ms; Date.now() < deadline;) {
+    const v = fn();
+    if (v) return v;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return fn();
 }
 
 function daemonLogs() {
@@ -181,6 +235,7 @@ describe('delegate page', { timeout: FILE_TIMEOUT_MS }, () => {
     const config = writeConfig();
     await startDaemon('rostrum-relay', path.join(build, 'relay', 'rostrum-relay'),
       ['--config', config], /^relay: control socket /);
+    observer = await observeControl(path.join(tmp, 'relay.sock'));
     const m = await startDaemon('rostrum-signalling',
       path.join(build, 'signalling', 'rostrum-signalling'), ['--config', config],
       /^signalling: listening on (https:\/\/\S+)/);
@@ -205,6 +260,7 @@ describe('delegate page', { timeout: FILE_TIMEOUT_MS }, () => {
 
   after(async () => {
     try {
+      if (observer) observer.destroy();
       if (browser) await browser.close();
     } finally {
       await stopDaemons();
@@ -222,7 +278,7 @@ describe('delegate page', { timeout: FILE_TIMEOUT_MS }, () => {
     assert.equal(await page.isVisible('#join'), false, 'the join button stays hidden');
   });
 
-  test('a delegate joins and hears the 660 Hz floor', async (t) => {
+  test(`a delegate joins and hears the 660 Hz floor${LABEL}`, async (t) => {
     await login(CODE);
     await page.waitForSelector('#join', { state: 'visible' });
     assert.ok(await page.evaluate(() => typeof window.rostrum.token === 'string' && window.rostrum.token.length > 0));
@@ -317,6 +373,56 @@ describe('delegate page', { timeout: FILE_TIMEOUT_MS }, () => {
     const r0 = fft.readings[0];
     t.diagnostic(`FFT peak ${r0.peakHz.toFixed(1)} Hz at ${r0.peakDb.toFixed(1)} dB, ` +
       `440 Hz at ${r0.at440Db.toFixed(1)} dB, ${stats.packetsReceived} packets, level ${stats.audioLevel.toFixed(3)}`);
+
+    // What was negotiated: the relay's DTLS role (its answer's a=setup), the
+    // SRTP profile (peer.connected event and the relay's log), and the
+    // transport of the selected ICE pair.
+    const nego = await page.evaluate(async () => {
+      const pc = window.rostrum.pc;
+      const all = [...(await pc.getStats()).values()];
+      const byId = new Map(all.map((s) => [s.id, s]));
+      const transport = all.find((s) => s.type === 'transport');
+      const pairs = all.filter((s) => s.type === 'candidate-pair');
+      const selected = (transport && byId.get(transport.selectedCandidatePairId)) ||
+        pairs.find((p) => p.nominated && p.state === 'succeeded');
+      const describe = (p) => {
+        const l = byId.get(p.localCandidateId) || {};
+        const r = byId.get(p.remoteCandidateId) || {};
+        return { state: p.state, nominated: p.nominated, bytesSent: p.bytesSent,
+          local: `${l.protocol} ${l.address}:${l.port} ${l.candidateType}${l.tcpType ? ' ' + l.tcpType : ''}`,
+          localProtocol: l.protocol, remote: `${r.protocol} ${r.address}:${r.port} ${r.candidateType}` };
+      };
+      return {
+        setup: (pc.remoteDescription.sdp.match(/^a=setup:(\w+)/m) || [])[1] ?? null,
+        dtlsRole: transport?.dtlsRole ?? null,
+        srtpCipher: transport?.srtpCipher ?? null,
+        selected: selected ? describe(selected) : null,
+        succeeded: pairs.filter((p) => p.state === 'succeeded').map(describe),
+      };
+    });
+    const negoText = JSON.stringify(nego);
+    t.diagnostic(`negotiated: ${negoText}`);
+    assert.equal(nego.setup, EXPECT_SETUP, `relay's a=setup: ${negoText}`);
+    // Chromium's own view, where it reports one
+    if (nego.dtlsRole && nego.dtlsRole !== 'unknown')
+      assert.equal(nego.dtlsRole, EXPECT_SETUP === 'active' ? 'server' : 'client', `browser DTLS role: ${negoText}`);
+    // (the relay says OpenSSL's profile names, Chromium the IANA ones)
+    const iana = { SRTP_AES128_CM_SHA1_80: 'SRTP_AES128_CM_HMAC_SHA1_80' };
+    if (nego.srtpCipher)
+      assert.equal(nego.srtpCipher, iana[EXPECT_PROFILE] ?? EXPECT_PROFILE, `browser SRTP cipher: ${negoText}`);
+    assert.ok(nego.selected, `no selected candidate pair: ${negoText}`);
+    assert.equal(nego.selected.localProtocol, EXPECT_PROTOCOL, `selected pair: ${negoText}`);
+    for (const p of nego.succeeded)
+      assert.equal(p.localProtocol, EXPECT_PROTOCOL, `a succeeded pair over another protocol: ${negoText}`);
+
+    const connected = await waitFor(() => controlEvents.find((e) => e.event === 'peer.connected' &&
+      e.participant === BADGE), 3_000);
+    assert.ok(connected, `no peer.connected event for ${BADGE}: ${JSON.stringify(controlEvents)}`);
+    assert.equal(connected.srtp_profile, EXPECT_PROFILE, `peer.connected: ${JSON.stringify(connected)}`);
+    const want = `relay: peer ${connected.peer} (${BADGE}) connected, ${EXPECT_PROFILE}`;
+    const logged = await waitFor(() => relayStdout().includes(want), 3_000);
+    assert.ok(logged, `relay did not log "${want}"; its stdout:\n${relayStdout().join('\n')}`);
+    t.diagnostic(`relay log: ${want}`);
   });
 
   test('leaving writes join and leave attendance rows', async () => {

@@ -3,12 +3,19 @@
  * the relay for the floor over the control socket and checks that it hears
  * a tone at the expected frequency.
  *
- *   webrtc_peer CONTROL_SOCKET FREQ_HZ
+ *   webrtc_peer [OPTION...] CONTROL_SOCKET FREQ_HZ
  *
- * Exit 0 when the tone dominates, 1 on a failed check, 2 on a usage or setup
- * error, 3 on timeout. */
+ * Options (see --help) make it the other half of the relay's tests: check the
+ * negotiated SRTP profile and DTLS role, stay connected after the first check
+ * (--hold: SIGUSR1 re-checks the tone on fresh audio and exits), or send an
+ * offer whose DTLS fingerprint is not its certificate's and expect the relay
+ * to drop it (--forge-fingerprint --expect-lost fingerprint_mismatch).
+ *
+ * Exit 0 when the tone dominates (or the expected loss came), 1 on a failed
+ * check, 2 on a usage or setup error, 3 on timeout. */
 #include <gio/gio.h>
 #include <gio/gunixsocketaddress.h>
+#include <glib-unix.h>
 #include <gst/app/gstappsink.h>
 #include <gst/gst.h>
 #include <gst/sdp/sdp.h>
@@ -17,6 +24,7 @@
 #include <nice/agent.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "control.h"
@@ -25,11 +33,22 @@
 #define PEER_RATE 48000
 #define PEER_SKIP_SAMPLES (PEER_RATE / 2) /* let the decoder and jitter settle */
 #define PEER_KEEP_SAMPLES PEER_RATE       /* analyse 1 s */
-#define PEER_TIMEOUT_S 20
+#define PEER_TIMEOUT_S 20 /* default of --timeout */
 #define PEER_MIN_RATIO 20.0
 #define PEER_MIN_DBFS -40.0
 
 typedef struct {
+  /* options */
+  const char *peer_id;
+  const char *participant;
+  const char *expect_profile; /* NULL: any */
+  const char *expect_setup;   /* relay's a=setup in the answer; NULL: any */
+  const char *expect_lost;    /* success = peer.lost with this reason */
+  gboolean forge_fingerprint;
+  gboolean hold;
+  int timeout_s;
+  int rtcp_interval_ms; /* 0: GStreamer's default (RFC 3550: 5 s, randomised) */
+
   GMainLoop *loop;
   GstElement *pipe;
   GstElement *webrtc;
@@ -44,6 +63,9 @@ typedef struct {
   gsize n_samples;
   gsize n_seen;
   gboolean full; /* all samples in; analysis scheduled */
+  gboolean holding;    /* --hold: first check passed, waiting for SIGUSR1 */
+  gboolean rechecking; /* --hold: SIGUSR1 came, analysing fresh audio */
+  char *srtp_profile;  /* from our peer.connected event */
   gboolean done;
   int status;
   gint64 t_start;
@@ -67,6 +89,7 @@ peer_finish(WebrtcPeer *p, int status, const char *fmt, ...)
     g_print("webrtc_peer: %s\n", msg);
   else
     g_printerr("webrtc_peer: FAIL: %s\n", msg);
+  fflush(stdout);
   g_main_loop_quit(p->loop);
 }
 
@@ -78,8 +101,12 @@ peer_on_timeout(gpointer data)
   g_mutex_lock(&p->lock);
   n = p->n_seen;
   g_mutex_unlock(&p->lock);
-  peer_finish(p, 3, "timeout after %d s (offer sent: %s, answer applied: %s, samples decoded: %zu)",
-              PEER_TIMEOUT_S, p->offer_sent ? "yes" : "no", p->answered ? "yes" : "no", n);
+  peer_finish(p, 3,
+              "timeout after %d s (offer sent: %s, answer applied: %s, connected: %s, "
+              "samples decoded: %zu%s)",
+              p->timeout_s, p->offer_sent ? "yes" : "no", p->answered ? "yes" : "no",
+              p->srtp_profile ? p->srtp_profile : "no", n,
+              p->holding ? ", holding: no SIGUSR1 came" : p->rechecking ? ", during the re-check" : "");
   return G_SOURCE_REMOVE;
 }
 
@@ -94,9 +121,23 @@ peer_analyse(gpointer data)
   int pass = tone_check(p->samples, p->n_samples, PEER_RATE, p->freq, probes, 3, PEER_MIN_RATIO,
                         PEER_MIN_DBFS, &r);
   double elapsed = (double)(g_get_monotonic_time() - p->t_start) / 1e6;
-  if (pass)
-    peer_finish(p, 0, "tone %.0f Hz detected, ratio %.1f, rms %.1f dBFS (%.1f s)", p->freq, r.ratio,
-                r.rms_dbfs, elapsed);
+  if (p->done)
+    return G_SOURCE_REMOVE;
+  if (pass && p->expect_lost)
+    peer_finish(p, 1, "heard the %.0f Hz floor although the relay should drop us (%s)", p->freq,
+                p->expect_lost);
+  else if (pass && p->expect_profile && !p->srtp_profile)
+    peer_finish(p, 1, "tone heard but no peer.connected event for %s came", p->peer_id);
+  else if (pass && p->hold && !p->rechecking) {
+    p->holding = TRUE;
+    g_print("webrtc_peer: tone %.0f Hz detected, ratio %.1f, rms %.1f dBFS, %s (%.1f s)\n",
+            p->freq, r.ratio, r.rms_dbfs, p->srtp_profile ? p->srtp_profile : "?", elapsed);
+    g_print("webrtc_peer: holding (SIGUSR1 re-checks the tone)\n");
+    fflush(stdout);
+  } else if (pass)
+    peer_finish(p, 0, "tone %.0f Hz %sdetected, ratio %.1f, rms %.1f dBFS, %s (%.1f s)", p->freq,
+                p->rechecking ? "still " : "", r.ratio, r.rms_dbfs,
+                p->srtp_profile ? p->srtp_profile : "?", elapsed);
   else
     peer_finish(p, 1,
                 "tone %.0f Hz not dominant: ratio %.1f (need >= %.0f), rms %.1f dBFS (need >= %.0f); "
@@ -132,7 +173,8 @@ peer_on_sample(GstAppSink *sink, gpointer data)
   gst_buffer_unmap(buf, &map);
   if (now_full) {
     g_main_context_invoke(NULL, peer_analyse, p);
-    return GST_FLOW_EOS;
+    /* --hold keeps the stream running for the re-check */
+    return p->hold ? GST_FLOW_OK : GST_FLOW_EOS;
   }
   return GST_FLOW_OK;
 }
@@ -168,6 +210,64 @@ peer_on_pad_added(GstElement *webrtc, GstPad *pad, gpointer data)
 
 static void
 peer_on_reply_line(GObject *src, GAsyncResult *res, gpointer data);
+
+/* SIGUSR1 in --hold: analyse a fresh second of audio, then exit. */
+static gboolean
+peer_on_recheck(gpointer data)
+{
+  WebrtcPeer *p = data;
+  if (!p->holding)
+    return G_SOURCE_CONTINUE; /* first check not passed yet: ignore */
+  g_printerr("webrtc_peer: SIGUSR1: re-checking the tone\n");
+  g_mutex_lock(&p->lock);
+  p->n_samples = 0;
+  p->n_seen = 0;
+  p->full = FALSE;
+  g_mutex_unlock(&p->lock);
+  p->holding = FALSE;
+  p->rechecking = TRUE;
+  return G_SOURCE_CONTINUE;
+}
+
+/* Value of the first "a=setup:" line of an SDP text (transfer full), or NULL. */
+static char *
+sdp_setup(const char *sdp)
+{
+  const char *s = strstr(sdp, "a=setup:");
+  if (!s)
+    return NULL;
+  s += strlen("a=setup:");
+  return g_strndup(s, strcspn(s, "\r\n "));
+}
+
+/* Our own events (others' are broadcast to us too). */
+static void
+peer_on_event(WebrtcPeer *p, const CtlMessage *msg, const char *line)
+{
+  const char *peer = ctl_get_string(msg, "peer");
+  g_printerr("webrtc_peer: event %s\n", line);
+  if (!peer || strcmp(peer, p->peer_id) != 0)
+    return;
+  if (strcmp(msg->name, "peer.connected") == 0) {
+    const char *profile = ctl_get_string(msg, "srtp_profile");
+    g_free(p->srtp_profile);
+    p->srtp_profile = g_strdup(profile ? profile : "(none)");
+    g_print("webrtc_peer: connected, srtp_profile %s\n", p->srtp_profile);
+    fflush(stdout);
+    if (p->expect_lost)
+      peer_finish(p, 1, "relay connected us (%s) although it should drop us with %s",
+                  p->srtp_profile, p->expect_lost);
+    else if (p->expect_profile && strcmp(p->srtp_profile, p->expect_profile) != 0)
+      peer_finish(p, 1, "srtp_profile %s, want %s", p->srtp_profile, p->expect_profile);
+  } else if (strcmp(msg->name, "peer.lost") == 0) {
+    const char *reason = ctl_get_string(msg, "reason");
+    if (p->expect_lost && reason && strcmp(reason, p->expect_lost) == 0)
+      peer_finish(p, 0, "relay dropped us as expected: %s", reason);
+    else
+      peer_finish(p, 1, "relay dropped us: %s%s%s", reason ? reason : "(no reason)",
+                  p->expect_lost ? ", want " : "", p->expect_lost ? p->expect_lost : "");
+  }
+}
 
 static void
 peer_read_next(WebrtcPeer *p)
@@ -223,7 +323,7 @@ peer_on_reply_line(GObject *src, GAsyncResult *res, gpointer data)
     return;
   }
   if (msg.kind == CTL_KIND_EVENT) {
-    g_printerr("webrtc_peer: event %s\n", line);
+    peer_on_event(p, &msg, line);
   } else if (msg.kind == CTL_KIND_REPLY && msg.id == 1) {
     if (!msg.ok) {
       peer_finish(p, 1, "peer.add refused: %s: %s", ctl_get_string(&msg, "error"),
@@ -232,8 +332,14 @@ peer_on_reply_line(GObject *src, GAsyncResult *res, gpointer data)
     } else if (!ctl_get_string(&msg, "answer")) {
       peer_finish(p, 1, "peer.add reply has no answer: %s", line);
     } else {
-      g_printerr("webrtc_peer: answer:\n%s\n", ctl_get_string(&msg, "answer"));
-      peer_apply_answer(p, ctl_get_string(&msg, "answer"));
+      const char *answer = ctl_get_string(&msg, "answer");
+      g_autofree char *setup = sdp_setup(answer);
+      g_printerr("webrtc_peer: answer:\n%s\n", answer);
+      if (p->expect_setup && g_strcmp0(setup, p->expect_setup) != 0)
+        peer_finish(p, 1, "relay answered a=setup:%s, want a=setup:%s", setup ? setup : "(none)",
+                    p->expect_setup);
+      else
+        peer_apply_answer(p, answer);
     }
   } else {
     g_printerr("webrtc_peer: unexpected line: %s\n", line);
@@ -241,6 +347,22 @@ peer_on_reply_line(GObject *src, GAsyncResult *res, gpointer data)
   ctl_message_clear(&msg);
   if (!p->done)
     peer_read_next(p);
+}
+
+/* Changes the first hex digit of the offer's sha-256 fingerprint in place:
+ * the offer then names a certificate the peer does not have. */
+static gboolean
+forge_fingerprint(char *sdp)
+{
+  char *f = strstr(sdp, "a=fingerprint:sha-256 ");
+  if (!f)
+    return FALSE;
+  for (f += strlen("a=fingerprint:sha-256 "); *f && *f != '\r' && *f != '\n'; f++)
+    if (g_ascii_isxdigit(*f)) {
+      *f = *f == '0' ? '1' : '0';
+      return TRUE;
+    }
+  return FALSE;
 }
 
 static void
@@ -259,10 +381,15 @@ peer_send_offer(WebrtcPeer *p)
   }
   p->offer_text = gst_sdp_message_as_text(local->sdp);
   gst_webrtc_session_description_free(local);
-  g_printerr("webrtc_peer: offer:\n%s\n", p->offer_text);
+  if (p->forge_fingerprint && !forge_fingerprint(p->offer_text)) {
+    peer_finish(p, 2, "no sha-256 fingerprint to forge in the offer:\n%s", p->offer_text);
+    return;
+  }
+  g_printerr("webrtc_peer: offer%s:\n%s\n", p->forge_fingerprint ? " (forged fingerprint)" : "",
+             p->offer_text);
 
-  json_object_set_string_member(extra, "peer", "gst-1");
-  json_object_set_string_member(extra, "participant", "TEST-GST");
+  json_object_set_string_member(extra, "peer", p->peer_id);
+  json_object_set_string_member(extra, "participant", p->participant);
   json_object_set_string_member(extra, "role", "delegate");
   JsonArray *tracks = json_array_new();
   json_array_add_string_element(tracks, "floor");
@@ -364,6 +491,17 @@ peer_use_loopback(GstElement *webrtc)
   return TRUE;
 }
 
+/* --rtcp-interval-ms: webrtcbin's rtpbin makes its rtpsession elements on
+ * demand; set the interval on each as it appears. */
+static void
+peer_on_element_added(GstBin *bin, GstBin *sub_bin, GstElement *element, gpointer data)
+{
+  WebrtcPeer *p = data;
+  GstElementFactory *f = gst_element_get_factory(element);
+  if (f && g_strcmp0(GST_OBJECT_NAME(f), "rtpsession") == 0)
+    g_object_set(element, "rtcp-min-interval", (guint64)p->rtcp_interval_ms * GST_MSECOND, NULL);
+}
+
 static GSocketConnection *
 peer_connect(const char *path, GError **error)
 {
@@ -375,16 +513,50 @@ peer_connect(const char *path, GError **error)
 int
 main(int argc, char **argv)
 {
-  WebrtcPeer p = {0};
+  WebrtcPeer p = {.peer_id = "gst-1", .participant = "TEST-GST", .timeout_s = PEER_TIMEOUT_S};
   g_autoptr(GError) error = NULL;
   GstWebRTCRTPTransceiver *trans = NULL;
+  char *peer_id = NULL, *participant = NULL, *expect_profile = NULL, *expect_setup = NULL,
+       *expect_lost = NULL;
+  GOptionEntry entries[] = {
+    {"peer-id", 0, 0, G_OPTION_ARG_STRING, &peer_id, "Peer id in peer.add (default gst-1)", "ID"},
+    {"participant", 0, 0, G_OPTION_ARG_STRING, &participant,
+     "Participant in peer.add (default TEST-GST)", "BADGE"},
+    {"expect-profile", 0, 0, G_OPTION_ARG_STRING, &expect_profile,
+     "Fail unless our peer.connected event names this SRTP profile", "NAME"},
+    {"expect-setup", 0, 0, G_OPTION_ARG_STRING, &expect_setup,
+     "Fail unless the relay's answer says a=setup:ROLE (active: the relay is the DTLS client)",
+     "ROLE"},
+    {"hold", 0, 0, G_OPTION_ARG_NONE, &p.hold,
+     "After the tone is heard stay connected; SIGUSR1 re-checks the tone and exits", NULL},
+    {"timeout", 0, 0, G_OPTION_ARG_INT, &p.timeout_s, "Give up after S seconds (default 20)", "S"},
+    {"forge-fingerprint", 0, 0, G_OPTION_ARG_NONE, &p.forge_fingerprint,
+     "Change one hex digit of the offer's a=fingerprint before peer.add", NULL},
+    {"expect-lost", 0, 0, G_OPTION_ARG_STRING, &expect_lost,
+     "Succeed when the relay drops us with peer.lost REASON (and fail if we connect)", "REASON"},
+    {"rtcp-interval-ms", 0, 0, G_OPTION_ARG_INT, &p.rtcp_interval_ms,
+     "Minimum RTCP interval (default GStreamer's 5 s): keeps consent fresh for short "
+     "consent_timeout_s", "MS"},
+    {NULL, 0, 0, 0, NULL, NULL, NULL},
+  };
+  g_autoptr(GOptionContext) opts = g_option_context_new("CONTROL_SOCKET FREQ_HZ");
 
-  gst_init(&argc, &argv);
-  if (argc != 3 || atof(argv[2]) <= 0.0) {
-    g_printerr("usage: %s CONTROL_SOCKET FREQ_HZ\n", argv[0]);
+  g_option_context_add_main_entries(opts, entries, NULL);
+  g_option_context_add_group(opts, gst_init_get_option_group());
+  if (!g_option_context_parse(opts, &argc, &argv, &error) || argc != 3 ||
+      atof(argv[2]) <= 0.0 || p.timeout_s <= 0 || p.rtcp_interval_ms < 0) {
+    g_printerr("usage: %s [OPTION...] CONTROL_SOCKET FREQ_HZ%s%s\n", argv[0],
+               error ? ": " : "", error ? error->message : "");
     return 2;
   }
-  alarm(PEER_TIMEOUT_S + 5); /* backstop if the main loop itself hangs */
+  if (peer_id)
+    p.peer_id = peer_id;
+  if (participant)
+    p.participant = participant;
+  p.expect_profile = expect_profile;
+  p.expect_setup = expect_setup;
+  p.expect_lost = expect_lost;
+  alarm((unsigned)p.timeout_s + 5); /* backstop if the main loop itself hangs */
   p.freq = atof(argv[2]);
   p.t_start = g_get_monotonic_time();
   p.samples = g_new0(float, PEER_KEEP_SAMPLES);
@@ -408,6 +580,8 @@ main(int argc, char **argv)
   g_object_set(p.webrtc, "bundle-policy", GST_WEBRTC_BUNDLE_POLICY_MAX_BUNDLE, NULL);
   if (!peer_use_loopback(p.webrtc))
     return 2;
+  if (p.rtcp_interval_ms > 0)
+    g_signal_connect(p.pipe, "deep-element-added", G_CALLBACK(peer_on_element_added), &p);
   gst_bin_add(GST_BIN(p.pipe), p.webrtc);
   /* encoding-params=2: RFC 7587 requires "opus/48000/2" in the rtpmap and
    * the relay insists; without it webrtcbin offers "OPUS/48000". */
@@ -428,7 +602,9 @@ main(int argc, char **argv)
   GstBus *bus = gst_pipeline_get_bus(GST_PIPELINE(p.pipe));
   gst_bus_add_watch(bus, peer_on_bus, &p);
   gst_object_unref(bus);
-  g_timeout_add_seconds(PEER_TIMEOUT_S, peer_on_timeout, &p);
+  g_timeout_add_seconds((guint)p.timeout_s, peer_on_timeout, &p);
+  if (p.hold)
+    g_unix_signal_add(SIGUSR1, peer_on_recheck, &p);
 
   if (gst_element_set_state(p.pipe, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
     g_printerr("webrtc_peer: pipeline does not start\n");
@@ -443,7 +619,13 @@ main(int argc, char **argv)
   g_object_unref(p.conn);
   g_main_loop_unref(p.loop);
   g_free(p.offer_text);
+  g_free(p.srtp_profile);
   g_free(p.samples);
+  g_free(peer_id);
+  g_free(participant);
+  g_free(expect_profile);
+  g_free(expect_setup);
+  g_free(expect_lost);
   g_mutex_clear(&p.lock);
   return p.status;
 }
