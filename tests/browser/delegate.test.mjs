@@ -24,6 +24,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import dgram from 'node:dgram';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -51,6 +52,12 @@ const RELAY_OVERRIDES = JSON.parse(process.env.ROSTRUM_RELAY_OVERRIDES || '{}');
 const EXPECT_PROFILE = process.env.ROSTRUM_EXPECT_PROFILE || 'SRTP_AEAD_AES_128_GCM';
 const EXPECT_SETUP = process.env.ROSTRUM_EXPECT_SETUP || 'passive';
 const EXPECT_PROTOCOL = process.env.ROSTRUM_EXPECT_PROTOCOL || 'udp';
+// ROSTRUM_TURN=1: start coturn, hand its credentials out at login and open
+// the page with ?relay=1 (iceTransportPolicy 'relay'): the selected local
+// candidate must then be a TURN relay candidate.
+const TURN = process.env.ROSTRUM_TURN === '1';
+const TURN_SECRET = 'rostrum-test-turn-secret-0123456789';
+let turnPort = 0;
 const LABEL = Object.keys(RELAY_OVERRIDES).length ? ` (relay ${JSON.stringify(RELAY_OVERRIDES)})` : '';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -97,8 +104,8 @@ function writeConfig() {
       database: path.join(tmp, 'attendance.sqlite'),
       token_key_file: path.join(tmp, 'token.key'),
       relay_socket: path.join(tmp, 'relay.sock'),
-      // no coturn here: the TURN test starts its own
-      turn_urls: '',
+      // coturn only when this run tests TURN (ROSTRUM_TURN=1)
+      turn_urls: TURN ? `turn:127.0.0.1:${turnPort}?transport=udp` : '',
       turn_secret_file: path.join(tmp, 'turn.secret'),
     },
   };
@@ -129,6 +136,47 @@ function writeConfig() {
   return file;
 }
 
+// A UDP port nobody holds right now (for coturn).
+function freeUdpPort() {
+  return new Promise((resolve, reject) => {
+    const sock = dgram.createSocket('udp4');
+    sock.on('error', reject);
+    sock.bind(0, '127.0.0.1', () => {
+      const { port } = sock.address();
+      sock.close(() => resolve(port));
+    });
+  });
+}
+
+// Resolves once a STUN Binding request to 127.0.0.1:@port is answered
+// (coturn block-buffers its log on a pipe, so its log cannot tell).
+function stunReady(port) {
+  const sock = dgram.createSocket('udp4');
+  const req = Buffer.alloc(20);
+  req.writeUInt16BE(0x0001, 0); // Binding request, no attributes
+  req.writeUInt32BE(0x2112a442, 4);
+  for (let i = 8; i < 20; i++) req[i] = (Math.random() * 256) | 0;
+  return new Promise((resolve, reject) => {
+    let tries = 0;
+    const timer = setInterval(() => {
+      if (++tries > 100) {
+        clearInterval(timer);
+        sock.close();
+        reject(new Error(`coturn on port ${port} does not answer STUN`));
+        return;
+      }
+      sock.send(req, port, '127.0.0.1');
+    }, 100);
+    sock.on('message', (msg) => {
+      if (msg.length >= 20 && msg.readUInt16BE(0) === 0x0101) {
+        clearInterval(timer);
+        sock.close();
+        resolve();
+      }
+    });
+  });
+}
+
 // Starts a daemon in the temp dir and resolves with the first stdout line
 // matching @ready; rejects on exit or after READY_TIMEOUT_MS.
 function startDaemon(name, exe, args, ready) {
@@ -145,9 +193,14 @@ function startDaemon(name, exe, args, ready) {
     };
     child.on('error', fail);
     child.on('exit', (code, sig) => fail(new Error(`${name} exited (${code ?? sig}) before ready`)));
+    if (!ready) { // readiness is checked by the caller
+      clearTimeout(timer);
+      child.removeAllListeners('exit');
+      resolve(null);
+    }
     readline.createInterface({ input: child.stdout }).on('line', (line) => {
       d.stdout.push(line);
-      const m = line.match(ready);
+      const m = ready && line.match(ready);
       if (m) {
         clearTimeout(timer);
         resolve(m);
@@ -232,6 +285,17 @@ async function inboundAudio() {
 
 describe('delegate page', { timeout: FILE_TIMEOUT_MS }, () => {
   before(async () => {
+    if (TURN) {
+      turnPort = await freeUdpPort();
+      writeFileSync(path.join(tmp, 'turn.secret'), TURN_SECRET + '\n', { mode: 0o600 });
+      await startDaemon('turnserver', '/usr/bin/turnserver', [
+        '--use-auth-secret', `--static-auth-secret=${TURN_SECRET}`, '--realm=rostrum',
+        '--listening-ip=127.0.0.1', '--relay-ip=127.0.0.1', `--listening-port=${turnPort}`,
+        '--min-port=49152', '--max-port=65000', '--allow-loopback-peers', '--no-cli', '--no-tls',
+        '--no-dtls', '--fingerprint', `--userdb=${path.join(tmp, 'turndb')}`,
+        `--pidfile=${path.join(tmp, 'turn.pid')}`, '--log-file=stdout'], null);
+      await stunReady(turnPort);
+    }
     const config = writeConfig();
     await startDaemon('rostrum-relay', path.join(build, 'relay', 'rostrum-relay'),
       ['--config', config], /^relay: control socket /);
@@ -255,7 +319,7 @@ describe('delegate page', { timeout: FILE_TIMEOUT_MS }, () => {
       if (msg.type() === 'error' || msg.type() === 'warning')
         console.log(`[page ${msg.type()}] ${msg.text()}`);
     });
-    await page.goto(baseUrl);
+    await page.goto(TURN ? `${baseUrl}?relay=1` : baseUrl);
   });
 
   after(async () => {
@@ -390,7 +454,7 @@ describe('delegate page', { timeout: FILE_TIMEOUT_MS }, () => {
         const r = byId.get(p.remoteCandidateId) || {};
         return { state: p.state, nominated: p.nominated, bytesSent: p.bytesSent,
           local: `${l.protocol} ${l.address}:${l.port} ${l.candidateType}${l.tcpType ? ' ' + l.tcpType : ''}`,
-          localProtocol: l.protocol, remote: `${r.protocol} ${r.address}:${r.port} ${r.candidateType}` };
+          localProtocol: l.protocol, localType: l.candidateType, remote: `${r.protocol} ${r.address}:${r.port} ${r.candidateType}` };
       };
       return {
         setup: (pc.remoteDescription.sdp.match(/^a=setup:(\w+)/m) || [])[1] ?? null,
@@ -412,6 +476,8 @@ describe('delegate page', { timeout: FILE_TIMEOUT_MS }, () => {
       assert.equal(nego.srtpCipher, iana[EXPECT_PROFILE] ?? EXPECT_PROFILE, `browser SRTP cipher: ${negoText}`);
     assert.ok(nego.selected, `no selected candidate pair: ${negoText}`);
     assert.equal(nego.selected.localProtocol, EXPECT_PROTOCOL, `selected pair: ${negoText}`);
+    if (TURN)
+      assert.equal(nego.selected.localType, 'relay', `relay-only, yet not through TURN: ${negoText}`);
     for (const p of nego.succeeded)
       assert.equal(p.localProtocol, EXPECT_PROTOCOL, `a succeeded pair over another protocol: ${negoText}`);
 
