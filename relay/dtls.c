@@ -82,6 +82,8 @@ dtls_context_new(DtlsCert *cert, const char *srtp_profiles, GError **error)
   SSL_CTX_set_verify(ctx->ssl_ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT,
                      accept_any_cert);
   SSL_CTX_set_read_ahead(ctx->ssl_ctx, 1);
+  /* thousands of idle associations: keep no 16 kB record buffers between datagrams */
+  SSL_CTX_set_mode(ctx->ssl_ctx, SSL_MODE_RELEASE_BUFFERS);
   /* note: returns 0 on success */
   if (SSL_CTX_set_tlsext_use_srtp(ctx->ssl_ctx, srtp_profiles
                                                     ? srtp_profiles

@@ -24,7 +24,7 @@ struct RelayPeer {
   char fingerprint[100]; /* the peer's, as signalled; fixed for its lifetime */
   gboolean is_server;
   int audio_index;
-  guint stream_id;
+  IceStream *ice;
   PeerState state;
   uint8_t payload_type;
   DtlsSession *dtls;
@@ -32,12 +32,7 @@ struct RelayPeer {
   const char *srtp_profile;
   guint dtls_timer;
   guint connect_timer;
-  GQueue pending; /* GBytes*: DTLS datagrams waiting for a selected pair */
-  /* the selected UDP pair, for sending media without libnice's per-call
-   * agent lock and stream lookup (linear in the number of peers) */
-  int media_fd;
-  struct sockaddr_storage media_addr;
-  socklen_t media_addrlen;
+  GQueue pending; /* GBytes*: DTLS datagrams waiting for a route */
   uint8_t tx[PACKET_MAX + SRTP_LINK_TRAILER];
   uint8_t rx[PACKET_MAX + SRTP_LINK_TRAILER];
   RelayPeerStats stats;
@@ -53,12 +48,6 @@ const char *
 relay_peer_participant(const RelayPeer *peer)
 {
   return peer->participant;
-}
-
-guint
-relay_peer_stream_id(const RelayPeer *peer)
-{
-  return peer->stream_id;
 }
 
 const char *
@@ -93,22 +82,20 @@ lose(RelayPeer *peer, const char *reason)
   peer->env.events.lost(peer, reason, peer->env.user);
 }
 
-/* A browser may start DTLS as soon as its first check succeeds, before it
- * nominates the pair; a lite agent has no selected pair until then, so the
- * reply flight cannot go out yet. It waits here (a flight is a few
- * datagrams) instead of costing the browser a 1 s retransmission. */
+/* A DTLS client (the relay when the browser offers passive) speaks first,
+ * possibly before any check arrived: its flight waits for a route (a
+ * flight is a few datagrams) instead of costing a 1 s retransmission. */
 #define PENDING_MAX 8
 
 static int
 send_datagram(const uint8_t *data, size_t len, void *user)
 {
   RelayPeer *peer = user;
-  gint n = nice_agent_send(peer->env.agent, peer->stream_id, 1, (guint)len, (const gchar *)data);
-  if (n == (gint)len)
-    return 0;
-  if (peer->state == PEER_WAITING && g_queue_get_length(&peer->pending) < PENDING_MAX)
+  int rc = ice_stream_send(peer->ice, data, len);
+  if (rc == -ENOTCONN && peer->state == PEER_WAITING &&
+      g_queue_get_length(&peer->pending) < PENDING_MAX)
     g_queue_push_tail(&peer->pending, g_bytes_new(data, len));
-  return -1;
+  return rc;
 }
 
 static void
@@ -117,8 +104,8 @@ flush_pending(RelayPeer *peer)
   GBytes *b;
   while ((b = g_queue_pop_head(&peer->pending))) {
     gsize n;
-    const gchar *d = g_bytes_get_data(b, &n);
-    nice_agent_send(peer->env.agent, peer->stream_id, 1, (guint)n, d);
+    const uint8_t *d = g_bytes_get_data(b, &n);
+    ice_stream_send(peer->ice, d, n);
     g_bytes_unref(b);
   }
 }
@@ -215,11 +202,9 @@ read_reports(RelayPeer *peer, const uint8_t *buf, size_t len)
 }
 
 static void
-on_receive(NiceAgent *agent, guint stream_id, guint component_id, guint len, gchar *buf,
-           gpointer data)
+on_packet(IceStream *stream, const uint8_t *in, size_t len, void *data)
 {
   RelayPeer *peer = data;
-  const uint8_t *in = (const uint8_t *)buf;
 
   if (peer->state == PEER_LOST)
     return;
@@ -242,10 +227,27 @@ on_receive(NiceAgent *agent, guint stream_id, guint component_id, guint len, gch
   read_reports(peer, peer->rx, (size_t)n);
 }
 
+
+static void
+on_route(IceStream *stream, void *data)
+{
+  RelayPeer *peer = data;
+  if (peer->state != PEER_WAITING)
+    return;
+  flush_pending(peer);
+  on_dtls_state(peer, dtls_session_start(peer->dtls));
+}
+
 const RelayPeerStats *
 relay_peer_stats(const RelayPeer *peer)
 {
   return &peer->stats;
+}
+
+const char *
+relay_peer_transport(const RelayPeer *peer)
+{
+  return ice_stream_transport(peer->ice);
 }
 
 void
@@ -261,158 +263,83 @@ relay_peer_send_report(RelayPeer *peer, uint32_t rtp_ts, uint64_t ntp)
     return;
   n = srtp_link_protect_rtcp(peer->srtp, peer->tx, (size_t)(n + m), sizeof peer->tx);
   if (n > 0)
-    nice_agent_send(peer->env.agent, peer->stream_id, 1, (guint)n, (const gchar *)peer->tx);
+    ice_stream_send(peer->ice, peer->tx, (size_t)n);
 }
 
 gboolean
 relay_peer_check_consent(RelayPeer *peer, gint64 now_us, gint64 timeout_us)
 {
-  if (peer->state != PEER_CONNECTED || now_us - peer->stats.last_heard_us <= timeout_us)
+  /* RFC 7675: the browser's ICE consent checks, or its RTCP */
+  gint64 heard = MAX(peer->stats.last_heard_us, ice_stream_last_check(peer->ice));
+  if (peer->state != PEER_CONNECTED || now_us - heard <= timeout_us)
     return TRUE;
   lose(peer, "consent_expired");
   return FALSE;
 }
 
-void
-relay_peer_pair_selected(RelayPeer *peer)
+int
+relay_peer_protect_rtp(RelayPeer *peer, const uint8_t *rtp, size_t len, const uint8_t **out)
 {
-  NiceCandidate *local = NULL, *remote = NULL;
-  GSocket *sock = nice_agent_get_selected_socket(peer->env.agent, peer->stream_id, 1);
-  peer->media_fd = -1;
-  if (sock && nice_agent_get_selected_pair(peer->env.agent, peer->stream_id, 1, &local, &remote) &&
-      local->transport == NICE_CANDIDATE_TRANSPORT_UDP) {
-    memset(&peer->media_addr, 0, sizeof peer->media_addr);
-    nice_address_copy_to_sockaddr(&remote->addr, (struct sockaddr *)&peer->media_addr);
-    peer->media_addrlen = peer->media_addr.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
-                                                                  : sizeof(struct sockaddr_in);
-    peer->media_fd = g_socket_get_fd(sock);
-  }
-  if (sock)
-    g_object_unref(sock);
+  if (peer->state != PEER_CONNECTED || len < 12 || len > PACKET_MAX)
+    return -EAGAIN;
+  memcpy(peer->tx, rtp, len);
+  peer->tx[1] = (uint8_t)((rtp[1] & 0x80) | peer->payload_type);
+  int n = srtp_link_protect(peer->srtp, peer->tx, len, sizeof peer->tx);
+  if (n > 0)
+    *out = peer->tx;
+  return n;
 }
 
 void
-relay_peer_ice_state(RelayPeer *peer, NiceComponentState state)
+relay_peer_count_sent(RelayPeer *peer, size_t rtp_len, gboolean ok)
 {
-  if (peer->state == PEER_LOST)
-    return;
-  if (state == NICE_COMPONENT_STATE_FAILED) {
-    lose(peer, "ice_failed");
+  if (!ok) {
+    peer->stats.send_errors++;
     return;
   }
-  if ((state == NICE_COMPONENT_STATE_READY || state == NICE_COMPONENT_STATE_CONNECTED) &&
-      peer->state == PEER_WAITING) {
-    relay_peer_pair_selected(peer);
-    flush_pending(peer);
-    on_dtls_state(peer, dtls_session_start(peer->dtls));
-  }
+  peer->stats.packets_sent++;
+  peer->stats.octets_sent += rtp_len - RTP_HEADER_MIN;
+}
+
+gboolean
+relay_peer_udp_route(const RelayPeer *peer, int *fd, const struct sockaddr **addr,
+                     socklen_t *addrlen)
+{
+  return ice_stream_udp_route(peer->ice, fd, addr, addrlen);
+}
+
+int
+relay_peer_send_datagram(RelayPeer *peer, const uint8_t *data, size_t len)
+{
+  return ice_stream_send(peer->ice, data, len);
 }
 
 void
 relay_peer_send_rtp(RelayPeer *peer, const uint8_t *rtp, size_t len)
 {
-  if (peer->state != PEER_CONNECTED || len < 12 || len > PACKET_MAX)
-    return;
-  memcpy(peer->tx, rtp, len);
-  peer->tx[1] = (uint8_t)((rtp[1] & 0x80) | peer->payload_type);
-  int n = srtp_link_protect(peer->srtp, peer->tx, len, sizeof peer->tx);
-  if (n <= 0)
-    return;
-  if (peer->media_fd >= 0) {
-    if (sendto(peer->media_fd, peer->tx, (size_t)n, MSG_DONTWAIT,
-               (const struct sockaddr *)&peer->media_addr, peer->media_addrlen) < 0) {
-      peer->stats.send_errors++;
-      return;
-    }
-  } else if (nice_agent_send(peer->env.agent, peer->stream_id, 1, (guint)n,
-                             (const gchar *)peer->tx) < 0) {
-    peer->stats.send_errors++;
-    return;
-  }
-  peer->stats.packets_sent++;
-  peer->stats.octets_sent += len - RTP_HEADER_MIN;
-}
-
-static void
-add_remote_candidates(RelayPeer *peer, const SdpOffer *offer)
-{
-  GSList *list = NULL;
-  for (size_t i = 0; i < offer->n_candidates; i++) {
-    const SdpCandidate *c = &offer->candidates[i];
-    NiceCandidate *nc;
-    if (c->component != 1 || strcmp(c->transport, "udp") != 0)
-      continue;
-    nc = nice_candidate_new(NICE_CANDIDATE_TYPE_HOST);
-    /* browsers hide host addresses behind mDNS names: those are skipped and
-     * the peer is learnt from its checks (peer-reflexive) */
-    if (!nice_address_set_from_string(&nc->addr, c->address)) {
-      nice_candidate_free(nc);
-      continue;
-    }
-    nice_address_set_port(&nc->addr, c->port);
-    nc->stream_id = peer->stream_id;
-    nc->component_id = 1;
-    nc->priority = c->priority;
-    nc->transport = NICE_CANDIDATE_TRANSPORT_UDP;
-    g_strlcpy(nc->foundation, c->foundation, sizeof nc->foundation);
-    list = g_slist_append(list, nc);
-  }
-  if (list)
-    nice_agent_set_remote_candidates(peer->env.agent, peer->stream_id, 1, list);
-  g_slist_free_full(list, (GDestroyNotify)nice_candidate_free);
-}
-
-static size_t
-local_candidates(RelayPeer *peer, SdpCandidate *out, size_t max)
-{
-  GSList *list = nice_agent_get_local_candidates(peer->env.agent, peer->stream_id, 1);
-  size_t n = 0;
-  for (GSList *l = list; l && n < max; l = l->next) {
-    NiceCandidate *nc = l->data;
-    SdpCandidate *c = &out[n];
-    /* a lite agent only answers: of TCP it offers the passive side */
-    if (nc->transport != NICE_CANDIDATE_TRANSPORT_UDP &&
-        nc->transport != NICE_CANDIDATE_TRANSPORT_TCP_PASSIVE)
-      continue;
-    memset(c, 0, sizeof *c);
-    g_strlcpy(c->foundation, nc->foundation, sizeof c->foundation);
-    c->component = 1;
-    g_strlcpy(c->transport, nc->transport == NICE_CANDIDATE_TRANSPORT_UDP ? "udp" : "tcp",
-              sizeof c->transport);
-    c->priority = nc->priority;
-    nice_address_to_string(&nc->addr, c->address);
-    if (peer->env.public_address)
-      g_strlcpy(c->address, peer->env.public_address, sizeof c->address);
-    c->port = (uint16_t)nice_address_get_port(&nc->addr);
-    g_strlcpy(c->type, "host", sizeof c->type);
-    n++;
-  }
-  g_slist_free_full(list, (GDestroyNotify)nice_candidate_free);
-  return n;
+  const uint8_t *out;
+  int n = relay_peer_protect_rtp(peer, rtp, len, &out);
+  if (n > 0)
+    relay_peer_count_sent(peer, len, ice_stream_send(peer->ice, out, (size_t)n) == 0);
 }
 
 static char *
 make_answer(RelayPeer *peer, const SdpOffer *offer, int audio, gboolean is_server, GError **error)
 {
   SdpCandidate cands[SDP_MAX_CANDIDATES];
-  g_autofree char *ufrag = NULL, *pwd = NULL;
   char buf[8192];
 
-  if (!nice_agent_get_local_credentials(peer->env.agent, peer->stream_id, &ufrag, &pwd)) {
-    g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "no ICE credentials");
-    return NULL;
-  }
   SdpAnswerParams params = {
     .offer = offer,
     .audio_index = audio,
     .session_id = g_random_int() | ((uint64_t)g_random_int() << 31),
-    .ice_ufrag = ufrag,
-    .ice_pwd = pwd,
+    .ice_ufrag = ice_stream_local_ufrag(peer->ice),
+    .ice_pwd = ice_stream_local_pwd(peer->ice),
     .fingerprint = peer->env.fingerprint,
     .setup = is_server ? SDP_SETUP_PASSIVE : SDP_SETUP_ACTIVE,
     .ssrc = peer->env.floor_ssrc,
     .cname = "rostrum",
-    .n_candidates = local_candidates(peer, cands, G_N_ELEMENTS(cands)),
+    .n_candidates = ice_lite_candidates(peer->env.ice, cands, G_N_ELEMENTS(cands)),
     .candidates = cands,
   };
   if (params.n_candidates == 0) {
@@ -431,6 +358,7 @@ RelayPeer *
 relay_peer_new(const RelayPeerEnv *env, const char *id, const char *participant,
                const SdpOffer *offer, char **answer, GError **error)
 {
+  static const IceStreamEvents ice_events = {on_packet, on_route};
   int audio = sdp_offer_audio_index(offer);
   RelayPeer *peer;
   gboolean is_server;
@@ -448,7 +376,6 @@ relay_peer_new(const RelayPeerEnv *env, const char *id, const char *participant,
   peer = g_new0(RelayPeer, 1);
   peer->env = *env;
   peer->stats.rtt_ms = -1;
-  peer->media_fd = -1;
   g_strlcpy(peer->id, id, sizeof peer->id);
   g_strlcpy(peer->participant, participant, sizeof peer->participant);
   peer->payload_type = (uint8_t)offer->media[audio].opus_pt;
@@ -460,26 +387,14 @@ relay_peer_new(const RelayPeerEnv *env, const char *id, const char *participant,
     is_server = strcmp(env->dtls_role ? env->dtls_role : "auto", "active") != 0;
   else
     is_server = offer->setup == SDP_SETUP_ACTIVE;
+  peer->is_server = is_server;
 
-  peer->stream_id = nice_agent_add_stream(env->agent, 1);
-  if (!peer->stream_id) {
-    g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot add an ICE stream");
-    g_free(peer);
-    return NULL;
-  }
-  nice_agent_set_remote_credentials(env->agent, peer->stream_id, offer->ice_ufrag, offer->ice_pwd);
-  nice_agent_attach_recv(env->agent, peer->stream_id, 1, env->ctx, on_receive, peer);
-  if (!nice_agent_gather_candidates(env->agent, peer->stream_id)) {
-    g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot open an ICE port");
-    goto fail;
-  }
-  add_remote_candidates(peer, offer);
+  peer->ice = ice_stream_new(env->ice, offer->ice_ufrag, offer->ice_pwd, &ice_events, peer);
   peer->dtls = dtls_session_new(env->dtls, is_server, offer->fingerprint, send_datagram, peer);
   if (!peer->dtls) {
     g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot make a DTLS session");
     goto fail;
   }
-  peer->is_server = is_server;
   *answer = make_answer(peer, offer, audio, is_server, error);
   if (!*answer)
     goto fail;
@@ -511,13 +426,7 @@ relay_peer_restart_ice(RelayPeer *peer, const SdpOffer *offer, GError **error)
     g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "the peer is already lost");
     return NULL;
   }
-  if (!nice_agent_restart_stream(peer->env.agent, peer->stream_id) ||
-      !nice_agent_set_remote_credentials(peer->env.agent, peer->stream_id, offer->ice_ufrag,
-                                         offer->ice_pwd)) {
-    g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "the ICE stream does not restart");
-    return NULL;
-  }
-  add_remote_candidates(peer, offer);
+  ice_stream_restart(peer->ice, offer->ice_ufrag, offer->ice_pwd);
   /* a delegate whose network changed is not silent: give it the full consent window again */
   peer->stats.last_heard_us = g_get_monotonic_time();
   return make_answer(peer, offer, audio, peer->is_server, error);
@@ -530,8 +439,7 @@ relay_peer_free(RelayPeer *peer)
     return;
   clear_timer(&peer->dtls_timer);
   clear_timer(&peer->connect_timer);
-  nice_agent_attach_recv(peer->env.agent, peer->stream_id, 1, peer->env.ctx, NULL, NULL);
-  nice_agent_remove_stream(peer->env.agent, peer->stream_id);
+  ice_stream_free(peer->ice);
   dtls_session_free(peer->dtls);
   srtp_link_free(peer->srtp);
   g_queue_clear_full(&peer->pending, (GDestroyNotify)g_bytes_unref);

@@ -4,11 +4,11 @@
  * the browser's offer and writes the relay's answer. */
 #pragma once
 
-#include <agent.h>
 #include <glib.h>
 #include <stdint.h>
 
 #include "dtls.h"
+#include "ice_lite.h"
 #include "sdp.h"
 #include "srtp_link.h"
 
@@ -38,11 +38,9 @@ typedef struct {
 
 /* What every peer shares; all borrowed and outliving the peers. */
 typedef struct {
-  NiceAgent *agent; /* ICE-lite, attached to @ctx */
-  GMainContext *ctx;
+  IceLite *ice; /* the shared ICE-lite sockets */
   DtlsContext *dtls;
   const char *fingerprint; /* the relay's certificate, sha-256 */
-  const char *public_address; /* announced in candidates instead of the bound one, or NULL */
   const char *dtls_role;      /* "auto", "passive" or "active" for an actpass offer */
   uint32_t floor_ssrc;
   RelayPeerEvents events;
@@ -63,16 +61,11 @@ char *relay_peer_restart_ice(RelayPeer *peer, const SdpOffer *offer, GError **er
 
 const char *relay_peer_id(const RelayPeer *peer);
 const char *relay_peer_participant(const RelayPeer *peer);
-guint relay_peer_stream_id(const RelayPeer *peer);
+/* "udp" or "tcp" once the peer has a route, else NULL. Static string. */
+const char *relay_peer_transport(const RelayPeer *peer);
 /* NULL until connected. Static string. */
 const char *relay_peer_srtp_profile(const RelayPeer *peer);
 gboolean relay_peer_is_connected(const RelayPeer *peer);
-
-/* The agent selected a (new) pair for this peer's stream. */
-void relay_peer_pair_selected(RelayPeer *peer);
-
-/* The agent reported a new state for this peer's stream. */
-void relay_peer_ice_state(RelayPeer *peer, NiceComponentState state);
 
 const RelayPeerStats *relay_peer_stats(const RelayPeer *peer);
 
@@ -81,10 +74,22 @@ const RelayPeerStats *relay_peer_stats(const RelayPeer *peer);
 void relay_peer_send_report(RelayPeer *peer, uint32_t rtp_ts, uint64_t ntp);
 
 /* Drops the peer ("consent_expired") if nothing authenticated came from it
- * for @timeout_us: RFC 7675 lets a sender keep sending only while the
- * receiver keeps consenting. Returns FALSE if it was dropped. */
+ * (ICE consent checks or SRTCP) for @timeout_us: RFC 7675 lets a sender keep
+ * sending only while the receiver keeps consenting. Returns FALSE if it was
+ * dropped. */
 gboolean relay_peer_check_consent(RelayPeer *peer, gint64 now_us, gint64 timeout_us);
 
 /* Sends one floor RTP packet (borrowed) to the peer with its payload type,
  * SRTP-protected with its keys. No-op until connected. */
 void relay_peer_send_rtp(RelayPeer *peer, const uint8_t *rtp, size_t len);
+
+/* The fan-out's split form of relay_peer_send_rtp(), for batching with
+ * sendmmsg: protect into the peer's own buffer (*out, valid until the next
+ * call for this peer; returns its length, ≤ 0 when nothing is to be sent),
+ * look up where it goes, then report whether it went. */
+int relay_peer_protect_rtp(RelayPeer *peer, const uint8_t *rtp, size_t len, const uint8_t **out);
+gboolean relay_peer_udp_route(const RelayPeer *peer, int *fd, const struct sockaddr **addr,
+                              socklen_t *addrlen);
+void relay_peer_count_sent(RelayPeer *peer, size_t rtp_len, gboolean ok);
+/* Sends a datagram (borrowed) on the peer's route: 0 or a negative errno. */
+int relay_peer_send_datagram(RelayPeer *peer, const uint8_t *data, size_t len);

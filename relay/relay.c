@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "relay.h"
 
-#include <agent.h>
 #include <gio/gio.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "control_server.h"
 #include "dtls_cert.h"
 #include "floor.h"
+#include "ice_lite.h"
 #include "metrics.h"
 #include "peer.h"
 #include "sdp.h"
@@ -15,13 +16,12 @@
 struct Relay {
   const RelayConfig *cfg;
   GMainContext *ctx;
-  NiceAgent *agent;
+  IceLite *ice;
   DtlsCert *cert;
   DtlsContext *dtls;
   Floor *floor;
   ControlServer *control;
   GHashTable *by_id;     /* peer id → RelayPeer* (owned) */
-  GHashTable *by_stream; /* stream id → RelayPeer* (borrowed) */
   GPtrArray *fanout;     /* RelayPeer* connected, borrowed: the per-packet walk */
   MetricsServer *metrics;
   RelayPeerEnv env;
@@ -68,7 +68,6 @@ unlink_peer(Relay *relay, const char *id)
   if (!g_hash_table_steal_extended(relay->by_id, id, (gpointer *)&key, (gpointer *)&peer))
     return NULL;
   g_free(key);
-  g_hash_table_remove(relay->by_stream, GUINT_TO_POINTER(relay_peer_stream_id(peer)));
   g_ptr_array_remove_fast(relay->fanout, peer);
   return peer;
 }
@@ -102,6 +101,66 @@ on_peer_lost(RelayPeer *peer, const char *reason, void *user)
   g_idle_add(free_peer_idle, peer); /* we are inside one of its callbacks */
 }
 
+#define SEND_BATCH 64
+
+/* Listeners whose datagrams wait for one sendmmsg on the same socket. */
+typedef struct {
+  int fd;
+  unsigned n;
+  size_t rtp_len;
+  struct mmsghdr msgs[SEND_BATCH];
+  struct iovec iov[SEND_BATCH];
+  RelayPeer *who[SEND_BATCH];
+} SendBatch;
+
+static void
+batch_flush(SendBatch *b)
+{
+  unsigned off = 0;
+  while (off < b->n) {
+    int r = sendmmsg(b->fd, b->msgs + off, b->n - off, MSG_DONTWAIT);
+    if (r <= 0) { /* this one failed (socket full): count it and go on */
+      relay_peer_count_sent(b->who[off++], b->rtp_len, FALSE);
+      continue;
+    }
+    for (int i = 0; i < r; i++)
+      relay_peer_count_sent(b->who[off + (unsigned)i], b->rtp_len, TRUE);
+    off += (unsigned)r;
+  }
+  b->n = 0;
+}
+
+/* One pass over the listeners: each gets the same packet protected with its
+ * own keys into its own buffer; UDP datagrams leave in sendmmsg batches. */
+static void
+fan_out(Relay *relay, const uint8_t *rtp, size_t len)
+{
+  SendBatch b = {.fd = -1, .rtp_len = len};
+  for (guint i = 0; i < relay->fanout->len; i++) {
+    RelayPeer *peer = relay->fanout->pdata[i];
+    const uint8_t *out;
+    const struct sockaddr *addr;
+    socklen_t addrlen;
+    int fd;
+    int n = relay_peer_protect_rtp(peer, rtp, len, &out);
+    if (n <= 0)
+      continue;
+    if (!relay_peer_udp_route(peer, &fd, &addr, &addrlen)) {
+      relay_peer_count_sent(peer, len, relay_peer_send_datagram(peer, out, (size_t)n) == 0);
+      continue;
+    }
+    if (b.n > 0 && (fd != b.fd || b.n == SEND_BATCH))
+      batch_flush(&b);
+    b.fd = fd;
+    b.iov[b.n] = (struct iovec){(void *)out, (size_t)n};
+    b.msgs[b.n].msg_hdr = (struct msghdr){
+      .msg_name = (void *)addr, .msg_namelen = addrlen, .msg_iov = &b.iov[b.n], .msg_iovlen = 1};
+    b.who[b.n++] = peer;
+  }
+  if (b.n > 0)
+    batch_flush(&b);
+}
+
 static void
 on_floor_packet(const uint8_t *rtp, size_t len, void *user)
 {
@@ -112,8 +171,7 @@ on_floor_packet(const uint8_t *rtp, size_t len, void *user)
     relay->last_rtp_us = g_get_monotonic_time();
   }
   relay->floor_packets++;
-  for (guint i = 0; i < relay->fanout->len; i++)
-    relay_peer_send_rtp(relay->fanout->pdata[i], rtp, len);
+  fan_out(relay, rtp, len);
 }
 
 static uint64_t
@@ -216,26 +274,6 @@ render_metrics(GString *out, void *user)
   }
 }
 
-static void
-on_component_state(NiceAgent *agent, guint stream_id, guint component_id, guint state,
-                   gpointer data)
-{
-  Relay *relay = data;
-  RelayPeer *peer = g_hash_table_lookup(relay->by_stream, GUINT_TO_POINTER(stream_id));
-  if (peer)
-    relay_peer_ice_state(peer, (NiceComponentState)state);
-}
-
-static void
-on_selected_pair(NiceAgent *agent, guint stream_id, guint component_id, NiceCandidate *local,
-                 NiceCandidate *remote, gpointer data)
-{
-  Relay *relay = data;
-  RelayPeer *peer = g_hash_table_lookup(relay->by_stream, GUINT_TO_POINTER(stream_id));
-  if (peer)
-    relay_peer_pair_selected(peer);
-}
-
 static char *
 handle_peer_add(Relay *relay, const CtlMessage *msg)
 {
@@ -268,7 +306,6 @@ handle_peer_add(Relay *relay, const CtlMessage *msg)
   relay->add_refused--;
   relay->peers_added++;
   g_hash_table_insert(relay->by_id, g_strdup(id), peer);
-  g_hash_table_insert(relay->by_stream, GUINT_TO_POINTER(relay_peer_stream_id(peer)), peer);
   extra = json_object_new();
   json_object_set_string_member(extra, "answer", answer);
   return ctl_build_reply_ok(msg->id, extra);
@@ -337,30 +374,6 @@ dispatch(const CtlMessage *msg, void *user)
   return ctl_build_reply_error(msg->id, "unknown_type", "no handler for this request");
 }
 
-static gboolean
-setup_agent(Relay *relay, GError **error)
-{
-  relay->agent =
-      nice_agent_new_full(relay->ctx, NICE_COMPATIBILITY_RFC5245, NICE_AGENT_OPTION_LITE_MODE);
-  g_object_set(relay->agent, "controlling-mode", FALSE, "ice-udp", TRUE, "ice-tcp",
-               relay->cfg->ice_tcp, "upnp", FALSE,
-               /* the agent paces its own triggered checks agent-wide (20 ms by
-                * default), which capped joins at ~27 per second */
-               "stun-pacing-timer", 20, NULL);
-  for (char **a = relay->cfg->bind_addresses; *a; a++) {
-    NiceAddress addr;
-    if (!nice_address_set_from_string(&addr, *a) ||
-        !nice_agent_add_local_address(relay->agent, &addr)) {
-      g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                  "[relay] bind_address '%s' is not an IP address of this host", *a);
-      return FALSE;
-    }
-  }
-  g_signal_connect(relay->agent, "component-state-changed", G_CALLBACK(on_component_state), relay);
-  g_signal_connect(relay->agent, "new-selected-pair-full", G_CALLBACK(on_selected_pair), relay);
-  return TRUE;
-}
-
 Relay *
 relay_new(const RelayConfig *cfg, GError **error)
 {
@@ -371,18 +384,17 @@ relay_new(const RelayConfig *cfg, GError **error)
   relay->ctx = g_main_context_ref_thread_default();
   relay->by_id = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
                                        (GDestroyNotify)relay_peer_free);
-  relay->by_stream = g_hash_table_new(g_direct_hash, g_direct_equal);
   relay->fanout = g_ptr_array_new();
-  if (!setup_agent(relay, error))
+  relay->ice = ice_lite_new(cfg->bind_addresses, cfg->ice_port, cfg->ice_tcp,
+                           cfg->public_address[0] ? cfg->public_address : NULL, error);
+  if (!relay->ice)
     goto fail;
   if (!(relay->cert = dtls_cert_new(error)) || !(relay->dtls = dtls_context_new(relay->cert, cfg->srtp_profiles, error)))
     goto fail;
   relay->env = (RelayPeerEnv){
-    .agent = relay->agent,
-    .ctx = relay->ctx,
+    .ice = relay->ice,
     .dtls = relay->dtls,
     .fingerprint = relay->cert->fingerprint,
-    .public_address = cfg->public_address[0] ? cfg->public_address : NULL,
     .dtls_role = cfg->dtls_role,
     .floor_ssrc = ssrc,
     .events = {on_peer_connected, on_peer_lost},
@@ -418,12 +430,9 @@ relay_free(Relay *relay)
   control_server_free(relay->control);
   floor_free(relay->floor);
   g_ptr_array_set_size(relay->fanout, 0);
-  g_hash_table_remove_all(relay->by_stream);
   g_hash_table_destroy(relay->by_id);
-  g_hash_table_destroy(relay->by_stream);
   g_ptr_array_unref(relay->fanout);
-  if (relay->agent)
-    g_object_unref(relay->agent);
+  ice_lite_free(relay->ice);
   dtls_context_free(relay->dtls);
   dtls_cert_free(relay->cert);
   g_main_context_unref(relay->ctx);

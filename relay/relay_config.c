@@ -92,7 +92,8 @@ relay_config_load(const char *path, GError **error)
       !get_int(kf, "consent_timeout_s", 30, 2, 3600, &cfg->consent_timeout_s, error) ||
       !get_int(kf, "report_interval_ms", 1000, 100, 60000, &cfg->report_interval_ms, error) ||
       !get_int(kf, "stats_interval_s", 5, 1, 3600, &cfg->stats_interval_s, error) ||
-      !get_int(kf, "metrics_port", 9464, -1, 65535, &cfg->metrics_port, error)) {
+      !get_int(kf, "metrics_port", 9464, -1, 65535, &cfg->metrics_port, error) ||
+      !get_int(kf, "ice_port", 0, 0, 65535, &cfg->ice_port, error)) {
     g_prefix_error(error, "%s: ", path);
     return NULL;
   }

@@ -15,6 +15,7 @@ typedef struct {
   char **bind_addresses; /* IPv4 and/or IPv6 literals, from bind_address */
   char *public_address;  /* announced instead of the bound one (1:1 NAT), or "" */
   gboolean ice_tcp;      /* also passive ICE-TCP candidates (RFC 6544) */
+  int ice_port;          /* the one UDP (and TCP) port of every peer; 0: any free one */
   char *dtls_role;       /* "auto" (passive when the peer offers actpass), "passive", "active" */
   char *srtp_profiles;   /* OpenSSL use_srtp list, in order of preference */
   FloorSource floor_source;
