@@ -5,7 +5,6 @@
 #include <stdio.h>
 
 #include "relay.h"
-#include "srtp_link.h"
 
 static gboolean
 on_signal(gpointer loop)
@@ -38,10 +37,6 @@ main(int argc, char **argv)
   if (!(cfg = relay_config_load(config_path ? config_path : "config/rostrum.ini", &error))) {
     g_printerr("rostrum-relay: %s\n", error->message);
     return 2;
-  }
-  if (srtp_link_init() < 0) {
-    g_printerr("rostrum-relay: libsrtp does not initialise\n");
-    return 1;
   }
   loop = g_main_loop_new(NULL, FALSE);
   if (!(relay = relay_new(cfg, &error))) {

@@ -9,6 +9,10 @@
 #include <sys/socket.h>
 
 #define CONNECT_TIMEOUT_S 30
+/* After the handshake the DTLS state only serves retransmissions of our
+ * last flight, should the peer not have got it; browsers give up on a
+ * handshake well within this. Then it goes: ~25 kB per listener. */
+#define DTLS_KEEP_S 60
 #define PACKET_MAX 1500
 
 typedef enum {
@@ -112,6 +116,16 @@ flush_pending(RelayPeer *peer)
 
 static gboolean on_dtls_timer(gpointer data);
 
+static gboolean
+drop_dtls(gpointer data)
+{
+  RelayPeer *peer = data;
+  peer->dtls_timer = 0;
+  dtls_session_free(peer->dtls);
+  peer->dtls = NULL;
+  return G_SOURCE_REMOVE;
+}
+
 static void
 arm_dtls_timer(RelayPeer *peer)
 {
@@ -150,6 +164,7 @@ on_dtls_state(RelayPeer *peer, DtlsState state)
   clear_timer(&peer->connect_timer);
   peer->state = PEER_CONNECTED;
   peer->stats.last_heard_us = g_get_monotonic_time();
+  peer->dtls_timer = g_timeout_add_seconds(DTLS_KEEP_S, drop_dtls, peer);
   peer->env.events.connected(peer, peer->env.user);
 }
 
@@ -209,7 +224,10 @@ on_packet(IceStream *stream, const uint8_t *in, size_t len, void *data)
   if (peer->state == PEER_LOST)
     return;
   if (dtls_is_record(in, len)) {
-    on_dtls_state(peer, dtls_session_feed(peer->dtls, in, len));
+    if (peer->dtls)
+      on_dtls_state(peer, dtls_session_feed(peer->dtls, in, len));
+    else
+      peer->stats.bad_received++; /* long after the handshake: nothing to say */
     return;
   }
   if (len < 12 || len > PACKET_MAX || !rtp_is_rtcp(in, len) || !peer->srtp) {

@@ -1,80 +1,48 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "srtp_link.h"
 
-#include "srtp_sender.h"
-
 #include <errno.h>
-#include <limits.h>
-#include <srtp2/srtp.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
+#define REPLAY_WINDOW 64
+
 struct SrtpLink {
-  SrtpSender *rtp_tx; /* the fan-out's hot path */
-  srtp_t tx;          /* SRTCP out (sender reports: once a second) */
-  srtp_t rx;
+  SecureRtp *rtp_tx;
+  SecureRtp *rtcp_tx;
+  SecureRtp *rtcp_rx;
+  /* RTP out: the rollover counter follows the floor's sequence numbers */
+  uint32_t roc;
+  uint16_t last_seq;
+  bool rtp_started;
+  uint32_t rtcp_index; /* next SRTCP index out */
+  /* SRTCP in: highest index seen and a bitmap of the 64 below it */
+  uint32_t rx_max;
+  uint64_t rx_seen;
+  bool rx_started;
 };
-
-int
-srtp_link_init(void)
-{
-  return srtp_init() == srtp_err_status_ok ? 0 : -EIO;
-}
-
-static int
-set_policy(srtp_policy_t *policy, const char *profile)
-{
-  if (strcmp(profile, "SRTP_AEAD_AES_128_GCM") == 0) {
-    srtp_crypto_policy_set_aes_gcm_128_16_auth(&policy->rtp);
-    srtp_crypto_policy_set_aes_gcm_128_16_auth(&policy->rtcp);
-    return 0;
-  }
-  if (strcmp(profile, "SRTP_AES128_CM_SHA1_80") == 0) {
-    srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&policy->rtp);
-    srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&policy->rtcp);
-    return 0;
-  }
-  return -EINVAL;
-}
-
-static int
-make_context(srtp_t *ctx, const char *profile, const uint8_t *key, const uint8_t *salt,
-             size_t key_len, size_t salt_len, srtp_ssrc_type_t direction)
-{
-  srtp_policy_t policy;
-  uint8_t master[32 + 14];
-
-  memset(&policy, 0, sizeof policy);
-  if (set_policy(&policy, profile) < 0)
-    return -EINVAL;
-  memcpy(master, key, key_len);
-  memcpy(master + key_len, salt, salt_len);
-  policy.ssrc.type = direction;
-  policy.key = master;
-  policy.window_size = 1024;
-  policy.allow_repeat_tx = 0;
-  policy.next = NULL;
-  int rc = srtp_create(ctx, &policy) == srtp_err_status_ok ? 0 : -EIO;
-  memset(master, 0, sizeof master);
-  return rc;
-}
 
 SrtpLink *
 srtp_link_new(const DtlsSrtpKeys *keys)
 {
-  SrtpLink *link = calloc(1, sizeof *link);
-  if (!link)
+  SecureRtpProfile profile;
+  SrtpLink *link;
+  if (strcmp(keys->profile, "SRTP_AEAD_AES_128_GCM") == 0)
+    profile = SECURE_RTP_AEAD_AES_128_GCM;
+  else if (strcmp(keys->profile, "SRTP_AES128_CM_SHA1_80") == 0)
+    profile = SECURE_RTP_AES_CM_SHA1_80;
+  else
     return NULL;
-  SrtpSenderProfile profile = strcmp(keys->profile, "SRTP_AEAD_AES_128_GCM") == 0
-                                  ? SRTP_SENDER_AEAD_AES_128_GCM
-                                  : SRTP_SENDER_AES_CM_SHA1_80;
-  link->rtp_tx = srtp_sender_new(profile, keys->local_key, keys->key_len, keys->local_salt,
-                                 keys->salt_len);
-  if (!link->rtp_tx ||
-      make_context(&link->tx, keys->profile, keys->local_key, keys->local_salt, keys->key_len,
-                   keys->salt_len, ssrc_any_outbound) < 0 ||
-      make_context(&link->rx, keys->profile, keys->remote_key, keys->remote_salt, keys->key_len,
-                   keys->salt_len, ssrc_any_inbound) < 0) {
+  if (!(link = calloc(1, sizeof *link)))
+    return NULL;
+  link->rtp_tx = secure_rtp_new(profile, false, keys->local_key, keys->key_len,
+                                 keys->local_salt, keys->salt_len);
+  link->rtcp_tx = secure_rtp_new(profile, true, keys->local_key, keys->key_len,
+                                  keys->local_salt, keys->salt_len);
+  link->rtcp_rx = secure_rtp_new(profile, true, keys->remote_key, keys->key_len,
+                                  keys->remote_salt, keys->salt_len);
+  if (!link->rtp_tx || !link->rtcp_tx || !link->rtcp_rx) {
     srtp_link_free(link);
     return NULL;
   }
@@ -86,45 +54,70 @@ srtp_link_free(SrtpLink *link)
 {
   if (!link)
     return;
-  srtp_sender_free(link->rtp_tx);
-  if (link->tx)
-    srtp_dealloc(link->tx);
-  if (link->rx)
-    srtp_dealloc(link->rx);
+  secure_rtp_free(link->rtp_tx);
+  secure_rtp_free(link->rtcp_tx);
+  secure_rtp_free(link->rtcp_rx);
   free(link);
 }
 
 int
 srtp_link_protect(SrtpLink *link, uint8_t *buf, size_t len, size_t cap)
 {
-  if (cap < len + SRTP_LINK_TRAILER)
+  if (len < 12)
     return -EINVAL;
-  return srtp_sender_protect(link->rtp_tx, buf, len, cap);
+  uint16_t seq = (uint16_t)(buf[2] << 8 | buf[3]);
+  /* in order: a step back by more than half the space is a wrap */
+  if (link->rtp_started && seq < link->last_seq && (uint16_t)(link->last_seq - seq) > 0x8000)
+    link->roc++;
+  link->last_seq = seq;
+  link->rtp_started = true;
+  return secure_rtp_protect_rtp(link->rtp_tx, buf, len, cap, link->roc);
 }
 
 int
 srtp_link_protect_rtcp(SrtpLink *link, uint8_t *buf, size_t len, size_t cap)
 {
-  if (len < 8 || cap < len + SRTP_LINK_TRAILER || len > INT_MAX / 2)
-    return -EINVAL;
-  int n = (int)len;
-  return srtp_protect_rtcp(link->tx, buf, &n) == srtp_err_status_ok ? n : -EIO;
+  int n = secure_rtp_protect_rtcp(link->rtcp_tx, buf, len, cap, link->rtcp_index);
+  if (n > 0)
+    link->rtcp_index = (link->rtcp_index + 1) & 0x7fffffffu;
+  return n;
+}
+
+static bool
+replayed(const SrtpLink *link, uint32_t index)
+{
+  if (!link->rx_started || index > link->rx_max)
+    return false;
+  uint32_t age = link->rx_max - index;
+  return age >= REPLAY_WINDOW || (link->rx_seen & (1ull << age));
+}
+
+static void
+remember(SrtpLink *link, uint32_t index)
+{
+  if (!link->rx_started) {
+    link->rx_started = true;
+    link->rx_max = index;
+    link->rx_seen = 1;
+  } else if (index > link->rx_max) {
+    uint32_t shift = index - link->rx_max;
+    link->rx_seen = shift >= REPLAY_WINDOW ? 1 : (link->rx_seen << shift) | 1;
+    link->rx_max = index;
+  } else {
+    link->rx_seen |= 1ull << (link->rx_max - index);
+  }
 }
 
 int
 srtp_link_unprotect_rtcp(SrtpLink *link, uint8_t *buf, size_t len)
 {
-  if (len < 8 || len > INT_MAX / 2)
-    return -EINVAL;
-  int n = (int)len;
-  return srtp_unprotect_rtcp(link->rx, buf, &n) == srtp_err_status_ok ? n : -EIO;
-}
-
-int
-srtp_link_unprotect(SrtpLink *link, uint8_t *buf, size_t len)
-{
-  if (len < 12 || len > INT_MAX / 2)
-    return -EINVAL;
-  int n = (int)len;
-  return srtp_unprotect(link->rx, buf, &n) == srtp_err_status_ok ? n : -EIO;
+  uint32_t index;
+  /* authenticated first, so a forged index cannot move the window */
+  int n = secure_rtp_unprotect_rtcp(link->rtcp_rx, buf, len, &index);
+  if (n < 0)
+    return n;
+  if (replayed(link, index))
+    return -EALREADY;
+  remember(link, index);
+  return n;
 }

@@ -1,33 +1,31 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* One peer's SRTP state (libsrtp2): an outbound context keyed with the
- * relay's keys and an inbound one keyed with the peer's. Errors are
- * negative errno codes. */
+/* One peer's SRTP state: RTP out (the floor) with its rollover counter,
+ * SRTCP out (sender reports) with its index, SRTCP in (receiver reports)
+ * with replay protection (RFC 3711 3.3.2). Keys from the DTLS exporter;
+ * the ciphers are secure_rtp.h's. Errors are negative errno codes. */
 #pragma once
 
 #include <stddef.h>
 #include <stdint.h>
 
 #include "dtls.h"
+#include "secure_rtp.h"
 
 /* Room an SRTP/SRTCP packet needs beyond its RTP/RTCP length. */
-#define SRTP_LINK_TRAILER 148
+#define SRTP_LINK_TRAILER SECURE_RTP_TRAILER
 
 typedef struct SrtpLink SrtpLink;
 
-/* Once per process, before any link. Returns 0 or -EIO. */
-int srtp_link_init(void);
-
-/* Transfer full. NULL if the profile is unknown or libsrtp refuses. */
+/* Transfer full. NULL if the profile is unknown or a key is malformed. */
 SrtpLink *srtp_link_new(const DtlsSrtpKeys *keys);
 void srtp_link_free(SrtpLink *link);
 
 /* Protects the RTP packet in @buf (@len bytes, @cap ≥ len + SRTP_LINK_TRAILER)
- * in place. Returns the new length, or -EINVAL / -EIO. */
+ * in place; packets must come in sequence order. Returns the new length, or
+ * -EINVAL / -EIO. */
 int srtp_link_protect(SrtpLink *link, uint8_t *buf, size_t len, size_t cap);
-/* Protects an RTCP packet in place, as srtp_link_protect(). */
+/* Protects an RTCP packet in place with the next SRTCP index. */
 int srtp_link_protect_rtcp(SrtpLink *link, uint8_t *buf, size_t len, size_t cap);
-/* Unprotects an SRTCP packet in place. Returns the new length, or -EIO
- * (authentication, replay) / -EINVAL. */
+/* Unprotects an SRTCP packet in place. Returns the new length, -EACCES
+ * (authentication), -EALREADY (replayed or too old) or -EINVAL. */
 int srtp_link_unprotect_rtcp(SrtpLink *link, uint8_t *buf, size_t len);
-/* Unprotects an SRTP packet in place. Returns the new length or -EIO. */
-int srtp_link_unprotect(SrtpLink *link, uint8_t *buf, size_t len);

@@ -8,6 +8,10 @@
 #include "sdpgen.h"
 #include "srtp_link.h"
 
+#include <srtp2/srtp.h>
+
+static int reference_receiver(const DtlsSrtpKeys *keys, srtp_t *out);
+
 #define PACKET_MAX 1500
 #define SDP_MAX 8192
 
@@ -20,7 +24,8 @@ struct LoadgenListener {
   guint stream_id;
   gboolean is_client, dtls_started, joining, left;
   DtlsSession *dtls;
-  SrtpLink *srtp;
+  SrtpLink *srtp;   /* SRTCP both ways */
+  srtp_t rtp_rx;    /* libsrtp: an implementation independent of the relay's */
   GSource *dtls_timer, *join_timer;
   gint64 t_request_us, t_first_us;
   uint32_t ssrc, media_ssrc;
@@ -106,13 +111,40 @@ on_dtls_state(LoadgenListener *l, DtlsState state)
     break;
   }
   clear_source(&l->dtls_timer);
-  if (dtls_session_srtp_keys(l->dtls, &keys) < 0 || !(l->srtp = srtp_link_new(&keys))) {
+  if (dtls_session_srtp_keys(l->dtls, &keys) < 0 || !(l->srtp = srtp_link_new(&keys)) ||
+      (l->decrypt && reference_receiver(&keys, &l->rtp_rx) < 0)) {
     fail(l, "srtp_keys");
     return;
   }
   memset(&keys, 0, sizeof keys);
   l->state = LOADGEN_LISTENER_KEYED;
   trace(l, "dtls connected");
+}
+
+/* The relay protects RTP with its own OpenSSL code; the sample of
+ * listeners that decrypt does it with libsrtp, so every decrypted packet
+ * also checks the relay against another implementation. */
+static int
+reference_receiver(const DtlsSrtpKeys *keys, srtp_t *out)
+{
+  srtp_policy_t policy;
+  uint8_t master[32 + 14];
+  memset(&policy, 0, sizeof policy);
+  if (strcmp(keys->profile, "SRTP_AEAD_AES_128_GCM") == 0) {
+    srtp_crypto_policy_set_aes_gcm_128_16_auth(&policy.rtp);
+    srtp_crypto_policy_set_aes_gcm_128_16_auth(&policy.rtcp);
+  } else {
+    srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&policy.rtp);
+    srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&policy.rtcp);
+  }
+  memcpy(master, keys->remote_key, keys->key_len);
+  memcpy(master + keys->key_len, keys->remote_salt, keys->salt_len);
+  policy.key = master;
+  policy.ssrc.type = ssrc_any_inbound;
+  policy.window_size = 1024;
+  int rc = srtp_create(out, &policy) == srtp_err_status_ok ? 0 : -1;
+  memset(master, 0, sizeof master);
+  return rc;
 }
 
 static gboolean
@@ -182,6 +214,7 @@ on_rtp(LoadgenListener *l, const uint8_t *in, size_t len)
 {
   gint64 now = g_get_monotonic_time();
   const uint8_t *pkt = in;
+  int clear_len = -1;
 
   if ((in[0] & 0xc0) != 0x80) {
     l->errors++;
@@ -189,7 +222,8 @@ on_rtp(LoadgenListener *l, const uint8_t *in, size_t len)
   }
   if (l->decrypt) {
     memcpy(l->buf, in, len);
-    if (srtp_link_unprotect(l->srtp, l->buf, len) < 0) {
+    clear_len = (int)len;
+    if (srtp_unprotect(l->rtp_rx, l->buf, &clear_len) != srtp_err_status_ok) {
       l->errors++; /* authentication or replay failure */
       return;
     }
@@ -206,8 +240,13 @@ on_rtp(LoadgenListener *l, const uint8_t *in, size_t len)
     trace(l, "first packet");
     l->env.joined(l, l->env.user);
   }
-  if (ext >= 0 && *l->env.measuring)
-    loadgen_spread_add(l->env.spread, seq, now);
+  /* The spread matches one packet across listeners by its payload: a
+   * server may rewrite sequence numbers and timestamps per listener (Janus
+   * does), never the Opus payload. Only decrypting listeners see it. */
+  uint32_t key;
+  if (clear_len > 0 && ext >= 0 && *l->env.measuring &&
+      loadgen_rtp_payload_key(pkt, (size_t)clear_len, &key))
+    loadgen_spread_add(l->env.spread, key, now);
 }
 
 static void
@@ -263,6 +302,8 @@ loadgen_listener_free(LoadgenListener *l)
   }
   dtls_session_free(l->dtls);
   srtp_link_free(l->srtp);
+  if (l->rtp_rx)
+    srtp_dealloc(l->rtp_rx);
   g_free(l->fail_reason);
   g_free(l);
 }

@@ -12,6 +12,8 @@
 #include "report.h"
 #include "srtp_link.h"
 
+#include <srtp2/srtp.h>
+
 #define JOIN_TICK_MS 10
 #define REPORT_TICK_MS 100 /* each listener reports every 10 ticks: 1 s */
 #define PROGRESS_MS 2000
@@ -19,6 +21,7 @@
 
 typedef enum {
   PHASE_JOINING,
+  PHASE_WARMUP, /* every listener settled; the window has not opened yet */
   PHASE_MEASURING,
   PHASE_LEAVING,
   PHASE_DONE,
@@ -40,7 +43,7 @@ typedef struct {
   unsigned started, settled, failed;
   unsigned report_tick;
   gint64 t_begin_us, t_settled_us, t_window_us, t_leave_us, t_last_joined_us;
-  GSource *join_timer, *report_timer, *progress_timer, *window_timer, *leave_timer;
+  GSource *join_timer, *report_timer, *progress_timer, *warmup_timer, *window_timer, *leave_timer;
   LoadgenReport report;
 } Loadgen;
 
@@ -82,10 +85,14 @@ static gboolean on_window_end(gpointer data);
 static void
 begin_window(Loadgen *lg)
 {
-  unsigned joined = lg->cfg->listeners - lg->failed;
+  unsigned joined = lg->cfg->listeners - lg->failed, sampled = 0;
   lg->phase = PHASE_MEASURING;
-  lg->t_settled_us = g_get_monotonic_time();
-  lg->spread->expected = joined ? joined : 1;
+  for (unsigned i = 0; i < lg->cfg->listeners; i++)
+    if (loadgen_listener_state(lg->listeners[i]) == LOADGEN_LISTENER_JOINED &&
+        loadgen_listener_decrypts(lg->listeners[i]))
+      sampled++;
+  /* the spread is over the decrypting listeners: only they see payloads */
+  lg->spread->expected = sampled ? sampled : G_MAXUINT;
   for (unsigned i = 0; i < lg->cfg->listeners; i++)
     loadgen_listener_begin_window(lg->listeners[i]);
   lg->measuring = TRUE;
@@ -94,17 +101,35 @@ begin_window(Loadgen *lg)
   if (lg->cfg->relay_pid <= 0)
     lg->report.relay0.ok = false;
   lg->t_window_us = g_get_monotonic_time();
-  g_printerr("loadgen: %u/%u joined in %.2f s; measuring for %.0f s\n", joined, lg->cfg->listeners,
-             (double)(lg->t_settled_us - lg->t_begin_us) / 1e6, lg->cfg->duration_s);
+  g_printerr("loadgen: %u/%u joined in %.2f s; measuring for %.0f s (after %.0f s warm-up)\n",
+             joined, lg->cfg->listeners, (double)(lg->t_settled_us - lg->t_begin_us) / 1e6,
+             lg->cfg->duration_s, lg->cfg->warmup_s);
   lg->window_timer = timer_on(lg->ctx, (guint)(lg->cfg->duration_s * 1000), on_window_end, lg);
+}
+
+static gboolean
+on_warmup_end(gpointer data)
+{
+  Loadgen *lg = data;
+  g_source_unref(lg->warmup_timer);
+  lg->warmup_timer = NULL;
+  begin_window(lg);
+  return G_SOURCE_REMOVE;
 }
 
 static void
 settle_one(Loadgen *lg)
 {
   lg->settled++;
-  if (lg->phase == PHASE_JOINING && lg->settled == lg->cfg->listeners)
+  if (lg->phase != PHASE_JOINING || lg->settled != lg->cfg->listeners)
+    return;
+  lg->t_settled_us = g_get_monotonic_time();
+  if (lg->cfg->warmup_s > 0) {
+    lg->phase = PHASE_WARMUP;
+    lg->warmup_timer = timer_on(lg->ctx, (guint)(lg->cfg->warmup_s * 1000), on_warmup_end, lg);
+  } else {
     begin_window(lg);
+  }
 }
 
 static void
@@ -248,15 +273,20 @@ setup(Loadgen *lg, GError **error)
   const LoadgenConfig *cfg = lg->cfg;
   NiceAddress addr;
 
-  if (srtp_link_init() < 0) {
+  if (srtp_init() != srtp_err_status_ok) {
     g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "libsrtp does not initialise");
     return FALSE;
   }
   if (!(lg->cert = dtls_cert_new(error)) || !(lg->dtls = dtls_context_new(lg->cert, NULL, error)))
     return FALSE;
   lg->agent = nice_agent_new_full(lg->ctx, NICE_COMPATIBILITY_RFC5245, NICE_AGENT_OPTION_NONE);
-  g_object_set(lg->agent, "controlling-mode", TRUE, "ice-udp", TRUE, "ice-tcp", FALSE, "upnp",
-               FALSE, "stun-pacing-timer", cfg->ice_pacing_ms ? cfg->ice_pacing_ms : 1, NULL);
+  /* RFC 8445 6.1.1: the full agent that offers controls. The relay is ice-lite
+   * (we offer, we control); Janus is full ICE and offers (we answer, it
+   * controls): two controlling agents meet in a role conflict that costs
+   * checks and, under load, fails some pairs. */
+  g_object_set(lg->agent, "controlling-mode", !cfg->adapter->remote_offers, "ice-udp", TRUE,
+               "ice-tcp", FALSE, "upnp", FALSE, "stun-pacing-timer",
+               cfg->ice_pacing_ms ? cfg->ice_pacing_ms : 1, NULL);
   nice_address_init(&addr);
   const char *ice_address = cfg->ice_address ? cfg->ice_address : "127.0.0.1";
   if (!nice_address_set_from_string(&addr, ice_address) ||
@@ -301,6 +331,7 @@ teardown(Loadgen *lg)
   clear_source(&lg->join_timer);
   clear_source(&lg->report_timer);
   clear_source(&lg->progress_timer);
+  clear_source(&lg->warmup_timer);
   clear_source(&lg->window_timer);
   clear_source(&lg->leave_timer);
   if (lg->adapter)
