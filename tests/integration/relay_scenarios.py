@@ -19,9 +19,20 @@ every client, so the observer only reads lines).
       relay must stay up, answer ping, keep sending, and the first peer must
       still hear the tone.
 
+  relay_scenarios.py ice RELAY_EXE WEBRTC_PEER_EXE
+      the relay bound to 127.0.0.1 and ::1 with ICE-TCP: a peer.add with a
+      synthetic offer gets host candidates on both families; a correctly
+      signed ICE check over UDP/IPv6, TCP/IPv6 (RFC 4571 framing) and
+      UDP/IPv4 gets a Binding success whose XOR-MAPPED-ADDRESS is the
+      sender and whose MESSAGE-INTEGRITY is keyed with the relay's
+      password; a check signed with a wrong password gets nothing. Then a
+      relay with public_address announces that address in its candidates.
+
 Each run uses its own temp dir and free ports, and is bounded by a hard
 alarm. Exit 0 pass, 1 fail, 77 skip.
 """
+import hashlib
+import hmac
 import json
 import os
 import random
@@ -193,7 +204,11 @@ class Scenario:
                     if e.get("peer") == peer and (name is None or e.get("event") == name)]
 
     def ping(self, req_id, timeout=3):
-        self.observer.sendall(json.dumps({"v": 1, "id": req_id, "type": "ping"}).encode() + b"\n")
+        return self.request({"v": 1, "id": req_id, "type": "ping"}, timeout)
+
+    def request(self, msg, timeout=3):
+        req_id = msg["id"]
+        self.observer.sendall(json.dumps(msg).encode() + b"\n")
         deadline = time.monotonic() + timeout
         with self.ev_cond:
             while req_id not in self.replies and time.monotonic() < deadline:
@@ -222,6 +237,18 @@ class Scenario:
     def stderr_tail(peer):
         with open(peer.err_path, errors="replace") as f:
             return f.read()[-3000:]
+
+    def cleanup_relay(self):
+        """Stops the relay and its observer, so start_relay() can run again."""
+        if self.observer:
+            self.observer.close()
+            self.observer = None
+        self.relay.send_signal(signal.SIGTERM)
+        self.relay.wait(timeout=5)
+        self.procs.remove(self.relay)
+        with self.ev_cond:
+            self.events.clear()
+            self.replies.clear()
 
     def cleanup(self):
         for p in reversed(self.procs):
@@ -530,7 +557,125 @@ def scenario_hostile(sc):
           f"the relay complained on stderr\n{err}")
 
 
-SCENARIOS = {"consent": (scenario_consent, 30), "hostile": (scenario_hostile, 60)}
+SYNTHETIC_OFFER = (
+    "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\na=group:BUNDLE 0\r\n"
+    "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\n"
+    "a=ice-ufrag:{ufrag}\r\na=ice-pwd:{pwd}\r\n"
+    "a=fingerprint:sha-256 " + ":".join(["AB"] * 32) + "\r\n"
+    "a=setup:actpass\r\na=mid:0\r\na=recvonly\r\na=rtcp-mux\r\na=rtpmap:111 opus/48000/2\r\n")
+
+
+def signed_check(username, key):
+    """An ICE Binding request as a browser sends it, signed with @key."""
+    def attr(t, v):
+        return struct.pack("!HH", t, len(v)) + v + b"\0" * (-len(v) % 4)
+    tid = os.urandom(12)
+    body = attr(0x0006, username) + attr(0x0024, struct.pack("!I", 0x6e7f00ff))
+    body += attr(0x802A, os.urandom(8)) + attr(0x0025, b"")  # ICE-CONTROLLING, USE-CANDIDATE
+    hdr = struct.pack("!HHI", 0x0001, len(body) + 24, 0x2112A442) + tid
+    body += attr(0x0008, hmac.new(key, hdr + body, hashlib.sha1).digest())
+    hdr = struct.pack("!HHI", 0x0001, len(body) + 8, 0x2112A442) + tid
+    crc = (zlib.crc32(hdr + body) ^ 0x5354554E) & 0xFFFFFFFF
+    body += attr(0x8028, struct.pack("!I", crc))
+    return struct.pack("!HHI", 0x0001, len(body), 0x2112A442) + tid + body, tid
+
+
+def check_success(resp, tid, key, sender):
+    """A Binding success for @tid, integrity with @key, mapped to @sender."""
+    check(resp is not None and len(resp) >= 20, "no answer to a valid check")
+    typ, length, cookie = struct.unpack("!HHI", resp[:8])
+    check(typ == 0x0101 and cookie == 0x2112A442 and resp[8:20] == tid,
+          f"not a Binding success for our transaction: type {typ:#06x}")
+    attrs, off, mapped, mi_ok = {}, 20, None, False
+    while off + 4 <= 20 + length:
+        t, n = struct.unpack("!HH", resp[off:off + 4])
+        v = resp[off + 4:off + 4 + n]
+        if t == 0x0020:  # XOR-MAPPED-ADDRESS
+            port = struct.unpack("!H", v[2:4])[0] ^ 0x2112
+            xkey = struct.pack("!I", 0x2112A442) + tid
+            raw = bytes(a ^ b for a, b in zip(v[4:], xkey))
+            mapped = (socket.inet_ntop(socket.AF_INET if v[1] == 1 else socket.AF_INET6, raw), port)
+        if t == 0x0008:  # MESSAGE-INTEGRITY over everything before it, length up to it
+            hdr = struct.pack("!HHI", typ, off + 24 - 20, cookie) + tid
+            mi_ok = hmac.compare_digest(hmac.new(key, hdr + resp[20:off], hashlib.sha1).digest(), v)
+        off += 4 + n + (-n % 4)
+    check(mi_ok, "the answer's MESSAGE-INTEGRITY is not keyed with the relay's password")
+    check(mapped == (sender[0], sender[1]), f"XOR-MAPPED-ADDRESS {mapped}, sender {sender}")
+
+
+def udp_exchange(family, addr, data):
+    s = socket.socket(family, socket.SOCK_DGRAM)
+    s.settimeout(1.0)
+    try:
+        s.bind(("::1" if family == socket.AF_INET6 else "127.0.0.1", 0))
+        s.sendto(data, addr)
+        try:
+            return s.recv(2048), s.getsockname()
+        except socket.timeout:
+            return None, s.getsockname()
+    finally:
+        s.close()
+
+
+def tcp_exchange(addr, data):
+    s = socket.create_connection(addr, timeout=2)
+    try:
+        s.sendall(struct.pack("!H", len(data)) + data)
+        head = s.recv(2)
+        n = struct.unpack("!H", head)[0]
+        body = b""
+        while len(body) < n:
+            chunk = s.recv(n - len(body))
+            check(chunk, "TCP closed mid-frame")
+            body += chunk
+        return body, s.getsockname()
+    finally:
+        s.close()
+
+
+def add_synthetic_peer(sc, req_id, peer):
+    ufrag, pwd = "lgUf", "synthetic-peer-password-0123"
+    r = sc.request({"v": 1, "id": req_id, "type": "peer.add", "peer": peer, "participant": "IPV6",
+                    "role": "delegate", "tracks": ["floor"],
+                    "offer": SYNTHETIC_OFFER.format(ufrag=ufrag, pwd=pwd)})
+    check(r and r.get("ok"), f"peer.add refused: {r}")
+    answer = r["answer"]
+    relay_ufrag = re.search(r"a=ice-ufrag:(\S+)", answer)[1]
+    relay_pwd = re.search(r"a=ice-pwd:(\S+)", answer)[1]
+    return answer, f"{relay_ufrag}:{ufrag}".encode(), relay_pwd.encode()
+
+
+def scenario_ice(sc):
+    sc.start_relay(bind_address="127.0.0.1, ::1", ice_tcp="true")
+    answer, username, key = add_synthetic_peer(sc, 1, "ipv6-1")
+    cands = re.findall(r"a=candidate:\S+ 1 (udp|tcp) \d+ (\S+) (\d+) typ host", answer)
+    log(f"candidates: {cands}")
+    for want in (("udp", "127.0.0.1"), ("udp", "::1"), ("tcp", "127.0.0.1"), ("tcp", "::1")):
+        check(any(c[0] == want[0] and c[1] == want[1] for c in cands), f"no {want} candidate")
+    port = int(cands[0][2])
+    for transport, family, host in (("udp", socket.AF_INET6, "::1"), ("udp", socket.AF_INET, "127.0.0.1"),
+                                    ("tcp", socket.AF_INET6, "::1")):
+        req, tid = signed_check(username, key)
+        if transport == "udp":
+            resp, me = udp_exchange(family, (host, port), req)
+        else:
+            resp, me = tcp_exchange((host, port), req)
+        check_success(resp, tid, key, me[:2])
+        log(f"{transport} {host}: Binding success, mapped to {me[:2]}")
+    bad, _ = signed_check(username, b"not-the-relay-password")
+    resp, _ = udp_exchange(socket.AF_INET6, ("::1", port), bad)
+    check(resp is None, "a check signed with the wrong password was answered")
+    check(sc.relay_alive(), "relay died")
+    sc.cleanup_relay()
+    sc.start_relay(bind_address="127.0.0.1", public_address="198.51.100.7")
+    answer, _, _ = add_synthetic_peer(sc, 2, "public-1")
+    addrs = set(re.findall(r"a=candidate:\S+ 1 \w+ \d+ (\S+) \d+ typ host", answer))
+    check(addrs == {"198.51.100.7"}, f"public_address not announced alone: {addrs}")
+    log("public_address announced in every candidate")
+
+
+SCENARIOS = {"consent": (scenario_consent, 30), "hostile": (scenario_hostile, 60),
+             "ice": (scenario_ice, 30)}
 
 
 def main():
