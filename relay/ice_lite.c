@@ -617,38 +617,32 @@ ice_lite_free(IceLite *ice)
   g_free(ice);
 }
 
+static void
+fill_candidate(const IceLite *ice, SdpCandidate *c, const char *transport, guint index,
+               uint32_t type_pref, const char *address)
+{
+  memset(c, 0, sizeof *c);
+  g_snprintf(c->foundation, sizeof c->foundation, "%c%u", transport[0], index);
+  c->component = 1;
+  g_strlcpy(c->transport, transport, sizeof c->transport);
+  c->priority = (type_pref << 24) | ((65535u - index) << 8) | 255u;
+  g_strlcpy(c->address, ice->public_address ? ice->public_address : address, sizeof c->address);
+  c->port = (uint16_t)ice->port;
+  g_strlcpy(c->type, "host", sizeof c->type);
+}
+
 size_t
 ice_lite_candidates(const IceLite *ice, SdpCandidate *out, size_t max)
 {
   size_t n = 0;
-  for (guint i = 0; i < ice->udp->len && n < max; i++) {
-    const UdpSocket *u = ice->udp->pdata[i];
-    SdpCandidate *c = &out[n++];
-    memset(c, 0, sizeof *c);
-    g_snprintf(c->foundation, sizeof c->foundation, "u%u", i);
-    c->component = 1;
-    g_strlcpy(c->transport, "udp", sizeof c->transport);
-    /* RFC 8445 5.1.2.1: host type preference 126 */
-    c->priority = (126u << 24) | ((65535u - i) << 8) | 255u;
-    g_strlcpy(c->address, ice->public_address ? ice->public_address : u->address,
-              sizeof c->address);
-    c->port = (uint16_t)ice->port;
-    g_strlcpy(c->type, "host", sizeof c->type);
-  }
-  for (guint i = 0; i < ice->listeners->len && n < max; i++) {
-    const TcpListener *l = ice->listeners->pdata[i];
-    SdpCandidate *c = &out[n++];
-    memset(c, 0, sizeof *c);
-    g_snprintf(c->foundation, sizeof c->foundation, "t%u", i);
-    c->component = 1;
-    g_strlcpy(c->transport, "tcp", sizeof c->transport);
-    /* below every UDP candidate: TCP only where UDP is blocked */
-    c->priority = (90u << 24) | ((65535u - i) << 8) | 255u;
-    g_strlcpy(c->address, ice->public_address ? ice->public_address : l->address,
-              sizeof c->address);
-    c->port = (uint16_t)ice->port;
-    g_strlcpy(c->type, "host", sizeof c->type);
-  }
+  /* RFC 8445 5.1.2.1: host type preference 126; TCP below every UDP
+   * candidate, to be used only where UDP is blocked */
+  for (guint i = 0; i < ice->udp->len && n < max; i++)
+    fill_candidate(ice, &out[n++], "udp", i, 126,
+                   ((const UdpSocket *)ice->udp->pdata[i])->address);
+  for (guint i = 0; i < ice->listeners->len && n < max; i++)
+    fill_candidate(ice, &out[n++], "tcp", i, 90,
+                   ((const TcpListener *)ice->listeners->pdata[i])->address);
   return n;
 }
 

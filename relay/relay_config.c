@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "relay_config.h"
 
+#include "strlist.h"
+
 #include <gio/gio.h>
 #include <string.h>
 
@@ -57,16 +59,7 @@ relay_config_load(const char *path, GError **error)
   cfg->control_socket = get_string(kf, "control_socket", "var/relay.sock");
   {
     g_autofree char *binds = get_string(kf, "bind_address", "127.0.0.1");
-    cfg->bind_addresses = g_strsplit_set(binds, ", ", -1);
-    /* drop the empty strings that repeated separators leave */
-    guint j = 0;
-    for (guint i = 0; cfg->bind_addresses[i]; i++) {
-      if (cfg->bind_addresses[i][0])
-        cfg->bind_addresses[j++] = cfg->bind_addresses[i];
-      else
-        g_free(cfg->bind_addresses[i]);
-    }
-    cfg->bind_addresses[j] = NULL;
+    cfg->bind_addresses = strlist_split(binds);
   }
   cfg->public_address = get_string(kf, "public_address", "");
   cfg->dtls_role = get_string(kf, "dtls_role", "auto");

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "sigconfig.h"
 
+#include "strlist.h"
+
 #define GROUP "signalling"
 
 static char *
@@ -61,27 +63,14 @@ sigconfig_load(const char *path, GError **error)
   }
   {
     g_autofree char *urls = get_string(kf, "turn_urls", "");
-    cfg->turn_urls = g_strsplit_set(g_strstrip(urls), ", ", -1);
-    guint j = 0;
-    for (guint i = 0; cfg->turn_urls[i]; i++) {
-      if (!cfg->turn_urls[i][0]) {
-        g_free(cfg->turn_urls[i]);
-        continue;
-      }
-      if (!g_str_has_prefix(cfg->turn_urls[i], "turn:") &&
-          !g_str_has_prefix(cfg->turn_urls[i], "turns:") &&
-          !g_str_has_prefix(cfg->turn_urls[i], "stun:")) {
+    cfg->turn_urls = strlist_split(urls);
+    for (char **u = cfg->turn_urls; *u; u++)
+      if (!g_str_has_prefix(*u, "turn:") && !g_str_has_prefix(*u, "turns:") &&
+          !g_str_has_prefix(*u, "stun:")) {
         g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
-                    "%s: turn_urls: '%s' is not a turn:, turns: or stun: URL", path,
-                    cfg->turn_urls[i]);
-        for (guint k = i; cfg->turn_urls[k]; k++)
-          g_free(cfg->turn_urls[k]);
-        cfg->turn_urls[j] = NULL;
+                    "%s: turn_urls: '%s' is not a turn:, turns: or stun: URL", path, *u);
         return NULL;
       }
-      cfg->turn_urls[j++] = cfg->turn_urls[i];
-    }
-    cfg->turn_urls[j] = NULL;
   }
   cfg->turn_secret_file = get_string(kf, "turn_secret_file", "var/turn.secret");
   cfg->turn_ttl_seconds = g_key_file_has_key(kf, GROUP, "turn_ttl_seconds", NULL)
