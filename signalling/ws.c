@@ -244,12 +244,60 @@ handle_leave(WsConn *c, JsonObject *msg)
   send_simple(c, "left");
 }
 
+static void
+restart_reply(JsonObject *reply, const GError *error, const char *code, gpointer user_data)
+{
+  WsConn *c = user_data;
+  const char *answer = reply ? json_object_get_string_member_with_default(reply, "answer", NULL)
+                             : NULL;
+  if (!c->wsi)
+    goto done;
+  if (!answer) {
+    send_error(c, g_strcmp0(code, "bad_sdp") == 0 ? "bad_request" : "relay_unavailable",
+               "The relay could not restart the connection; please join again.");
+    goto done;
+  }
+  JsonObject *o = json_object_new();
+  json_object_set_string_member(o, "type", "restarted");
+  json_object_set_string_member(o, "answer", answer);
+  send_node(c, wrap(o));
+done:
+  conn_unref(c);
+}
+
+/* ICE restart: the delegate's network changed; same seat, same peer, new
+ * ICE credentials (docs/control.md peer.update). */
+static void
+handle_restart(WsConn *c, JsonObject *msg)
+{
+  g_autoptr(GError) error = NULL;
+  const char *offer = json_object_get_string_member_with_default(msg, "offer", NULL);
+  if (c->state != WS_JOINED) {
+    send_error(c, "bad_request", "Not joined.");
+    return;
+  }
+  if (!offer || !*offer || strlen(offer) >= CTL_MAX_LINE / 2) {
+    send_error(c, "bad_request", "'restart' needs an SDP 'offer'.");
+    return;
+  }
+  g_autoptr(JsonObject) f = json_object_new();
+  json_object_set_string_member(f, "peer", c->peer);
+  json_object_set_string_member(f, "offer", offer);
+  if (!relay_client_request(c->app->relay, "peer.update", f, restart_reply, conn_ref(c),
+                            &error)) {
+    conn_unref(c);
+    send_error(c, "relay_unavailable",
+               "The audio relay is not available. Please try again in a moment.");
+  }
+}
+
 static const struct {
   const char *type;
   WsHandler handle;
 } handlers[] = {
   {"join", handle_join},
   {"leave", handle_leave},
+  {"restart", handle_restart},
 };
 
 static void

@@ -178,6 +178,13 @@ function onServerMessage(msg) {
       });
       $('leave').disabled = false;
       break;
+    case 'restarted':
+      if (rostrum.pc) {
+        rostrum.pc.setRemoteDescription({ type: 'answer', sdp: msg.answer }).catch((err) => {
+          teardown(`Audio could not resume (${err.message}).`, 'bad');
+        });
+      }
+      break;
     case 'media':
       if (msg.state === 'connected') {
         rostrum.t_media_connected = performance.now();
@@ -240,8 +247,22 @@ async function join() {
       rostrum.audio.play().catch(() => {});
       startMeter(stream);
     };
+    restarts = 0;
+    pc.oniceconnectionstatechange = () => {
+      if (rostrum.pc !== pc || !joined) return;
+      // the network changed (Wi-Fi to mobile, a new address): keep the seat
+      // with an ICE restart rather than a new join
+      const state = pc.iceConnectionState;
+      if (state === 'connected' && restarts > 0) setStatus('Audio connected — you are hearing the floor.', 'ok');
+      if (state === 'failed') restartIce();
+      if (state === 'disconnected') {
+        setTimeout(() => {
+          if (rostrum.pc === pc && pc.iceConnectionState === 'disconnected') restartIce();
+        }, 2000);
+      }
+    };
     pc.onconnectionstatechange = () => {
-      if (pc.connectionState === 'failed' && rostrum.pc === pc) {
+      if (pc.connectionState === 'failed' && rostrum.pc === pc && restarts >= MAX_RESTARTS) {
         teardown('Audio could not be established (network). Please try again.', 'bad');
       }
     };
@@ -256,6 +277,28 @@ async function join() {
     teardown(`Could not join: ${err.message}`, 'bad');
   }
 }
+
+const MAX_RESTARTS = 3;
+let restarts = 0;
+
+// ICE restart (docs/websocket.md 'restart'): new ICE credentials, same
+// DTLS association, same seat in the meeting.
+async function restartIce() {
+  const pc = rostrum.pc;
+  if (!pc || !joined || restarts >= MAX_RESTARTS) return;
+  restarts++;
+  setStatus('Network changed — reconnecting audio…');
+  try {
+    pc.restartIce();
+    await pc.setLocalDescription(await pc.createOffer());
+    await waitIceGathering(pc);
+    const ws = await ensureSocket();
+    ws.send(JSON.stringify({ type: 'restart', offer: pc.localDescription.sdp }));
+  } catch (err) {
+    setStatus(`Could not reconnect audio (${err.message}).`, 'bad');
+  }
+}
+rostrum.restartIce = restartIce;
 
 function leave() {
   $('leave').disabled = true;

@@ -491,6 +491,32 @@ describe('delegate page', { timeout: FILE_TIMEOUT_MS }, () => {
     t.diagnostic(`relay log: ${want}`);
   });
 
+  test('an ICE restart keeps the seat and the audio', async () => {
+    const before = await page.evaluate(async () => {
+      const pc = window.rostrum.pc;
+      let packets = 0;
+      (await pc.getStats()).forEach((s) => { if (s.type === 'inbound-rtp') packets = s.packetsReceived; });
+      return { packets, ufrag: pc.remoteDescription.sdp.match(/a=ice-ufrag:(\S+)/)[1] };
+    });
+    await page.evaluate(() => window.rostrum.restartIce());
+    await page.waitForFunction((old) => {
+      const pc = window.rostrum.pc;
+      return pc && pc.signalingState === 'stable' &&
+        pc.remoteDescription.sdp.match(/a=ice-ufrag:(\S+)/)[1] !== old;
+    }, before.ufrag, { timeout: 10_000 });
+    // audio goes on over the new credentials: 25 more packets (0.5 s)
+    await page.waitForFunction(async (n) => {
+      const pc = window.rostrum.pc;
+      let packets = 0;
+      (await pc.getStats()).forEach((s) => { if (s.type === 'inbound-rtp') packets = s.packetsReceived; });
+      return pc.iceConnectionState === 'connected' && packets > n + 25;
+    }, before.packets, { timeout: 10_000, polling: 200 });
+    const restarted = await waitFor(() => relayStdout().find((l) => / restarts ICE$/.test(l)), 3_000);
+    assert.ok(restarted, `the relay logged no ICE restart:\n${relayStdout().join('\n')}`);
+    assert.ok(!controlEvents.some((e) => e.event === 'peer.lost'),
+      `the peer was lost across the restart: ${JSON.stringify(controlEvents)}`);
+  });
+
   test('leaving writes join and leave attendance rows', async () => {
     const status = await page.textContent('#status');
     assert.ok(await page.isEnabled('#leave'),
