@@ -49,17 +49,25 @@ check_role(JsonNode *node)
   return FALSE;
 }
 
+/* "floor" always; at most one "channel" and one "mic" besides. */
 static gboolean
 check_tracks(JsonNode *node)
 {
+  static const char *const names[] = {"floor", "channel", "mic"};
   JsonArray *a = json_node_get_array(node);
-  guint n = json_array_get_length(a);
-  if (n == 0 || n > 2)
+  guint n = json_array_get_length(a), seen = 0;
+  if (n == 0 || n > G_N_ELEMENTS(names))
     return FALSE;
-  for (guint i = 0; i < n; i++)
-    if (strcmp(json_array_get_string_element(a, i), "floor") != 0)
+  for (guint i = 0; i < n; i++) {
+    const char *t = json_array_get_string_element(a, i);
+    guint k = 0;
+    while (k < G_N_ELEMENTS(names) && strcmp(t, names[k]) != 0)
+      k++;
+    if (k == G_N_ELEMENTS(names) || (seen & (1u << k)))
       return FALSE;
-  return TRUE;
+    seen |= 1u << k;
+  }
+  return (seen & 1u) != 0;
 }
 
 static gboolean
@@ -106,6 +114,8 @@ static const FieldSpec stats_event_fields[] = {
   {"cumulative_lost", F_INT, TRUE, NULL},
   {"jitter_ms", F_INT, TRUE, NULL},
   {"rtt_ms", F_INT, TRUE, NULL},
+  {"mic_packets", F_INT, FALSE, NULL},
+  {"mic_level_dbov", F_INT, FALSE, NULL},
   {NULL, 0, FALSE, NULL},
 };
 static const FieldSpec reply_fields[] = {

@@ -27,10 +27,12 @@ struct RelayPeer {
   char participant[65];
   char fingerprint[100]; /* the peer's, as signalled; fixed for its lifetime */
   gboolean is_server;
-  int audio_index;
+  SdpPlan plan;
+  unsigned allow;
   IceStream *ice;
   PeerState state;
-  uint8_t payload_type;
+  uint8_t floor_pt, channel_pt, mic_pt;
+  int mic_level_ext; /* RFC 6464 extension id, or -1 */
   DtlsSession *dtls;
   SrtpLink *srtp;
   const char *srtp_profile;
@@ -38,6 +40,7 @@ struct RelayPeer {
   guint connect_timer;
   GQueue pending; /* GBytes*: DTLS datagrams waiting for a route */
   uint8_t tx[PACKET_MAX + SRTP_LINK_TRAILER];
+  uint8_t tx_channel[PACKET_MAX + SRTP_LINK_TRAILER];
   uint8_t rx[PACKET_MAX + SRTP_LINK_TRAILER];
   RelayPeerStats stats;
 };
@@ -216,6 +219,27 @@ read_reports(RelayPeer *peer, const uint8_t *buf, size_t len)
   }
 }
 
+/* RTP from the peer: its microphone, if signalling granted one (a
+ * listener sends none). The audio goes to the mixer in the audio-engine
+ * stage; the transport checks it and reads its level (RFC 6464). */
+static void
+on_mic(RelayPeer *peer, size_t len)
+{
+  RtpHeader h;
+  int n;
+  if (peer->plan.mic_index < 0 || (n = srtp_link_unprotect(peer->srtp, peer->rx, len)) < 0 ||
+      rtp_parse(peer->rx, (size_t)n, &h) < 0 || h.payload_type != peer->mic_pt) {
+    peer->stats.bad_received++;
+    return;
+  }
+  peer->stats.mic_packets++;
+  peer->stats.last_heard_us = g_get_monotonic_time();
+  bool voice;
+  int level = rtp_audio_level(&h, peer->mic_level_ext, &voice);
+  if (level >= 0)
+    peer->stats.mic_level_dbov = -level;
+}
+
 static void
 on_packet(IceStream *stream, const uint8_t *in, size_t len, void *data)
 {
@@ -230,11 +254,15 @@ on_packet(IceStream *stream, const uint8_t *in, size_t len, void *data)
       peer->stats.bad_received++; /* long after the handshake: nothing to say */
     return;
   }
-  if (len < 12 || len > PACKET_MAX || !rtp_is_rtcp(in, len) || !peer->srtp) {
-    peer->stats.bad_received++; /* a listener sends no RTP: only RTCP is expected */
+  if (len < 12 || len > PACKET_MAX || (in[0] & 0xc0) != 0x80 || !peer->srtp) {
+    peer->stats.bad_received++;
     return;
   }
   memcpy(peer->rx, in, len);
+  if (!rtp_is_rtcp(in, len)) {
+    on_mic(peer, len);
+    return;
+  }
   int n = srtp_link_unprotect_rtcp(peer->srtp, peer->rx, len);
   if (n < 0) {
     peer->stats.bad_received++;
@@ -296,16 +324,41 @@ relay_peer_check_consent(RelayPeer *peer, gint64 now_us, gint64 timeout_us)
 }
 
 int
-relay_peer_protect_rtp(RelayPeer *peer, const uint8_t *rtp, size_t len, const uint8_t **out)
+relay_peer_protect_rtp(RelayPeer *peer, RelayTrack track, const uint8_t *rtp, size_t len,
+                       const uint8_t **out)
 {
-  if (peer->state != PEER_CONNECTED || len < 12 || len > PACKET_MAX)
+  gboolean channel = track == RELAY_TRACK_CHANNEL;
+  uint8_t *buf = channel ? peer->tx_channel : peer->tx;
+  if (peer->state != PEER_CONNECTED || len < 12 || len > PACKET_MAX ||
+      (channel && peer->plan.channel_index < 0))
     return -EAGAIN;
-  memcpy(peer->tx, rtp, len);
-  peer->tx[1] = (uint8_t)((rtp[1] & 0x80) | peer->payload_type);
-  int n = srtp_link_protect(peer->srtp, peer->tx, len, sizeof peer->tx);
+  memcpy(buf, rtp, len);
+  buf[1] = (uint8_t)((rtp[1] & 0x80) | (channel ? peer->channel_pt : peer->floor_pt));
+  if (channel) {
+    uint32_t ssrc = peer->env.channel_ssrc;
+    buf[8] = (uint8_t)(ssrc >> 24);
+    buf[9] = (uint8_t)(ssrc >> 16);
+    buf[10] = (uint8_t)(ssrc >> 8);
+    buf[11] = (uint8_t)ssrc;
+  }
+  int n = srtp_link_protect(peer->srtp, buf, len, PACKET_MAX + SRTP_LINK_TRAILER);
   if (n > 0)
-    *out = peer->tx;
+    *out = buf;
   return n;
+}
+
+gboolean
+relay_peer_has_track(const RelayPeer *peer, RelayTrack track)
+{
+  switch (track) {
+  case RELAY_TRACK_FLOOR:
+    return TRUE;
+  case RELAY_TRACK_CHANNEL:
+    return peer->plan.channel_index >= 0;
+  case RELAY_TRACK_MIC:
+    return peer->plan.mic_index >= 0;
+  }
+  return FALSE;
 }
 
 void
@@ -336,26 +389,27 @@ void
 relay_peer_send_rtp(RelayPeer *peer, const uint8_t *rtp, size_t len)
 {
   const uint8_t *out;
-  int n = relay_peer_protect_rtp(peer, rtp, len, &out);
+  int n = relay_peer_protect_rtp(peer, RELAY_TRACK_FLOOR, rtp, len, &out);
   if (n > 0)
     relay_peer_count_sent(peer, len, ice_stream_send(peer->ice, out, (size_t)n) == 0);
 }
 
 static char *
-make_answer(RelayPeer *peer, const SdpOffer *offer, int audio, gboolean is_server, GError **error)
+make_answer(RelayPeer *peer, const SdpOffer *offer, gboolean is_server, GError **error)
 {
   SdpCandidate cands[SDP_MAX_CANDIDATES];
-  char buf[8192];
+  char buf[16384];
 
   SdpAnswerParams params = {
     .offer = offer,
-    .audio_index = audio,
+    .plan = &peer->plan,
     .session_id = g_random_int() | ((uint64_t)g_random_int() << 31),
     .ice_ufrag = ice_stream_local_ufrag(peer->ice),
     .ice_pwd = ice_stream_local_pwd(peer->ice),
     .fingerprint = peer->env.fingerprint,
     .setup = is_server ? SDP_SETUP_PASSIVE : SDP_SETUP_ACTIVE,
-    .ssrc = peer->env.floor_ssrc,
+    .floor_ssrc = peer->env.floor_ssrc,
+    .channel_ssrc = peer->env.channel_ssrc,
     .cname = "rostrum",
     .n_candidates = ice_lite_candidates(peer->env.ice, cands, G_N_ELEMENTS(cands)),
     .candidates = cands,
@@ -372,18 +426,34 @@ make_answer(RelayPeer *peer, const SdpOffer *offer, int audio, gboolean is_serve
   return g_strndup(buf, (gsize)n);
 }
 
+/* The payload types and extension ids the plan's m-lines use. */
+static void
+take_plan(RelayPeer *peer, const SdpOffer *offer)
+{
+  const SdpPlan *plan = &peer->plan;
+  peer->floor_pt = (uint8_t)offer->media[plan->floor_index].opus_pt;
+  if (plan->channel_index >= 0)
+    peer->channel_pt = (uint8_t)offer->media[plan->channel_index].opus_pt;
+  peer->mic_level_ext = -1;
+  if (plan->mic_index >= 0) {
+    peer->mic_pt = (uint8_t)offer->media[plan->mic_index].opus_pt;
+    peer->mic_level_ext = offer->media[plan->mic_index].audio_level_ext;
+  }
+}
+
 RelayPeer *
 relay_peer_new(const RelayPeerEnv *env, const char *id, const char *participant,
-               const SdpOffer *offer, char **answer, GError **error)
+               const SdpOffer *offer, unsigned allow, char **answer, GError **error)
 {
   static const IceStreamEvents ice_events = {on_packet, on_route};
-  int audio = sdp_offer_audio_index(offer);
+  SdpPlan plan;
   RelayPeer *peer;
   gboolean is_server;
 
-  if (audio < 0) {
+  if (sdp_plan(offer, allow, &plan) < 0) {
     g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                "the offer has no audio section with Opus 48 kHz, rtcp-mux and DTLS-SRTP");
+                "the offer has no audio section that can receive Opus 48 kHz over DTLS-SRTP "
+                "with rtcp-mux");
     return NULL;
   }
   if (strcmp(offer->fingerprint_alg, "sha-256") != 0) {
@@ -394,10 +464,12 @@ relay_peer_new(const RelayPeerEnv *env, const char *id, const char *participant,
   peer = g_new0(RelayPeer, 1);
   peer->env = *env;
   peer->stats.rtt_ms = -1;
+  peer->stats.mic_level_dbov = 1; /* none yet */
   g_strlcpy(peer->id, id, sizeof peer->id);
   g_strlcpy(peer->participant, participant, sizeof peer->participant);
-  peer->payload_type = (uint8_t)offer->media[audio].opus_pt;
-  peer->audio_index = audio;
+  peer->plan = plan;
+  peer->allow = allow;
+  take_plan(peer, offer);
   g_strlcpy(peer->fingerprint, offer->fingerprint, sizeof peer->fingerprint);
   /* RFC 8842: an active offerer makes us the server, a passive one the
    * client; for actpass the configuration decides (server by default) */
@@ -413,7 +485,7 @@ relay_peer_new(const RelayPeerEnv *env, const char *id, const char *participant,
     g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot make a DTLS session");
     goto fail;
   }
-  *answer = make_answer(peer, offer, audio, is_server, error);
+  *answer = make_answer(peer, offer, is_server, error);
   if (!*answer)
     goto fail;
   peer->connect_timer = g_timeout_add_seconds(CONNECT_TIMEOUT_S, on_connect_timeout, peer);
@@ -427,10 +499,12 @@ fail:
 char *
 relay_peer_restart_ice(RelayPeer *peer, const SdpOffer *offer, GError **error)
 {
-  int audio = sdp_offer_audio_index(offer);
-  if (audio < 0 || offer->media[audio].opus_pt != peer->payload_type) {
+  SdpPlan plan;
+  if (sdp_plan(offer, peer->allow, &plan) < 0 || plan.floor_index != peer->plan.floor_index ||
+      plan.channel_index != peer->plan.channel_index || plan.mic_index != peer->plan.mic_index ||
+      offer->media[plan.floor_index].opus_pt != peer->floor_pt) {
     g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                "the new offer must keep the audio section and its Opus payload type");
+                "the new offer must keep the audio sections and their Opus payload types");
     return NULL;
   }
   /* the DTLS association survives an ICE restart; a new certificate would
@@ -447,7 +521,7 @@ relay_peer_restart_ice(RelayPeer *peer, const SdpOffer *offer, GError **error)
   ice_stream_restart(peer->ice, offer->ice_ufrag, offer->ice_pwd);
   /* a delegate whose network changed is not silent: give it the full consent window again */
   peer->stats.last_heard_us = g_get_monotonic_time();
-  return make_answer(peer, offer, audio, peer->is_server, error);
+  return make_answer(peer, offer, peer->is_server, error);
 }
 
 void

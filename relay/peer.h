@@ -14,6 +14,14 @@
 
 typedef struct RelayPeer RelayPeer;
 
+/* The audio a peer exchanges with the relay: up to two tracks it receives
+ * (the floor, one language channel) and one it sends (its microphone). */
+typedef enum {
+  RELAY_TRACK_FLOOR,
+  RELAY_TRACK_CHANNEL,
+  RELAY_TRACK_MIC,
+} RelayTrack;
+
 /* What the relay knows of a peer's reception (RTCP receiver reports) and
  * traffic. Times are monotonic (g_get_monotonic_time()). */
 typedef struct {
@@ -26,6 +34,8 @@ typedef struct {
   double jitter_ms;
   double rtt_ms; /* -1 until a report echoes one of our SRs */
   gint64 last_heard_us; /* last authenticated packet from the peer */
+  guint64 mic_packets;  /* authenticated RTP from the peer's microphone */
+  int mic_level_dbov;   /* its last RFC 6464 level, -127..0; 1 when none */
 } RelayPeerStats;
 
 typedef struct {
@@ -43,15 +53,17 @@ typedef struct {
   const char *fingerprint; /* the relay's certificate, sha-256 */
   const char *dtls_role;      /* "auto", "passive" or "active" for an actpass offer */
   uint32_t floor_ssrc;
+  uint32_t channel_ssrc;
   RelayPeerEvents events;
   void *user;
 } RelayPeerEnv;
 
-/* Opens an ICE stream for @offer and prints the answer into @answer
+/* @allow: SDP_ALLOW_* (sdp.h), the tracks beyond the floor that signalling
+ * granted. Opens an ICE stream for @offer and prints the answer into @answer
  * (transfer full, out). Returns NULL and sets @error if the offer cannot be
  * served. Transfer full: free with relay_peer_free(). */
 RelayPeer *relay_peer_new(const RelayPeerEnv *env, const char *id, const char *participant,
-                          const SdpOffer *offer, char **answer, GError **error);
+                          const SdpOffer *offer, unsigned allow, char **answer, GError **error);
 void relay_peer_free(RelayPeer *peer);
 
 /* ICE restart (RFC 8445 9): new credentials from @offer, new local ones in
@@ -87,7 +99,10 @@ void relay_peer_send_rtp(RelayPeer *peer, const uint8_t *rtp, size_t len);
  * sendmmsg: protect into the peer's own buffer (*out, valid until the next
  * call for this peer; returns its length, ≤ 0 when nothing is to be sent),
  * look up where it goes, then report whether it went. */
-int relay_peer_protect_rtp(RelayPeer *peer, const uint8_t *rtp, size_t len, const uint8_t **out);
+int relay_peer_protect_rtp(RelayPeer *peer, RelayTrack track, const uint8_t *rtp, size_t len,
+                           const uint8_t **out);
+/* Whether the peer negotiated @track. */
+gboolean relay_peer_has_track(const RelayPeer *peer, RelayTrack track);
 gboolean relay_peer_udp_route(const RelayPeer *peer, int *fd, const struct sockaddr **addr,
                               socklen_t *addrlen);
 void relay_peer_count_sent(RelayPeer *peer, size_t rtp_len, gboolean ok);

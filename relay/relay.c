@@ -130,8 +130,29 @@ batch_flush(SendBatch *b)
   b->n = 0;
 }
 
+static void
+batch_add(SendBatch *b, RelayPeer *peer, const uint8_t *out, int n, size_t rtp_len)
+{
+  const struct sockaddr *addr;
+  socklen_t addrlen;
+  int fd;
+  if (!relay_peer_udp_route(peer, &fd, &addr, &addrlen)) {
+    relay_peer_count_sent(peer, rtp_len, relay_peer_send_datagram(peer, out, (size_t)n) == 0);
+    return;
+  }
+  if (b->n > 0 && (fd != b->fd || b->n == SEND_BATCH))
+    batch_flush(b);
+  b->fd = fd;
+  b->iov[b->n] = (struct iovec){(void *)out, (size_t)n};
+  b->msgs[b->n].msg_hdr = (struct msghdr){
+    .msg_name = (void *)addr, .msg_namelen = addrlen, .msg_iov = &b->iov[b->n], .msg_iovlen = 1};
+  b->who[b->n++] = peer;
+}
+
 /* One pass over the listeners: each gets the same packet protected with its
- * own keys into its own buffer; UDP datagrams leave in sendmmsg batches. */
+ * own keys into its own buffer; UDP datagrams leave in sendmmsg batches.
+ * Until interpretation exists, a listener's channel track carries the floor
+ * (DESIGN: a silent or unstaffed booth's channel carries the floor). */
 static void
 fan_out(Relay *relay, const uint8_t *rtp, size_t len)
 {
@@ -139,23 +160,12 @@ fan_out(Relay *relay, const uint8_t *rtp, size_t len)
   for (guint i = 0; i < relay->fanout->len; i++) {
     RelayPeer *peer = relay->fanout->pdata[i];
     const uint8_t *out;
-    const struct sockaddr *addr;
-    socklen_t addrlen;
-    int fd;
-    int n = relay_peer_protect_rtp(peer, rtp, len, &out);
-    if (n <= 0)
-      continue;
-    if (!relay_peer_udp_route(peer, &fd, &addr, &addrlen)) {
-      relay_peer_count_sent(peer, len, relay_peer_send_datagram(peer, out, (size_t)n) == 0);
-      continue;
-    }
-    if (b.n > 0 && (fd != b.fd || b.n == SEND_BATCH))
-      batch_flush(&b);
-    b.fd = fd;
-    b.iov[b.n] = (struct iovec){(void *)out, (size_t)n};
-    b.msgs[b.n].msg_hdr = (struct msghdr){
-      .msg_name = (void *)addr, .msg_namelen = addrlen, .msg_iov = &b.iov[b.n], .msg_iovlen = 1};
-    b.who[b.n++] = peer;
+    int n = relay_peer_protect_rtp(peer, RELAY_TRACK_FLOOR, rtp, len, &out);
+    if (n > 0)
+      batch_add(&b, peer, out, n, len);
+    if (relay_peer_has_track(peer, RELAY_TRACK_CHANNEL) &&
+        (n = relay_peer_protect_rtp(peer, RELAY_TRACK_CHANNEL, rtp, len, &out)) > 0)
+      batch_add(&b, peer, out, n, len);
   }
   if (b.n > 0)
     batch_flush(&b);
@@ -217,6 +227,9 @@ on_stats_tick(gpointer data)
     json_object_set_int_member(extra, "cumulative_lost", st->cumulative_lost);
     json_object_set_int_member(extra, "jitter_ms", (gint64)(st->jitter_ms + 0.5));
     json_object_set_int_member(extra, "rtt_ms", st->rtt_ms < 0 ? -1 : (gint64)(st->rtt_ms + 0.5));
+    json_object_set_int_member(extra, "mic_packets", (gint64)st->mic_packets);
+    if (st->mic_level_dbov <= 0)
+      json_object_set_int_member(extra, "mic_level_dbov", st->mic_level_dbov);
     g_autofree char *line = ctl_build_event("stats", relay_peer_id(peer), extra);
     control_server_broadcast(relay->control, line);
   }
@@ -227,7 +240,7 @@ static void
 render_metrics(GString *out, void *user)
 {
   Relay *relay = user;
-  guint64 sent = 0, bad = 0, rtcp = 0;
+  guint64 sent = 0, bad = 0, rtcp = 0, mic = 0;
   GHashTableIter it;
   gpointer value;
   g_hash_table_iter_init(&it, relay->by_id);
@@ -236,6 +249,7 @@ render_metrics(GString *out, void *user)
     sent += st->packets_sent;
     bad += st->bad_received;
     rtcp += st->rtcp_received;
+    mic += st->mic_packets;
   }
   g_string_append_printf(out,
                          "# HELP rostrum_relay_peers Peers announced by signalling.\n"
@@ -259,10 +273,13 @@ render_metrics(GString *out, void *user)
                          "rostrum_relay_peer_rtcp_received %" G_GUINT64_FORMAT "\n"
                          "# HELP rostrum_relay_peer_bad_received Undecryptable or malformed.\n"
                          "# TYPE rostrum_relay_peer_bad_received gauge\n"
-                         "rostrum_relay_peer_bad_received %" G_GUINT64_FORMAT "\n",
+                         "rostrum_relay_peer_bad_received %" G_GUINT64_FORMAT "\n"
+                         "# HELP rostrum_relay_peer_mic_packets Microphone packets received.\n"
+                         "# TYPE rostrum_relay_peer_mic_packets gauge\n"
+                         "rostrum_relay_peer_mic_packets %" G_GUINT64_FORMAT "\n",
                          g_hash_table_size(relay->by_id), relay->fanout->len, relay->peers_added,
                          relay->peers_lost, relay->add_refused, relay->floor_packets, sent, rtcp,
-                         bad);
+                         bad, mic);
   g_string_append(out, "# HELP rostrum_relay_peer_rtt_seconds From RTCP receiver reports.\n"
                        "# TYPE rostrum_relay_peer_rtt_seconds gauge\n");
   for (guint i = 0; i < relay->fanout->len; i++) {
@@ -272,6 +289,22 @@ render_metrics(GString *out, void *user)
       g_string_append_printf(out, "rostrum_relay_peer_rtt_seconds{peer=\"%s\"} %.4f\n",
                              relay_peer_id(peer), st->rtt_ms / 1000.0);
   }
+}
+
+/* The tracks signalling granted beyond the floor (docs/control.md). */
+static unsigned
+tracks_allowed(const CtlMessage *msg)
+{
+  JsonArray *tracks = json_object_get_array_member(msg->obj, "tracks");
+  unsigned allow = 0;
+  for (guint i = 0; i < json_array_get_length(tracks); i++) {
+    const char *t = json_array_get_string_element(tracks, i);
+    if (strcmp(t, "channel") == 0)
+      allow |= SDP_ALLOW_CHANNEL;
+    else if (strcmp(t, "mic") == 0)
+      allow |= SDP_ALLOW_MIC;
+  }
+  return allow;
 }
 
 static char *
@@ -296,7 +329,8 @@ handle_peer_add(Relay *relay, const CtlMessage *msg)
                                             g_strerror(-rc));
     return ctl_build_reply_error(msg->id, "bad_sdp", text);
   }
-  peer = relay_peer_new(&relay->env, id, participant, offer, &answer, &error);
+  peer = relay_peer_new(&relay->env, id, participant, offer, tracks_allowed(msg), &answer,
+                        &error);
   if (!peer)
     return ctl_build_reply_error(msg->id,
                                  g_error_matches(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA)
@@ -397,6 +431,7 @@ relay_new(const RelayConfig *cfg, GError **error)
     .fingerprint = relay->cert->fingerprint,
     .dtls_role = cfg->dtls_role,
     .floor_ssrc = ssrc,
+    .channel_ssrc = ssrc ^ 0x5a5a5a5au,
     .events = {on_peer_connected, on_peer_lost},
     .user = relay,
   };

@@ -356,16 +356,43 @@ sdp_parse_offer(const char *text, size_t len, SdpOffer *out)
   return 0;
 }
 
-int
-sdp_offer_audio_index(const SdpOffer *offer)
+static bool
+usable_audio(const SdpMedia *m)
 {
+  return strcmp(m->media, "audio") == 0 && strcmp(m->proto, "UDP/TLS/RTP/SAVPF") == 0 &&
+         m->opus_pt >= 0 && m->rtcp_mux;
+}
+
+int
+sdp_plan(const SdpOffer *offer, unsigned allow, SdpPlan *plan)
+{
+  memset(plan, 0, sizeof *plan);
+  plan->floor_index = plan->channel_index = plan->mic_index = -1;
   for (size_t i = 0; i < offer->n_media; i++) {
     const SdpMedia *m = &offer->media[i];
-    if (strcmp(m->media, "audio") == 0 && strcmp(m->proto, "UDP/TLS/RTP/SAVPF") == 0 &&
-        m->opus_pt >= 0 && m->rtcp_mux && m->direction != SDP_DIR_SENDONLY)
-      return (int)i;
+    bool peer_receives = m->direction == SDP_DIR_RECVONLY || m->direction == SDP_DIR_SENDRECV;
+    bool peer_sends = m->direction == SDP_DIR_SENDONLY || m->direction == SDP_DIR_SENDRECV;
+    bool mic_free = (allow & SDP_ALLOW_MIC) && plan->mic_index < 0;
+    if (!usable_audio(m))
+      continue;
+    if (peer_receives && plan->floor_index < 0) {
+      plan->track[i] = SDP_TRACK_FLOOR;
+      plan->floor_index = (int)i;
+      if (peer_sends && mic_free) {
+        plan->mic[i] = true;
+        plan->mic_index = (int)i;
+      }
+    } else if (m->direction == SDP_DIR_RECVONLY && (allow & SDP_ALLOW_CHANNEL) &&
+               plan->channel_index < 0) {
+      plan->track[i] = SDP_TRACK_CHANNEL;
+      plan->channel_index = (int)i;
+    } else if (peer_sends && mic_free) {
+      plan->track[i] = SDP_TRACK_MIC;
+      plan->mic[i] = true;
+      plan->mic_index = (int)i;
+    }
   }
-  return -ENOENT;
+  return plan->floor_index < 0 ? -ENOENT : 0;
 }
 
 const char *
@@ -406,29 +433,48 @@ emit(Out *o, const char *fmt, ...)
 }
 
 static const char *
-answer_direction(SdpDirection offered)
+answer_direction(SdpTrack track, bool mic)
 {
-  return offered == SDP_DIR_INACTIVE ? "inactive" : "sendonly";
+  if (track == SDP_TRACK_MIC)
+    return "recvonly";
+  return mic ? "sendrecv" : "sendonly";
 }
 
 static void
-emit_served_media(Out *o, const SdpAnswerParams *p, const SdpMedia *m)
+emit_track(Out *o, const SdpAnswerParams *p, size_t index, bool first)
 {
-  const SdpCandidate *first = p->n_candidates ? &p->candidates[0] : NULL;
-  emit(o, "m=audio %u UDP/TLS/RTP/SAVPF %d\r\n", first ? first->port : 9, m->opus_pt);
-  emit(o, "c=IN IP4 %s\r\n", first && !strchr(first->address, ':') ? first->address : "0.0.0.0");
+  const SdpMedia *m = &p->offer->media[index];
+  SdpTrack track = p->plan->track[index];
+  bool mic = p->plan->mic[index];
+  const SdpCandidate *c0 = p->n_candidates ? &p->candidates[0] : NULL;
+  emit(o, "m=audio %u UDP/TLS/RTP/SAVPF %d\r\n", c0 ? c0->port : 9, m->opus_pt);
+  emit(o, "c=IN IP4 %s\r\n", c0 && !strchr(c0->address, ':') ? c0->address : "0.0.0.0");
   emit(o, "a=rtcp:9 IN IP4 0.0.0.0\r\n");
+  /* bundled: every m-line repeats the transport, candidates go once */
   emit(o, "a=ice-ufrag:%s\r\na=ice-pwd:%s\r\n", p->ice_ufrag, p->ice_pwd);
   emit(o, "a=fingerprint:sha-256 %s\r\n", p->fingerprint);
   emit(o, "a=setup:%s\r\n", sdp_setup_name(p->setup));
   if (m->mid[0])
     emit(o, "a=mid:%s\r\n", m->mid);
-  emit(o, "a=%s\r\na=rtcp-mux\r\n", answer_direction(m->direction));
+  if (mic && m->audio_level_ext > 0)
+    emit(o, "a=extmap:%d urn:ietf:params:rtp-hdrext:ssrc-audio-level\r\n", m->audio_level_ext);
+  emit(o, "a=%s\r\na=rtcp-mux\r\n", answer_direction(track, mic));
   emit(o, "a=rtpmap:%d opus/48000/2\r\n", m->opus_pt);
-  emit(o, "a=fmtp:%d minptime=10;useinbandfec=1\r\n", m->opus_pt);
-  emit(o, "a=msid:rostrum floor\r\n");
-  emit(o, "a=ssrc:%" PRIu32 " cname:%s\r\n", p->ssrc, p->cname);
-  emit(o, "a=ssrc:%" PRIu32 " msid:rostrum floor\r\n", p->ssrc);
+  /* what the relay wants to receive: FEC and DTX on, 32 kb/s at most */
+  if (mic)
+    emit(o, "a=fmtp:%d minptime=10;useinbandfec=1;usedtx=1;maxaveragebitrate=32000\r\n",
+         m->opus_pt);
+  else
+    emit(o, "a=fmtp:%d minptime=10;useinbandfec=1\r\n", m->opus_pt);
+  if (track != SDP_TRACK_MIC) {
+    const char *name = track == SDP_TRACK_CHANNEL ? "channel" : "floor";
+    uint32_t ssrc = track == SDP_TRACK_CHANNEL ? p->channel_ssrc : p->floor_ssrc;
+    emit(o, "a=msid:rostrum %s\r\n", name);
+    emit(o, "a=ssrc:%" PRIu32 " cname:%s\r\n", ssrc, p->cname);
+    emit(o, "a=ssrc:%" PRIu32 " msid:rostrum %s\r\n", ssrc, name);
+  }
+  if (!first)
+    return;
   for (size_t i = 0; i < p->n_candidates; i++) {
     const SdpCandidate *c = &p->candidates[i];
     emit(o, "a=candidate:%s %u %s %" PRIu32 " %s %u typ %s", c->foundation, c->component,
@@ -445,23 +491,32 @@ sdp_print_answer(const SdpAnswerParams *p, char *buf, size_t size)
 {
   Out o = {buf, size, 0, false};
   const SdpOffer *offer = p->offer;
+  bool first = true;
 
-  if (!offer || p->audio_index < 0 || (size_t)p->audio_index >= offer->n_media || !p->ice_ufrag ||
-      !p->ice_pwd || !p->fingerprint || !p->cname ||
+  if (!offer || !p->plan || p->plan->floor_index < 0 ||
+      (size_t)p->plan->floor_index >= offer->n_media || !p->ice_ufrag || !p->ice_pwd ||
+      !p->fingerprint || !p->cname ||
       (p->setup != SDP_SETUP_ACTIVE && p->setup != SDP_SETUP_PASSIVE))
     return -EINVAL;
   if (size == 0)
     return -ENOSPC;
   buf[0] = '\0';
-  const SdpMedia *served = &offer->media[p->audio_index];
   emit(&o, "v=0\r\no=rostrum %" PRIu64 " 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n", p->session_id);
-  if (served->mid[0])
-    emit(&o, "a=group:BUNDLE %s\r\n", served->mid);
+  /* the floor's m-line first in the group: it carries the transport */
+  if (offer->media[p->plan->floor_index].mid[0]) {
+    emit(&o, "a=group:BUNDLE %s", offer->media[p->plan->floor_index].mid);
+    for (size_t i = 0; i < offer->n_media; i++)
+      if (p->plan->track[i] != SDP_TRACK_REJECTED && (int)i != p->plan->floor_index &&
+          offer->media[i].mid[0])
+        emit(&o, " %s", offer->media[i].mid);
+    emit(&o, "\r\n");
+  }
   emit(&o, "a=ice-lite\r\na=msid-semantic: WMS rostrum\r\n");
   for (size_t i = 0; i < offer->n_media; i++) {
     const SdpMedia *m = &offer->media[i];
-    if ((int)i == p->audio_index) {
-      emit_served_media(&o, p, m);
+    if (p->plan->track[i] != SDP_TRACK_REJECTED) {
+      emit_track(&o, p, i, first);
+      first = false;
       continue;
     }
     /* RFC 8829 5.3.1: a rejected m-line keeps its media, proto and formats */

@@ -66,19 +66,44 @@ typedef struct {
  * media-level ones override them (all m-lines are assumed bundled). */
 int sdp_parse_offer(const char *text, size_t len, SdpOffer *out);
 
-/* Index of the m-line the relay serves (the first audio section offering
- * Opus 48 kHz over UDP/TLS/RTP/SAVPF with rtcp-mux, not sendonly), or -ENOENT. */
-int sdp_offer_audio_index(const SdpOffer *offer);
+/* What the relay does with each m-line of an offer. */
+typedef enum {
+  SDP_TRACK_REJECTED = 0,
+  SDP_TRACK_FLOOR,   /* the relay sends the floor; with mic set, also receives */
+  SDP_TRACK_CHANNEL, /* the relay sends a language channel (a second receive track) */
+  SDP_TRACK_MIC,     /* the relay receives the peer's microphone */
+} SdpTrack;
+
+#define SDP_ALLOW_CHANNEL (1u << 0)
+#define SDP_ALLOW_MIC (1u << 1)
+
+typedef struct {
+  SdpTrack track[SDP_MAX_MEDIA];
+  bool mic[SDP_MAX_MEDIA]; /* the relay receives on this m-line */
+  int floor_index;        /* the floor's m-line: the BUNDLE transport */
+  int channel_index;      /* -1 when none */
+  int mic_index;          /* -1 when none */
+} SdpPlan;
+
+/* Assigns the usable audio m-lines (Opus 48 kHz, UDP/TLS/RTP/SAVPF,
+ * rtcp-mux) of @offer: the first that lets the relay send is the floor (a
+ * sendrecv one also carries the microphone if @allow has SDP_ALLOW_MIC); a
+ * second receive-only one is the channel (SDP_ALLOW_CHANNEL); a send-only
+ * one is the microphone (SDP_ALLOW_MIC). At most one of each; everything
+ * else is rejected. Returns 0, or -ENOENT when no m-line can carry the
+ * floor. */
+int sdp_plan(const SdpOffer *offer, unsigned allow, SdpPlan *plan);
 
 typedef struct {
   const SdpOffer *offer;
-  int audio_index; /* from sdp_offer_audio_index() */
+  const SdpPlan *plan;
   uint64_t session_id;
   const char *ice_ufrag;
   const char *ice_pwd;
   const char *fingerprint; /* sha-256, uppercase hex with colons */
   SdpSetup setup;          /* the relay's role: ACTIVE or PASSIVE */
-  uint32_t ssrc;
+  uint32_t floor_ssrc;
+  uint32_t channel_ssrc;
   const char *cname;
   size_t n_candidates;
   const SdpCandidate *candidates;

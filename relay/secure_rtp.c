@@ -165,28 +165,20 @@ hmac80(SecureRtp *c, const uint8_t *a, size_t a_len, const uint8_t *b, size_t b_
   return 0;
 }
 
-int
-secure_rtp_protect_rtp(SecureRtp *c, uint8_t *buf, size_t len, size_t cap, uint32_t roc)
+/* RFC 7714 8.1: IV = (00 00 || SSRC || ROC || SEQ) XOR salt;
+ * RFC 3711 4.1.1: IV = (salt * 2^16) XOR (SSRC * 2^64) XOR (index * 2^16). */
+static void
+rtp_iv(const SecureRtp *c, const uint8_t *buf, const uint8_t rocb[4], uint8_t iv[16])
 {
-  RtpHeader h;
-  uint8_t iv[16] = {0}, rocb[4];
-  if (cap < len + SECURE_RTP_TRAILER || len > INT_MAX / 2 || rtp_parse(buf, len, &h) < 0)
-    return -EINVAL;
-  uint8_t *payload = buf + h.header_len;
-  size_t plen = len - h.header_len; /* padding, if any, is encrypted too */
-  put32(rocb, roc);
+  memset(iv, 0, 16);
   if (c->profile == SECURE_RTP_AEAD_AES_128_GCM) {
-    /* RFC 7714 8.1: IV = (00 00 || SSRC || ROC || SEQ) XOR salt */
     memcpy(iv + 2, buf + 8, 4);
     memcpy(iv + 6, rocb, 4);
     memcpy(iv + 10, buf + 2, 2);
     for (int i = 0; i < 12; i++)
       iv[i] ^= c->salt[i];
-    if (gcm(c, true, iv, buf, h.header_len, NULL, 0, payload, plen, payload + plen) < 0)
-      return -EIO;
-    return (int)(len + GCM_TAG_LEN);
+    return;
   }
-  /* RFC 3711 4.1.1: IV = (salt * 2^16) XOR (SSRC * 2^64) XOR (index * 2^16) */
   memcpy(iv, c->salt, 14);
   for (int i = 0; i < 4; i++) {
     iv[4 + i] ^= buf[8 + i];
@@ -194,10 +186,61 @@ secure_rtp_protect_rtp(SecureRtp *c, uint8_t *buf, size_t len, size_t cap, uint3
   }
   iv[12] ^= buf[2];
   iv[13] ^= buf[3];
+}
+
+int
+secure_rtp_protect_rtp(SecureRtp *c, uint8_t *buf, size_t len, size_t cap, uint32_t roc)
+{
+  RtpHeader h;
+  uint8_t iv[16], rocb[4];
+  if (cap < len + SECURE_RTP_TRAILER || len > INT_MAX / 2 || rtp_parse(buf, len, &h) < 0)
+    return -EINVAL;
+  uint8_t *payload = buf + h.header_len;
+  size_t plen = len - h.header_len; /* padding, if any, is encrypted too */
+  put32(rocb, roc);
+  rtp_iv(c, buf, rocb, iv);
+  if (c->profile == SECURE_RTP_AEAD_AES_128_GCM) {
+    if (gcm(c, true, iv, buf, h.header_len, NULL, 0, payload, plen, payload + plen) < 0)
+      return -EIO;
+    return (int)(len + GCM_TAG_LEN);
+  }
   /* the tag covers the header, the encrypted payload and the ROC */
   if (ctr(c, iv, payload, plen) < 0 || hmac80(c, buf, len, rocb, 4, buf + len) < 0)
     return -EIO;
   return (int)(len + HMAC_TAG_LEN);
+}
+
+int
+secure_rtp_unprotect_rtp(SecureRtp *c, uint8_t *buf, size_t len, uint32_t roc)
+{
+  RtpHeader h;
+  uint8_t iv[16], rocb[4], tag[HMAC_TAG_LEN];
+  bool gcm_profile = c->profile == SECURE_RTP_AEAD_AES_128_GCM;
+  size_t tag_len = gcm_profile ? GCM_TAG_LEN : HMAC_TAG_LEN;
+  if (len < RTP_HEADER_MIN + tag_len || len > INT_MAX / 2)
+    return -EINVAL;
+  size_t clear = len - tag_len;
+  /* the header is in the clear; its padding bit speaks of the decrypted
+   * payload, so parse it without the padding check */
+  uint8_t first = buf[0];
+  buf[0] &= (uint8_t)~0x20;
+  int rc = rtp_parse(buf, clear, &h);
+  buf[0] = first;
+  if (rc < 0)
+    return -EINVAL;
+  put32(rocb, roc);
+  rtp_iv(c, buf, rocb, iv);
+  uint8_t *payload = buf + h.header_len;
+  size_t plen = clear - h.header_len;
+  if (gcm_profile) {
+    rc = gcm(c, false, iv, buf, h.header_len, NULL, 0, payload, plen, buf + clear);
+    return rc < 0 ? rc : (int)clear;
+  }
+  if (hmac80(c, buf, clear, rocb, 4, tag) < 0)
+    return -EIO;
+  if (CRYPTO_memcmp(tag, buf + clear, HMAC_TAG_LEN) != 0)
+    return -EACCES;
+  return ctr(c, iv, payload, plen) < 0 ? -EIO : (int)clear;
 }
 
 /* RFC 7714 9.1 and RFC 3711 4.1.1 for SRTCP: the SSRC and the index. */

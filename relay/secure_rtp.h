@@ -38,6 +38,11 @@ void secure_rtp_free(SecureRtp *c);
  * length, or -EINVAL (malformed, no room), -EIO (OpenSSL). */
 int secure_rtp_protect_rtp(SecureRtp *c, uint8_t *buf, size_t len, size_t cap, uint32_t roc);
 
+/* Authenticates and decrypts an SRTP packet in place, with rollover
+ * counter @roc (the caller's estimate, RFC 3711 3.3.1). Returns the clear
+ * length, -EINVAL when malformed, -EACCES when the tag is wrong. */
+int secure_rtp_unprotect_rtp(SecureRtp *c, uint8_t *buf, size_t len, uint32_t roc);
+
 /* Protects an RTCP compound packet in place as SRTCP index @index
  * (31 bits, encrypted: E = 1). Returns the new length or a negative code. */
 int secure_rtp_protect_rtcp(SecureRtp *c, uint8_t *buf, size_t len, size_t cap,

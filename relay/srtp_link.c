@@ -8,8 +8,16 @@
 
 #define REPLAY_WINDOW 64
 
+/* Highest index seen and a bitmap of the REPLAY_WINDOW below it. */
+typedef struct {
+  uint64_t max;
+  uint64_t seen;
+  bool started;
+} ReplayWindow;
+
 struct SrtpLink {
   SecureRtp *rtp_tx;
+  SecureRtp *rtp_rx;
   SecureRtp *rtcp_tx;
   SecureRtp *rtcp_rx;
   /* RTP out: the rollover counter follows the floor's sequence numbers */
@@ -17,10 +25,11 @@ struct SrtpLink {
   uint16_t last_seq;
   bool rtp_started;
   uint32_t rtcp_index; /* next SRTCP index out */
-  /* SRTCP in: highest index seen and a bitmap of the 64 below it */
-  uint32_t rx_max;
-  uint64_t rx_seen;
-  bool rx_started;
+  ReplayWindow rtcp_rx_window;
+  /* SRTP in: the peer's rollover counter as estimated, and its window */
+  uint32_t rx_roc;
+  uint16_t rx_seq;
+  ReplayWindow rtp_rx_window;
 };
 
 SrtpLink *
@@ -42,7 +51,9 @@ srtp_link_new(const DtlsSrtpKeys *keys)
                                   keys->local_salt, keys->salt_len);
   link->rtcp_rx = secure_rtp_new(profile, true, keys->remote_key, keys->key_len,
                                   keys->remote_salt, keys->salt_len);
-  if (!link->rtp_tx || !link->rtcp_tx || !link->rtcp_rx) {
+  link->rtp_rx = secure_rtp_new(profile, false, keys->remote_key, keys->key_len,
+                                keys->remote_salt, keys->salt_len);
+  if (!link->rtp_tx || !link->rtcp_tx || !link->rtcp_rx || !link->rtp_rx) {
     srtp_link_free(link);
     return NULL;
   }
@@ -57,6 +68,7 @@ srtp_link_free(SrtpLink *link)
   secure_rtp_free(link->rtp_tx);
   secure_rtp_free(link->rtcp_tx);
   secure_rtp_free(link->rtcp_rx);
+  secure_rtp_free(link->rtp_rx);
   free(link);
 }
 
@@ -84,27 +96,27 @@ srtp_link_protect_rtcp(SrtpLink *link, uint8_t *buf, size_t len, size_t cap)
 }
 
 static bool
-replayed(const SrtpLink *link, uint32_t index)
+replayed(const ReplayWindow *w, uint64_t index)
 {
-  if (!link->rx_started || index > link->rx_max)
+  if (!w->started || index > w->max)
     return false;
-  uint32_t age = link->rx_max - index;
-  return age >= REPLAY_WINDOW || (link->rx_seen & (1ull << age));
+  uint64_t age = w->max - index;
+  return age >= REPLAY_WINDOW || (w->seen & (1ull << age));
 }
 
 static void
-remember(SrtpLink *link, uint32_t index)
+remember(ReplayWindow *w, uint64_t index)
 {
-  if (!link->rx_started) {
-    link->rx_started = true;
-    link->rx_max = index;
-    link->rx_seen = 1;
-  } else if (index > link->rx_max) {
-    uint32_t shift = index - link->rx_max;
-    link->rx_seen = shift >= REPLAY_WINDOW ? 1 : (link->rx_seen << shift) | 1;
-    link->rx_max = index;
+  if (!w->started) {
+    w->started = true;
+    w->max = index;
+    w->seen = 1;
+  } else if (index > w->max) {
+    uint64_t shift = index - w->max;
+    w->seen = shift >= REPLAY_WINDOW ? 1 : (w->seen << shift) | 1;
+    w->max = index;
   } else {
-    link->rx_seen |= 1ull << (link->rx_max - index);
+    w->seen |= 1ull << (w->max - index);
   }
 }
 
@@ -116,8 +128,40 @@ srtp_link_unprotect_rtcp(SrtpLink *link, uint8_t *buf, size_t len)
   int n = secure_rtp_unprotect_rtcp(link->rtcp_rx, buf, len, &index);
   if (n < 0)
     return n;
-  if (replayed(link, index))
+  if (replayed(&link->rtcp_rx_window, index))
     return -EALREADY;
-  remember(link, index);
+  remember(&link->rtcp_rx_window, index);
+  return n;
+}
+
+/* RFC 3711 3.3.1: the ROC the sender most likely used for @seq. */
+static uint32_t
+estimate_roc(const SrtpLink *link, uint16_t seq)
+{
+  if (!link->rtp_rx_window.started)
+    return 0;
+  if (link->rx_seq < 0x8000)
+    return (seq > link->rx_seq && seq - link->rx_seq > 0x8000) ? link->rx_roc - 1 : link->rx_roc;
+  return (link->rx_seq - 0x8000 > seq) ? link->rx_roc + 1 : link->rx_roc;
+}
+
+int
+srtp_link_unprotect(SrtpLink *link, uint8_t *buf, size_t len)
+{
+  if (len < 12)
+    return -EINVAL;
+  uint16_t seq = (uint16_t)(buf[2] << 8 | buf[3]);
+  uint32_t roc = estimate_roc(link, seq);
+  uint64_t index = (uint64_t)roc << 16 | seq;
+  if (replayed(&link->rtp_rx_window, index))
+    return -EALREADY;
+  int n = secure_rtp_unprotect_rtp(link->rtp_rx, buf, len, roc);
+  if (n < 0)
+    return n;
+  if (!link->rtp_rx_window.started || index > link->rtp_rx_window.max) {
+    link->rx_roc = roc;
+    link->rx_seq = seq;
+  }
+  remember(&link->rtp_rx_window, index);
   return n;
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* One peer's SRTP state: RTP out (the floor) with its rollover counter,
- * SRTCP out (sender reports) with its index, SRTCP in (receiver reports)
- * with replay protection (RFC 3711 3.3.2). Keys from the DTLS exporter;
+ * SRTCP out (sender reports) with its index, SRTP in (a microphone) and
+ * SRTCP in (receiver reports) with replay protection (RFC 3711 3.3.2). Keys from the DTLS exporter;
  * the ciphers are secure_rtp.h's. Errors are negative errno codes. */
 #pragma once
 
@@ -24,6 +24,10 @@ void srtp_link_free(SrtpLink *link);
  * in place; packets must come in sequence order. Returns the new length, or
  * -EINVAL / -EIO. */
 int srtp_link_protect(SrtpLink *link, uint8_t *buf, size_t len, size_t cap);
+/* Unprotects an SRTP packet from the peer (its microphone) in place,
+ * estimating the rollover counter (RFC 3711 3.3.1). Returns the clear
+ * length, -EACCES, -EALREADY (replayed or too old) or -EINVAL. */
+int srtp_link_unprotect(SrtpLink *link, uint8_t *buf, size_t len);
 /* Protects an RTCP packet in place with the next SRTCP index. */
 int srtp_link_protect_rtcp(SrtpLink *link, uint8_t *buf, size_t len, size_t cap);
 /* Unprotects an SRTCP packet in place. Returns the new length, -EACCES

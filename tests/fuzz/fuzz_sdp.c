@@ -11,15 +11,15 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
   static SdpOffer offer, back;
-  static char answer[8192];
+  static char answer[16384];
   if (sdp_parse_offer((const char *)data, size, &offer) < 0)
     return 0;
-  int audio = sdp_offer_audio_index(&offer);
-  if (audio < 0)
+  SdpPlan plan;
+  if (sdp_plan(&offer, size % 4, &plan) < 0)
     return 0;
   SdpCandidate cand = {.foundation = "1", .component = 1, .transport = "udp", .priority = 1,
                        .address = "127.0.0.1", .port = 9, .type = "host"};
-  SdpAnswerParams p = {.offer = &offer, .audio_index = audio, .ice_ufrag = "u", .ice_pwd = "p",
+  SdpAnswerParams p = {.offer = &offer, .plan = &plan, .ice_ufrag = "u", .ice_pwd = "p",
                        .fingerprint = "AA", .setup = SDP_SETUP_PASSIVE, .cname = "c",
                        .n_candidates = 1, .candidates = &cand};
   int n = sdp_print_answer(&p, answer, sizeof answer);

@@ -9,9 +9,11 @@
 #                           name this SRTP profile
 #   --expect-setup ROLE     the relay's answer must say a=setup:ROLE
 #                           (active: the relay is the DTLS client)
+#   --mic-hz F              the peer also sends an F Hz microphone (tracks
+#                           floor+mic); the relay's stats must count it
 set -euo pipefail
 
-usage="usage: run_webrtc_peer.sh RELAY_EXE WEBRTC_PEER_EXE [--set KEY=VALUE]... [--expect-profile NAME] [--expect-setup ROLE]"
+usage="usage: run_webrtc_peer.sh RELAY_EXE WEBRTC_PEER_EXE [--set KEY=VALUE]... [--expect-profile NAME] [--expect-setup ROLE] [--mic-hz F]"
 relay_exe=${1:?$usage}
 peer_exe=${2:?$usage}
 shift 2
@@ -38,6 +40,10 @@ while (($#)); do
       shift 2 ;;
     --expect-setup)
       peer_opts+=(--expect-setup "${2:?$usage}")
+      shift 2 ;;
+    --mic-hz) # the peer also sends a microphone; the relay must count it
+      peer_opts+=(--mic-hz "${2:?$usage}")
+      relay_keys[stats_interval_s]=1
       shift 2 ;;
     *) echo "$usage" >&2; exit 2 ;;
   esac

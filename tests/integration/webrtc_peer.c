@@ -33,6 +33,7 @@
 #define PEER_RATE 48000
 #define PEER_SKIP_SAMPLES (PEER_RATE / 2) /* let the decoder and jitter settle */
 #define PEER_KEEP_SAMPLES PEER_RATE       /* analyse 1 s */
+#define PEER_MIC_PACKETS 50 /* ~1 s of our microphone, counted by the relay */
 #define PEER_TIMEOUT_S 20 /* default of --timeout */
 #define PEER_MIN_RATIO 20.0
 #define PEER_MIN_DBFS -40.0
@@ -55,6 +56,9 @@ typedef struct {
   GSocketConnection *conn;
   GDataInputStream *in;
   double freq;
+  double mic_hz;        /* --mic-hz: also send a tone as our microphone */
+  gboolean tone_ok;     /* with --mic-hz: heard the floor, waiting for the relay's count */
+  gint64 mic_packets;   /* from our stats events */
   char *offer_text;
   gboolean offer_sent;
   gboolean answered;
@@ -134,6 +138,11 @@ peer_analyse(gpointer data)
             p->freq, r.ratio, r.rms_dbfs, p->srtp_profile ? p->srtp_profile : "?", elapsed);
     g_print("webrtc_peer: holding (SIGUSR1 re-checks the tone)\n");
     fflush(stdout);
+  } else if (pass && p->mic_hz > 0 && p->mic_packets < PEER_MIC_PACKETS) {
+    if (!p->tone_ok)
+      g_print("webrtc_peer: tone %.0f Hz detected; waiting for the relay to count our "
+              "microphone\n", p->freq);
+    p->tone_ok = TRUE;
   } else if (pass)
     peer_finish(p, 0, "tone %.0f Hz %sdetected, ratio %.1f, rms %.1f dBFS, %s (%.1f s)", p->freq,
                 p->rechecking ? "still " : "", r.ratio, r.rms_dbfs,
@@ -259,6 +268,12 @@ peer_on_event(WebrtcPeer *p, const CtlMessage *msg, const char *line)
                   p->srtp_profile, p->expect_lost);
     else if (p->expect_profile && strcmp(p->srtp_profile, p->expect_profile) != 0)
       peer_finish(p, 1, "srtp_profile %s, want %s", p->srtp_profile, p->expect_profile);
+  } else if (strcmp(msg->name, "stats") == 0 && p->mic_hz > 0) {
+    JsonNode *n = json_object_get_member(msg->obj, "mic_packets");
+    p->mic_packets = n ? json_node_get_int(n) : 0;
+    if (p->tone_ok && p->mic_packets >= PEER_MIC_PACKETS)
+      peer_finish(p, 0, "tone %.0f Hz detected and the relay received %" G_GINT64_FORMAT
+                  " packets from our microphone", p->freq, p->mic_packets);
   } else if (strcmp(msg->name, "peer.lost") == 0) {
     const char *reason = ctl_get_string(msg, "reason");
     if (p->expect_lost && reason && strcmp(reason, p->expect_lost) == 0)
@@ -393,6 +408,8 @@ peer_send_offer(WebrtcPeer *p)
   json_object_set_string_member(extra, "role", "delegate");
   JsonArray *tracks = json_array_new();
   json_array_add_string_element(tracks, "floor");
+  if (p->mic_hz > 0)
+    json_array_add_string_element(tracks, "mic");
   json_object_set_array_member(extra, "tracks", tracks);
   json_object_set_string_member(extra, "offer", p->offer_text);
   g_autofree char *line = ctl_build_request(1, "peer.add", extra);
@@ -510,6 +527,34 @@ peer_connect(const char *path, GError **error)
   return g_socket_client_connect(client, G_SOCKET_CONNECTABLE(addr), NULL, error);
 }
 
+/* A tone as our microphone, on a send track of its own. */
+static gboolean
+peer_add_mic(WebrtcPeer *p)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *desc = g_strdup_printf(
+      "audiotestsrc is-live=true wave=sine volume=0.3 freq=%.0f ! audioconvert ! audioresample ! "
+      "opusenc bitrate=32000 frame-size=20 ! rtpopuspay pt=111 ! capsfilter caps=\""
+      "application/x-rtp,media=audio,encoding-name=OPUS,clock-rate=48000,payload=111,"
+      "encoding-params=(string)2\"",
+      p->mic_hz);
+  GstElement *bin = gst_parse_bin_from_description(desc, TRUE, &error);
+  if (!bin) {
+    g_printerr("webrtc_peer: microphone: %s\n", error->message);
+    return FALSE;
+  }
+  gst_bin_add(GST_BIN(p->pipe), bin);
+  GstPad *src = gst_element_get_static_pad(bin, "src");
+  GstPad *sink = gst_element_request_pad_simple(p->webrtc, "sink_%u");
+  gboolean ok = sink && gst_pad_link(src, sink) == GST_PAD_LINK_OK;
+  gst_object_unref(src);
+  if (sink)
+    gst_object_unref(sink);
+  if (!ok)
+    g_printerr("webrtc_peer: cannot link the microphone to webrtcbin\n");
+  return ok;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -534,6 +579,9 @@ main(int argc, char **argv)
      "Change one hex digit of the offer's a=fingerprint before peer.add", NULL},
     {"expect-lost", 0, 0, G_OPTION_ARG_STRING, &expect_lost,
      "Succeed when the relay drops us with peer.lost REASON (and fail if we connect)", "REASON"},
+    {"mic-hz", 0, 0, G_OPTION_ARG_DOUBLE, &p.mic_hz,
+     "Also send a tone of F Hz as our microphone (tracks floor+mic); succeed only once the "
+     "relay's stats events count its packets", "F"},
     {"rtcp-interval-ms", 0, 0, G_OPTION_ARG_INT, &p.rtcp_interval_ms,
      "Minimum RTCP interval (default GStreamer's 5 s): keeps consent fresh for short "
      "consent_timeout_s", "MS"},
@@ -595,6 +643,8 @@ main(int argc, char **argv)
     return 2;
   }
   gst_object_unref(trans);
+  if (p.mic_hz > 0 && !peer_add_mic(&p))
+    return 2;
   g_signal_connect(p.webrtc, "on-negotiation-needed", G_CALLBACK(peer_on_negotiation_needed), &p);
   g_signal_connect(p.webrtc, "notify::ice-gathering-state", G_CALLBACK(peer_on_gathering), &p);
   g_signal_connect(p.webrtc, "notify::ice-connection-state", G_CALLBACK(peer_on_ice_state), &p);

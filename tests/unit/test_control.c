@@ -113,7 +113,9 @@ test_valid_requests(void **state)
   static const char *const roles[] = {"\"delegate\"", "\"interpreter\"", "\"operator\"", "\"chair\""};
   for (size_t i = 0; i < G_N_ELEMENTS(roles); i++)
     ctltest_peer_add_expect("\"p\"", "\"B\"", roles[i], "[\"floor\"]", "\"" OFFER_JSON "\"", CTL_OK);
-  ctltest_peer_add_expect("\"p\"", "\"B\"", "\"chair\"", "[\"floor\",\"floor\"]", "\"x\"", CTL_OK);
+  ctltest_peer_add_expect("\"p\"", "\"B\"", "\"chair\"", "[\"floor\",\"mic\"]", "\"x\"", CTL_OK);
+  ctltest_peer_add_expect("\"p\"", "\"B\"", "\"interpreter\"", "[\"mic\",\"channel\",\"floor\"]",
+                          "\"x\"", CTL_OK);
   g_autofree char *id64 = g_strdup_printf("\"%s\"", "0123456789012345678901234567890123456789012345678901234567890123");
   ctltest_peer_add_expect(id64, id64, "\"delegate\"", "[\"floor\"]", "\"x\"", CTL_OK);
 }
@@ -271,9 +273,10 @@ test_bad_request_fields(void **state)
   for (size_t i = 0; i < G_N_ELEMENTS(bad_roles); i++)
     ctltest_peer_add_expect("\"p\"", "\"B\"", bad_roles[i], "[\"floor\"]", ok_offer, CTL_EBADREQUEST);
 
-  /* tracks: empty, too many, unknown, non-string elements, not an array */
+  /* tracks: empty, repeated, no floor, too many, unknown, non-string elements, not an array */
   static const char *const bad_tracks[] = {
-    "[]", "[\"floor\",\"floor\",\"floor\"]", "[\"en\"]", "[\"floor\",\"fr\"]", "[1]",
+    "[]", "[\"floor\",\"floor\"]", "[\"mic\"]", "[\"floor\",\"mic\",\"channel\",\"mic\"]",
+    "[\"en\"]", "[\"floor\",\"fr\"]", "[1]",
     "[null]", "[[\"floor\"]]", "\"floor\"", "{\"floor\":1}", "null",
   };
   for (size_t i = 0; i < G_N_ELEMENTS(bad_tracks); i++)

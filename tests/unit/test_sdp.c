@@ -65,22 +65,28 @@ parse_chrome(void **state)
   assert_int_equal(o.candidates[0].port, 46243);
   assert_int_equal(o.candidates[0].priority, 2122260223u);
   assert_string_equal(o.candidates[1].address, "x-8f1e.local");
-  assert_int_equal(sdp_offer_audio_index(&o), 0);
+  SdpPlan plan;
+  assert_int_equal(sdp_plan(&o, 0, &plan), 0);
+  assert_int_equal(plan.floor_index, 0);
+  assert_int_equal(plan.channel_index, -1);
+  assert_int_equal(plan.mic_index, -1);
 }
 
 static void
 answer_round_trip(void **state)
 {
   SdpOffer o, back;
+  SdpPlan plan;
   SdpCandidate cand = {.foundation = "1", .component = 1, .transport = "udp",
                        .priority = 2130706431, .address = "127.0.0.1", .port = 40000,
                        .type = "host"};
   char buf[4096];
   assert_int_equal(sdp_parse_offer(chrome_offer, strlen(chrome_offer), &o), 0);
+  assert_int_equal(sdp_plan(&o, SDP_ALLOW_MIC, &plan), 0);
   SdpAnswerParams p = {
-    .offer = &o, .audio_index = 0, .session_id = 42, .ice_ufrag = "rUfr",
+    .offer = &o, .plan = &plan, .session_id = 42, .ice_ufrag = "rUfr",
     .ice_pwd = "relaypasswordrelaypassword", .fingerprint = "AA:BB", .setup = SDP_SETUP_PASSIVE,
-    .ssrc = 1234, .cname = "rostrum", .n_candidates = 1, .candidates = &cand,
+    .floor_ssrc = 1234, .cname = "rostrum", .n_candidates = 1, .candidates = &cand,
   };
   int n = sdp_print_answer(&p, buf, sizeof buf);
   assert_true(n > 0);
@@ -117,9 +123,11 @@ rejects_other_media(void **state)
   char buf[4096];
   assert_int_equal(sdp_parse_offer(offer, strlen(offer), &o), 0);
   assert_int_equal(o.n_media, 2);
-  assert_int_equal(sdp_offer_audio_index(&o), 1);
+  SdpPlan plan;
+  assert_int_equal(sdp_plan(&o, 0, &plan), 0);
+  assert_int_equal(plan.floor_index, 1);
   assert_int_equal(o.media[1].opus_pt, 109);
-  SdpAnswerParams p = {.offer = &o, .audio_index = 1, .ice_ufrag = "u", .ice_pwd = "p",
+  SdpAnswerParams p = {.offer = &o, .plan = &plan, .ice_ufrag = "u", .ice_pwd = "p",
                        .fingerprint = "AA", .setup = SDP_SETUP_PASSIVE, .cname = "c",
                        .n_candidates = 1, .candidates = &cand};
   assert_true(sdp_print_answer(&p, buf, sizeof buf) > 0);
@@ -140,7 +148,68 @@ media_level_overrides_session(void **state)
   assert_string_equal(o.ice_pwd, "sessionpassword1234567");
   assert_int_equal(o.setup, SDP_SETUP_ACTIVE);
   /* no rtpmap for opus, no rtcp-mux: nothing the relay can serve */
-  assert_int_equal(sdp_offer_audio_index(&o), -ENOENT);
+  SdpPlan plan;
+  assert_int_equal(sdp_plan(&o, SDP_ALLOW_MIC | SDP_ALLOW_CHANNEL, &plan), -ENOENT);
+}
+
+/* An interpreter's offer: floor and a channel to receive, a microphone to
+ * send (with audio levels), and one audio line too many. */
+static const char three_tracks[] =
+    "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\na=group:BUNDLE 0 1 2 3\r\n"
+    "a=ice-ufrag:abcd\r\na=ice-pwd:0123456789012345678901\r\n"
+    "a=fingerprint:sha-256 AA:BB\r\na=setup:actpass\r\n"
+    "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=mid:0\r\na=recvonly\r\na=rtcp-mux\r\n"
+    "a=rtpmap:111 opus/48000/2\r\n"
+    "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=mid:1\r\na=recvonly\r\na=rtcp-mux\r\n"
+    "a=rtpmap:111 opus/48000/2\r\n"
+    "m=audio 9 UDP/TLS/RTP/SAVPF 109\r\na=mid:2\r\na=sendonly\r\na=rtcp-mux\r\n"
+    "a=extmap:3 urn:ietf:params:rtp-hdrext:ssrc-audio-level\r\na=rtpmap:109 opus/48000/2\r\n"
+    "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=mid:3\r\na=recvonly\r\na=rtcp-mux\r\n"
+    "a=rtpmap:111 opus/48000/2\r\n";
+
+static void
+plan_tracks(void **state)
+{
+  SdpOffer o;
+  SdpPlan plan;
+  SdpCandidate cand = {.foundation = "u0", .component = 1, .transport = "udp", .priority = 1,
+                       .address = "127.0.0.1", .port = 5000, .type = "host"};
+  char buf[8192];
+  assert_int_equal(sdp_parse_offer(three_tracks, strlen(three_tracks), &o), 0);
+  /* a delegate: the floor only */
+  assert_int_equal(sdp_plan(&o, 0, &plan), 0);
+  assert_int_equal(plan.floor_index, 0);
+  assert_int_equal(plan.channel_index, -1);
+  assert_int_equal(plan.mic_index, -1);
+  assert_int_equal(plan.track[2], SDP_TRACK_REJECTED);
+  /* an interpreter: floor, channel, microphone; the fourth line rejected */
+  assert_int_equal(sdp_plan(&o, SDP_ALLOW_CHANNEL | SDP_ALLOW_MIC, &plan), 0);
+  assert_int_equal(plan.channel_index, 1);
+  assert_int_equal(plan.mic_index, 2);
+  assert_int_equal(plan.track[3], SDP_TRACK_REJECTED);
+  SdpAnswerParams p = {.offer = &o, .plan = &plan, .ice_ufrag = "u", .ice_pwd = "p",
+                       .fingerprint = "AA", .setup = SDP_SETUP_PASSIVE, .cname = "c",
+                       .floor_ssrc = 11, .channel_ssrc = 22, .n_candidates = 1,
+                       .candidates = &cand};
+  assert_true(sdp_print_answer(&p, buf, sizeof buf) > 0);
+  assert_non_null(strstr(buf, "a=group:BUNDLE 0 1 2\r\n"));
+  assert_non_null(strstr(buf, "a=ssrc:11 msid:rostrum floor\r\n"));
+  assert_non_null(strstr(buf, "a=ssrc:22 msid:rostrum channel\r\n"));
+  assert_non_null(strstr(buf, "a=mid:2\r\na=extmap:3 urn:ietf:params:rtp-hdrext:ssrc-audio-level"
+                              "\r\na=recvonly\r\n"));
+  assert_non_null(strstr(buf, "a=fmtp:109 minptime=10;useinbandfec=1;usedtx=1;"
+                              "maxaveragebitrate=32000\r\n"));
+  assert_non_null(strstr(buf, "m=audio 0 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\na=mid:3"));
+  /* candidates once, in the first accepted m-line */
+  const char *c1 = strstr(buf, "a=candidate:");
+  assert_non_null(c1);
+  assert_null(strstr(c1 + 1, "a=candidate:"));
+  /* and the answer parses back */
+  SdpOffer back;
+  assert_int_equal(sdp_parse_offer(buf, strlen(buf), &back), 0);
+  assert_int_equal(back.n_media, 4);
+  assert_int_equal(back.media[2].direction, SDP_DIR_RECVONLY);
+  assert_int_equal(back.media[0].direction, SDP_DIR_SENDONLY);
 }
 
 static void
@@ -192,6 +261,7 @@ main(void)
     cmocka_unit_test(answer_round_trip),
     cmocka_unit_test(rejects_other_media),
     cmocka_unit_test(media_level_overrides_session),
+    cmocka_unit_test(plan_tracks),
     cmocka_unit_test(malformed),
     cmocka_unit_test(too_many_media),
   };
