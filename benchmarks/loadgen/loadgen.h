@@ -51,6 +51,7 @@ const LoadgenAdapterOps *loadgen_adapter_find(const char *name);
 typedef struct {
   unsigned listeners;
   double duration_s;     /* measurement window once every listener joined */
+  double warmup_s;       /* wait this long after the last join before the window */
   double join_rate;      /* joins per second; 0: all at once */
   double join_timeout_s; /* per listener, request → first packet */
   unsigned decrypt_every; /* decrypt every K-th listener; 0: none, 1: all */

@@ -31,7 +31,7 @@ int
 main(int argc, char **argv)
 {
   gint listeners = 10, join_timeout = 30, relay_pid = 0, ice_pacing = 2;
-  gdouble duration = 10, join_rate = 0;
+  gdouble duration = 10, join_rate = 0, warmup = 0;
   g_autofree char *ice_address = NULL;
   g_autofree char *csv = NULL, *spread_csv = NULL, *adapter = NULL, *sample = NULL;
   gboolean verbose = FALSE;
@@ -41,6 +41,8 @@ main(int argc, char **argv)
     {"listeners", 'n', 0, G_OPTION_ARG_INT, &listeners, "Listeners to simulate (10)", "N"},
     {"duration", 'd', 0, G_OPTION_ARG_DOUBLE, &duration,
      "Measurement window once all joined, seconds (10)", "S"},
+    {"warmup", 0, 0, G_OPTION_ARG_DOUBLE, &warmup,
+     "Seconds to wait after the last join before the window opens (0)", "S"},
     {"join-rate", 'r', 0, G_OPTION_ARG_DOUBLE, &join_rate,
      "Joins started per second; 0 = all at once (0)", "R"},
     {"join-timeout", 0, 0, G_OPTION_ARG_INT, &join_timeout,
@@ -49,7 +51,7 @@ main(int argc, char **argv)
      "SRTP-decrypt every packet of 1/K of the listeners, 'all' or 'none' (1/10)", "1/K"},
     {"csv", 0, 0, G_OPTION_ARG_FILENAME, &csv, "One row per listener into FILE", "FILE"},
     {"spread-csv", 0, 0, G_OPTION_ARG_FILENAME, &spread_csv,
-     "One row per sequence number seen by all: first arrival (ms into the window), spread (ms)",
+     "One row per packet seen by every decrypting listener: first arrival (ms), spread (ms)",
      "FILE"},
     {"adapter", 'a', 0, G_OPTION_ARG_STRING, &adapter,
      "How listeners join: control | rostrum | janus (control)", "NAME"},
@@ -90,7 +92,7 @@ main(int argc, char **argv)
     g_printerr("rostrum-loadgen: unknown adapter '%s'\n", adapter);
     return 2;
   }
-  if (listeners < 1 || listeners > 100000 || duration <= 0 || duration > 86400 || join_rate < 0 ||
+  if (listeners < 1 || listeners > 100000 || duration <= 0 || duration > 86400 || warmup < 0 || warmup > 3600 || join_rate < 0 ||
       join_timeout < 1 || ice_pacing < 1 || ice_pacing > 1000) {
     g_printerr("rostrum-loadgen: an option is out of range\n");
     return 2;
@@ -102,6 +104,7 @@ main(int argc, char **argv)
   }
   cfg.listeners = (unsigned)listeners;
   cfg.duration_s = duration;
+  cfg.warmup_s = warmup;
   cfg.join_rate = join_rate;
   cfg.join_timeout_s = join_timeout;
   cfg.csv_path = csv;

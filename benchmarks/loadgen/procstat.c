@@ -55,6 +55,8 @@ loadgen_proc_sample(int pid, LoadgenProcSample *out)
   while (fgets(buf, sizeof buf, f))
     if (strncmp(buf, "VmRSS:", 6) == 0)
       out->rss_kb = strtoll(buf + 6, NULL, 10);
+    else if (strncmp(buf, "Threads:", 8) == 0)
+      out->threads = strtoll(buf + 8, NULL, 10);
   fclose(f);
   out->ok = true;
   return true;

@@ -10,6 +10,7 @@ typedef struct {
   int64_t at_us;  /* monotonic, when sampled */
   int64_t cpu_us; /* utime + stime */
   int64_t rss_kb; /* VmRSS */
+  int64_t threads; /* Threads */
 } LoadgenProcSample;
 
 /* @pid 0: this process. Returns false (and out->ok false) if unreadable. */

@@ -36,7 +36,7 @@ write_spread_csv(const LoadgenReport *r, GError **error)
   return g_file_set_contents(r->cfg->spread_csv_path, out->str, (gssize)out->len, error);
 }
 
-/* "K_cpu_pct=… K_rss_kb=…" for a process sampled at the window's ends. */
+/* "K_cpu_pct=… K_rss_kb=… K_threads=…" for a process sampled at the window's ends. */
 static void
 append_proc(GString *s, const char *name, const LoadgenProcSample *a, const LoadgenProcSample *b,
             guint64 packets)
@@ -44,8 +44,11 @@ append_proc(GString *s, const char *name, const LoadgenProcSample *a, const Load
   if (!a->ok || !b->ok || b->at_us <= a->at_us)
     return;
   double cpu_us = (double)(b->cpu_us - a->cpu_us);
-  g_string_append_printf(s, " %s_cpu_pct=%.1f %s_rss_kb=%" G_GINT64_FORMAT, name,
-                         100.0 * cpu_us / (double)(b->at_us - a->at_us), name, b->rss_kb);
+  g_string_append_printf(s,
+                         " %s_cpu_pct=%.1f %s_rss_kb=%" G_GINT64_FORMAT
+                         " %s_threads=%" G_GINT64_FORMAT,
+                         name, 100.0 * cpu_us / (double)(b->at_us - a->at_us), name, b->rss_kb,
+                         name, b->threads);
   if (packets)
     g_string_append_printf(s, " %s_us_per_pkt=%.2f", name, cpu_us / (double)packets);
 }
@@ -98,10 +101,11 @@ loadgen_report(const LoadgenReport *r, GError **error)
   g_hash_table_iter_init(&it, reasons);
   while (g_hash_table_iter_next(&it, &key, &value))
     g_print("loadgen: %u listener(s) failed: %s\n", GPOINTER_TO_UINT(value), (const char *)key);
-  g_print("loadgen: adapter=%s window=%.1fs spread over %zu sequence numbers seen by all "
-          "(%" G_GUINT64_FORMAT " not seen by all) dup=%" G_GUINT64_FORMAT
+  g_print("loadgen: adapter=%s window=%.1fs spread over %zu packets seen by all %u decrypting "
+          "listeners (%" G_GUINT64_FORMAT " not seen by all) dup=%" G_GUINT64_FORMAT
           " errors=%" G_GUINT64_FORMAT " (SRTP/SRTCP auth or malformed)\n",
-          r->cfg->adapter->name, r->window_s, r->spread->n_samples, r->spread->incomplete, dups,
+          r->cfg->adapter->name, r->window_s, r->spread->n_samples,
+          r->spread->expected == G_MAXUINT ? 0 : r->spread->expected, r->spread->incomplete, dups,
           errors);
   if (r->cfg->decrypt_every == 0)
     g_print("loadgen: decrypting no listener: SRTP counted from the clear RTP header only\n");

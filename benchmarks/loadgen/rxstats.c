@@ -155,30 +155,44 @@ done:
 }
 
 void
-loadgen_spread_add(LoadgenSpread *sp, uint16_t seq, int64_t arrival_us)
+loadgen_spread_add(LoadgenSpread *sp, uint32_t key, int64_t arrival_us)
 {
-  int64_t ext;
-  if (!sp->started) {
-    sp->started = true;
-    ext = seq + 65536; /* room below for late numbers */
-    sp->max_ext = ext;
-  } else {
-    ext = sp->max_ext + (int16_t)(uint16_t)(seq - (uint16_t)sp->max_ext);
-    if (ext > sp->max_ext)
-      sp->max_ext = ext;
-  }
-  if (ext <= 0)
+  if (!key)
     return;
-  LoadgenSpreadSlot *slot = &sp->slots[(uint64_t)ext % LOADGEN_SPREAD_SLOTS];
-  if (slot->key != (uint32_t)(ext + 1)) {
-    if (slot->key && slot->key > (uint32_t)(ext + 1))
-      return; /* far too late: its slot is taken by a newer number */
+  LoadgenSpreadSlot *slot = &sp->slots[key % LOADGEN_SPREAD_SLOTS];
+  if (slot->key != key) {
     close_slot(sp, slot);
-    slot->key = (uint32_t)(ext + 1);
+    slot->key = key;
     slot->first_us = arrival_us;
   }
   slot->count++;
   slot->last_us = arrival_us;
+}
+
+bool
+loadgen_rtp_payload_key(const uint8_t *pkt, size_t len, uint32_t *key)
+{
+  if (len < 12 || (pkt[0] & 0xc0) != 0x80)
+    return false;
+  size_t off = 12 + 4 * (size_t)(pkt[0] & 0x0f);
+  if (pkt[0] & 0x10) { /* header extension */
+    if (off + 4 > len)
+      return false;
+    off += 4 + 4 * (size_t)(pkt[off + 2] << 8 | pkt[off + 3]);
+  }
+  size_t end = len;
+  if (pkt[0] & 0x20) { /* padding */
+    if (pkt[len - 1] > len)
+      return false;
+    end = len - pkt[len - 1];
+  }
+  if (off >= end)
+    return false;
+  uint32_t h = 2166136261u;
+  for (size_t i = off; i < end; i++)
+    h = (h ^ pkt[i]) * 16777619u;
+  *key = h ? h : 1;
+  return true;
 }
 
 void

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* What one listener measured of the stream it receives (RFC 3550 A.1, A.3,
  * A.8): packets, sequence gaps, duplicates, inter-arrival jitter, and the
- * fan-out spread across listeners: per RTP sequence number, the arrival at
- * the first and at the last listener. Pure: no GLib, no sockets. */
+ * fan-out spread across listeners: per packet, the arrival at the first and
+ * at the last listener. Pure: no GLib, no sockets. */
 #pragma once
 
 #include <stdbool.h>
@@ -43,33 +43,39 @@ double loadgen_rx_jitter_ms(const LoadgenRxStats *s);
  * lost, and moves the interval on. */
 void loadgen_rx_report(LoadgenRxStats *s, uint8_t *fraction, int32_t *cumulative);
 
-/* The fan-out spread. Slots are indexed by sequence number; a slot is
- * closed when a number LOADGEN_SPREAD_SLOTS later reuses it, or at the end. */
+/* The fan-out spread: per packet, the arrival at the first and at the last
+ * listener. A packet is known by a key (loadgen_rtp_payload_key(): servers
+ * may rewrite sequence numbers and timestamps per listener, not the
+ * payload); slots are indexed by key and a slot is closed when another key
+ * takes it, or at the end. A packet counts when @expected listeners saw it;
+ * one whose slot was taken early counts as incomplete. */
 #define LOADGEN_SPREAD_SLOTS 4096
 
 typedef struct {
-  uint32_t key; /* ext + 1; 0 = empty */
+  uint32_t key; /* 0 = empty */
   uint32_t count;
   int64_t first_us, last_us;
 } LoadgenSpreadSlot;
 
 typedef struct {
-  unsigned expected; /* listeners that must see a number for it to count */
-  bool started;
-  int64_t max_ext;
+  unsigned expected; /* listeners that must see a packet for it to count */
   LoadgenSpreadSlot slots[LOADGEN_SPREAD_SLOTS];
-  int64_t *samples; /* last - first, µs, of every complete number */
+  int64_t *samples; /* last - first, µs, of every complete packet */
   int64_t *firsts;  /* and its first arrival */
   size_t n_samples, cap_samples;
-  uint64_t incomplete; /* numbers some listener never got */
+  uint64_t incomplete; /* packets some listener never got (or whose slot was reused) */
 } LoadgenSpread;
 
 /* Transfer full; NULL when out of memory. */
 LoadgenSpread *loadgen_spread_new(unsigned expected);
 void loadgen_spread_free(LoadgenSpread *sp);
-void loadgen_spread_add(LoadgenSpread *sp, uint16_t seq, int64_t arrival_us);
+/* @key: non-zero. */
+void loadgen_spread_add(LoadgenSpread *sp, uint32_t key, int64_t arrival_us);
 /* Closes every open slot. */
 void loadgen_spread_flush(LoadgenSpread *sp);
+/* A non-zero 32-bit hash (FNV-1a) of a clear RTP packet's payload (after
+ * CSRCs and header extension) into *key; false if malformed or empty. */
+bool loadgen_rtp_payload_key(const uint8_t *pkt, size_t len, uint32_t *key);
 
 /* The @q quantile (0..1) of @v (sorted in place), nearest rank; 0 if empty. */
 double loadgen_quantile(double *v, size_t n, double q);
