@@ -34,6 +34,7 @@ typedef struct SigApp {
   GMainLoop *loop;            /* borrowed */
   void *foreign_loops[1];     /* lws wants an array that outlives the context */
   struct lws_context *lws;    /* owned */
+  GThreadPool *hash_pool;     /* owned: PBKDF2 checks of logins, off the loop */
   struct lws_vhost *vhost;    /* owned by lws */
   int port;                   /* the real listening port */
 } SigApp;

@@ -59,19 +59,38 @@ bad_request(char **response, const char *message)
   return 400;
 }
 
+struct LoginJob {
+  char *badge;
+  char *code;
+  char *hash;               /* the entry's, or the dummy for an unknown badge */
+  const RosterEntry *entry; /* NULL for an unknown badge */
+  gboolean verified;
+};
+
+void
+login_job_free(LoginJob *job)
+{
+  if (!job)
+    return;
+  g_free(job->badge);
+  if (job->code)
+    memset(job->code, 0, strlen(job->code));
+  g_free(job->code);
+  g_free(job->hash);
+  g_free(job);
+}
+
 guint
-login_handle(const LoginContext *ctx, const char *body, gsize len, gint64 now_us,
-             char **response)
+login_begin(const LoginContext *ctx, const char *body, gsize len, gint64 now_us, LoginJob **job,
+            char **response)
 {
   g_autoptr(JsonParser) parser = json_parser_new_immutable();
   g_autoptr(GError) error = NULL;
-  g_autofree char *token = NULL;
   const RosterEntry *entry;
   const char *badge, *code;
-  gint64 now = now_us / G_USEC_PER_SEC;
-  int rc;
 
   *response = NULL;
+  *job = NULL;
   if (len > LOGIN_MAX_BODY)
     return bad_request(response, "Request body too large.");
   if (len == 0 || memchr(body, '\0', len) ||
@@ -92,15 +111,35 @@ login_handle(const LoginContext *ctx, const char *body, gsize len, gint64 now_us
     return 429;
   }
   entry = roster_lookup(ctx->roster, badge);
+  *job = g_new0(LoginJob, 1);
+  (*job)->badge = g_strdup(badge);
+  (*job)->code = g_strdup(code);
   /* Unknown badges cost the same hashing time as known ones. */
-  rc = passhash_verify(code, entry ? entry->code_hash : ctx->dummy_hash);
-  if (!entry || rc != PASSHASH_OK) {
-    ratelimit_fail(ctx->limiter, badge, now_us);
+  (*job)->hash = g_strdup(entry ? entry->code_hash : ctx->dummy_hash);
+  (*job)->entry = entry;
+  return 0;
+}
+
+void
+login_job_verify(LoginJob *job)
+{
+  job->verified = passhash_verify(job->code, job->hash) == PASSHASH_OK && job->entry;
+}
+
+guint
+login_finish(const LoginContext *ctx, LoginJob *job, gint64 now_us, char **response)
+{
+  g_autofree char *token = NULL;
+  gint64 now = now_us / G_USEC_PER_SEC;
+  const RosterEntry *entry = job->entry;
+
+  if (!job->verified) {
+    ratelimit_fail(ctx->limiter, job->badge, now_us);
     *response = login_error_json("wrong_credentials",
                                  "Badge number or access code is not correct.");
     return 401;
   }
-  ratelimit_reset(ctx->limiter, badge);
+  ratelimit_reset(ctx->limiter, job->badge);
   if (token_sign(ctx->key, ctx->key_len, entry->badge, now, ctx->ttl, &token) < 0) {
     *response = login_error_json("internal", "Could not issue a token.");
     return 500;
@@ -117,4 +156,18 @@ login_handle(const LoginContext *ctx, const char *body, gsize len, gint64 now_us
   json_node_take_object(n, o);
   *response = node_to_text(n);
   return 200;
+}
+
+guint
+login_handle(const LoginContext *ctx, const char *body, gsize len, gint64 now_us,
+             char **response)
+{
+  LoginJob *job = NULL;
+  guint status = login_begin(ctx, body, len, now_us, &job, response);
+  if (job) {
+    login_job_verify(job);
+    status = login_finish(ctx, job, now_us, response);
+    login_job_free(job);
+  }
+  return status;
 }

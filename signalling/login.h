@@ -24,7 +24,21 @@ typedef struct {
   gint64 turn_ttl;
 } LoginContext;
 
-/* Handles one login request body. Returns the HTTP status (200, 400, 401,
+/* A login split in three so the slow part (PBKDF2, ~45 ms) runs off the
+ * event loop: begin (parse, rate limit; loop thread), verify (any thread;
+ * touches only the job), finish (rate limit, token; loop thread). */
+typedef struct LoginJob LoginJob;
+
+/* Returns an HTTP status with *response set (400, 429), or 0 with *job
+ * (transfer full) to verify and finish. */
+guint login_begin(const LoginContext *ctx, const char *body, gsize len, gint64 now_us,
+                  LoginJob **job, char **response);
+void login_job_verify(LoginJob *job);
+/* Returns the HTTP status (200, 401, 500) and *response (transfer full). */
+guint login_finish(const LoginContext *ctx, LoginJob *job, gint64 now_us, char **response);
+void login_job_free(LoginJob *job);
+
+/* All three in a row, on the calling thread. Handles one login request body. Returns the HTTP status (200, 400, 401,
  * 429, 500) and *response, a JSON text (transfer full). @now_us is wall-clock
  * time in microseconds (g_get_real_time()). */
 guint login_handle(const LoginContext *ctx, const char *body, gsize len, gint64 now_us,

@@ -11,17 +11,29 @@
 #define FD_LIMIT_CAP 262144
 
 /* Per HTTP transaction on the /api mount (lws zeroes it, lws frees it). */
+typedef struct PendingLogin PendingLogin;
+
 typedef struct {
   GByteArray *body; /* owned */
   char *response;   /* owned, JSON text */
   unsigned int status;
   gboolean too_big;
   gboolean is_login;
+  PendingLogin *pending; /* a login whose hash is being checked (borrowed) */
 } HttpReq;
+
+/* A login on its way through the hashing pool and back to the loop. */
+struct PendingLogin {
+  SigApp *app;
+  struct lws *wsi; /* NULL once the connection closed */
+  LoginJob *job;   /* owned */
+};
 
 static void
 http_req_clear(HttpReq *req)
 {
+  if (req->pending)
+    req->pending->wsi = NULL; /* the answer finds nobody; the attempt still counts */
   if (req->body)
     g_byte_array_unref(req->body);
   g_free(req->response);
@@ -94,6 +106,34 @@ http_route(struct lws *wsi, SigApp *app, HttpReq *req)
   return 0;
 }
 
+/* Loop thread: the hash is checked; answer if the client is still there. */
+static gboolean
+login_done(gpointer data)
+{
+  PendingLogin *p = data;
+  char *out = NULL;
+  guint status = login_finish(&p->app->login, p->job, g_get_real_time(), &out);
+  if (p->wsi) {
+    HttpReq *req = lws_wsi_user(p->wsi);
+    req->pending = NULL;
+    respond(p->wsi, req, status, out);
+  } else {
+    g_free(out);
+  }
+  login_job_free(p->job);
+  g_free(p);
+  return G_SOURCE_REMOVE;
+}
+
+/* Pool thread: PBKDF2 (tens of ms) must not stall every other connection. */
+static void
+login_verify(gpointer data, gpointer unused)
+{
+  PendingLogin *p = data;
+  login_job_verify(p->job);
+  g_main_context_invoke(NULL, login_done, p);
+}
+
 static int
 http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
               size_t len)
@@ -121,9 +161,18 @@ http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, voi
       respond(wsi, req, 413, login_error_json("too_large", "Request body too large."));
       return 0;
     }
-    status = login_handle(&app->login, (const char *)req->body->data, req->body->len,
-                          g_get_real_time(), &out);
-    respond(wsi, req, status, out);
+    LoginJob *job = NULL;
+    status = login_begin(&app->login, (const char *)req->body->data, req->body->len,
+                         g_get_real_time(), &job, &out);
+    if (!job) {
+      respond(wsi, req, status, out);
+      return 0;
+    }
+    req->pending = g_new0(PendingLogin, 1);
+    req->pending->app = app;
+    req->pending->wsi = wsi;
+    req->pending->job = job;
+    g_thread_pool_push(app->hash_pool, req->pending, NULL);
     return 0;
   }
   case LWS_CALLBACK_HTTP_WRITEABLE:
@@ -248,12 +297,18 @@ server_start(SigApp *app, GError **error)
     return FALSE;
   }
   app->port = lws_get_vhost_listen_port(app->vhost);
+  app->hash_pool = g_thread_pool_new(login_verify, NULL, (gint)g_get_num_processors(), FALSE,
+                                     NULL);
   return TRUE;
 }
 
 void
 server_stop(SigApp *app)
 {
+  if (app->hash_pool) {
+    g_thread_pool_free(app->hash_pool, TRUE, TRUE); /* queued logins are dropped */
+    app->hash_pool = NULL;
+  }
   if (!app->lws)
     return;
   lws_context_destroy(app->lws);
