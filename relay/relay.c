@@ -280,6 +280,23 @@ render_metrics(GString *out, void *user)
                          g_hash_table_size(relay->by_id), relay->fanout->len, relay->peers_added,
                          relay->peers_lost, relay->add_refused, relay->floor_packets, sent, rtcp,
                          bad, mic);
+  const IceLiteStats *ice = ice_lite_stats(relay->ice);
+  g_string_append_printf(out,
+                         "# HELP rostrum_relay_ice_checks_total ICE checks answered.\n"
+                         "# TYPE rostrum_relay_ice_checks_total counter\n"
+                         "rostrum_relay_ice_checks_total %" G_GUINT64_FORMAT "\n"
+                         "# HELP rostrum_relay_dropped_total Datagrams refused before any peer "
+                         "saw them.\n"
+                         "# TYPE rostrum_relay_dropped_total counter\n"
+                         "rostrum_relay_dropped_total{why=\"stun_unknown_or_forged\"} %"
+                         G_GUINT64_FORMAT "\n"
+                         "rostrum_relay_dropped_total{why=\"unknown_source\"} %" G_GUINT64_FORMAT
+                         "\n"
+                         "rostrum_relay_dropped_total{why=\"malformed\"} %" G_GUINT64_FORMAT "\n"
+                         "# TYPE rostrum_relay_ice_tcp_connections_total counter\n"
+                         "rostrum_relay_ice_tcp_connections_total %" G_GUINT64_FORMAT "\n",
+                         ice->stun_ok, ice->stun_unknown, ice->unknown_source, ice->malformed,
+                         ice->tcp_connections);
   g_string_append(out, "# HELP rostrum_relay_peer_rtt_seconds From RTCP receiver reports.\n"
                        "# TYPE rostrum_relay_peer_rtt_seconds gauge\n");
   for (guint i = 0; i < relay->fanout->len; i++) {

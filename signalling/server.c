@@ -168,6 +168,8 @@ http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, voi
       respond(wsi, req, status, out);
       return 0;
     }
+    /* queued behind other logins' hashing: give it time, not the idle timeout */
+    lws_set_timeout(wsi, PENDING_TIMEOUT_HTTP_CONTENT, 120);
     req->pending = g_new0(PendingLogin, 1);
     req->pending->app = app;
     req->pending->wsi = wsi;

@@ -320,6 +320,9 @@ rostrum_create(const LoadgenAdapterArgs *args, GMainContext *ctx, LoadgenLostFun
   info.options = LWS_SERVER_OPTION_GLIB | LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
   info.foreign_loops = a->foreign_loops;
   info.pt_serv_buf_size = 32768;
+  /* lws gives up on a server after 5 s by default; a browser's fetch waits,
+   * and in a storm logins queue behind the server's password hashing */
+  info.timeout_secs = 120;
   if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
     info.fd_limit_per_thread = (unsigned)rl.rlim_cur;
   if (!(a->lws = lws_create_context(&info))) {

@@ -539,6 +539,13 @@ def scenario_hostile(sc):
     bad = m2.get("rostrum_relay_peer_bad_received", 0) - m0.get("rostrum_relay_peer_bad_received", 0)
     log(f"metrics: packets_sent {m0[sent_key]:.0f} -> {m2[sent_key]:.0f}, bad_received +{bad:.0f}, "
         f"peers_lost_total {m2.get('rostrum_relay_peers_lost_total', -1):.0f}")
+    # the stranger's garbage and forged checks are counted before any peer sees them
+    def dropped(m, why):
+        return m.get(f'rostrum_relay_dropped_total{{why="{why}"}}', 0)
+    for why in ("unknown_source", "stun_unknown_or_forged"):
+        check(dropped(m2, why) > dropped(m0, why), f"garbage not counted as dropped ({why})")
+    log(f"metrics: dropped unknown_source +{dropped(m2, 'unknown_source') - dropped(m0, 'unknown_source'):.0f}, "
+        f"stun_unknown_or_forged +{dropped(m2, 'stun_unknown_or_forged') - dropped(m0, 'stun_unknown_or_forged'):.0f}")
     if spoofed:
         # spoofed SRTCP from the selected pair reaches the peer's handler
         check(bad > 0, "spoofed garbage from the peer's address was not counted in bad_received")
