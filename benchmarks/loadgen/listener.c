@@ -44,8 +44,8 @@ trace(LoadgenListener *l, const char *what)
                (double)(g_get_monotonic_time() - l->t_request_us) / 1000.0, what);
 }
 
-static GSource *
-timeout_on(GMainContext *ctx, guint ms, GSourceFunc fn, gpointer data)
+GSource *
+loadgen_timeout_on(GMainContext *ctx, guint ms, GSourceFunc fn, gpointer data)
 {
   GSource *s = g_timeout_source_new(ms);
   g_source_set_callback(s, fn, data, NULL);
@@ -53,8 +53,8 @@ timeout_on(GMainContext *ctx, guint ms, GSourceFunc fn, gpointer data)
   return s;
 }
 
-static void
-clear_source(GSource **s)
+void
+loadgen_clear_source(GSource **s)
 {
   if (*s) {
     g_source_destroy(*s);
@@ -70,8 +70,8 @@ fail(LoadgenListener *l, const char *reason)
     return;
   l->state = LOADGEN_LISTENER_FAILED;
   l->fail_reason = g_strdup(reason);
-  clear_source(&l->dtls_timer);
-  clear_source(&l->join_timer);
+  loadgen_clear_source(&l->dtls_timer);
+  loadgen_clear_source(&l->join_timer);
   l->env.failed(l, reason, l->env.user);
 }
 
@@ -95,10 +95,10 @@ on_dtls_state(LoadgenListener *l, DtlsState state)
     return;
   switch (state) {
   case DTLS_HANDSHAKING: {
-    clear_source(&l->dtls_timer);
+    loadgen_clear_source(&l->dtls_timer);
     int ms = dtls_session_timeout_ms(l->dtls);
     if (ms >= 0)
-      l->dtls_timer = timeout_on(l->env.ctx, ms > 0 ? (guint)ms : 1, on_dtls_timer, l);
+      l->dtls_timer = loadgen_timeout_on(l->env.ctx, ms > 0 ? (guint)ms : 1, on_dtls_timer, l);
     return;
   }
   case DTLS_BAD_FINGERPRINT:
@@ -110,7 +110,7 @@ on_dtls_state(LoadgenListener *l, DtlsState state)
   case DTLS_CONNECTED:
     break;
   }
-  clear_source(&l->dtls_timer);
+  loadgen_clear_source(&l->dtls_timer);
   if (dtls_session_srtp_keys(l->dtls, &keys) < 0 || !(l->srtp = srtp_link_new(&keys)) ||
       (l->decrypt && reference_receiver(&keys, &l->rtp_rx) < 0)) {
     fail(l, "srtp_keys");
@@ -236,7 +236,7 @@ on_rtp(LoadgenListener *l, const uint8_t *in, size_t len)
   if (l->state == LOADGEN_LISTENER_KEYED) {
     l->state = LOADGEN_LISTENER_JOINED;
     l->t_first_us = now;
-    clear_source(&l->join_timer);
+    loadgen_clear_source(&l->join_timer);
     trace(l, "first packet");
     l->env.joined(l, l->env.user);
   }
@@ -294,8 +294,8 @@ loadgen_listener_free(LoadgenListener *l)
 {
   if (!l)
     return;
-  clear_source(&l->dtls_timer);
-  clear_source(&l->join_timer);
+  loadgen_clear_source(&l->dtls_timer);
+  loadgen_clear_source(&l->join_timer);
   if (l->stream_id) {
     nice_agent_attach_recv(l->env.agent, l->stream_id, 1, l->env.ctx, NULL, NULL);
     nice_agent_remove_stream(l->env.agent, l->stream_id);
@@ -312,7 +312,7 @@ guint
 loadgen_listener_open(LoadgenListener *l)
 {
   l->t_request_us = g_get_monotonic_time();
-  l->join_timer = timeout_on(l->env.ctx, (guint)(l->env.join_timeout_s * 1000), on_join_timeout, l);
+  l->join_timer = loadgen_timeout_on(l->env.ctx, (guint)(l->env.join_timeout_s * 1000), on_join_timeout, l);
   l->stream_id = nice_agent_add_stream(l->env.agent, 1);
   if (!l->stream_id) {
     fail(l, "ice_stream");
@@ -537,8 +537,8 @@ loadgen_listener_leave(LoadgenListener *l)
   if (l->left)
     return;
   l->left = TRUE;
-  clear_source(&l->join_timer);
-  clear_source(&l->dtls_timer);
+  loadgen_clear_source(&l->join_timer);
+  loadgen_clear_source(&l->dtls_timer);
   if (l->joining && l->env.adapter->leave)
     l->env.adapter->leave(l->env.adapter_self, l->index);
 }

@@ -70,3 +70,8 @@ double loadgen_listener_join_ms(const LoadgenListener *l);
 const LoadgenRxStats *loadgen_listener_rx(const LoadgenListener *l);
 /* SRTP authentication failures (decrypting listeners) and other errors. */
 guint64 loadgen_listener_errors(const LoadgenListener *l);
+
+/* GLib timers on @ctx, shared by the load generator's modules. */
+GSource *loadgen_timeout_on(GMainContext *ctx, guint ms, GSourceFunc fn, gpointer data);
+/* Destroys and unrefs *s if set, and clears it. */
+void loadgen_clear_source(GSource **s);

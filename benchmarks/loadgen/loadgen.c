@@ -61,24 +61,6 @@ loadgen_adapter_find(const char *name)
   return NULL;
 }
 
-static GSource *
-timer_on(GMainContext *ctx, guint ms, GSourceFunc fn, gpointer data)
-{
-  GSource *s = g_timeout_source_new(ms);
-  g_source_set_callback(s, fn, data, NULL);
-  g_source_attach(s, ctx);
-  return s;
-}
-
-static void
-clear_source(GSource **s)
-{
-  if (*s) {
-    g_source_destroy(*s);
-    g_source_unref(*s);
-    *s = NULL;
-  }
-}
 
 static gboolean on_window_end(gpointer data);
 
@@ -104,7 +86,7 @@ begin_window(Loadgen *lg)
   g_printerr("loadgen: %u/%u joined in %.2f s; measuring for %.0f s (after %.0f s warm-up)\n",
              joined, lg->cfg->listeners, (double)(lg->t_settled_us - lg->t_begin_us) / 1e6,
              lg->cfg->duration_s, lg->cfg->warmup_s);
-  lg->window_timer = timer_on(lg->ctx, (guint)(lg->cfg->duration_s * 1000), on_window_end, lg);
+  lg->window_timer = loadgen_timeout_on(lg->ctx, (guint)(lg->cfg->duration_s * 1000), on_window_end, lg);
 }
 
 static gboolean
@@ -126,7 +108,7 @@ settle_one(Loadgen *lg)
   lg->t_settled_us = g_get_monotonic_time();
   if (lg->cfg->warmup_s > 0) {
     lg->phase = PHASE_WARMUP;
-    lg->warmup_timer = timer_on(lg->ctx, (guint)(lg->cfg->warmup_s * 1000), on_warmup_end, lg);
+    lg->warmup_timer = loadgen_timeout_on(lg->ctx, (guint)(lg->cfg->warmup_s * 1000), on_warmup_end, lg);
   } else {
     begin_window(lg);
   }
@@ -260,10 +242,10 @@ on_window_end(gpointer data)
   lg->report.join_phase_s = (double)(lg->t_last_joined_us - lg->t_begin_us) / 1e6;
   lg->phase = PHASE_LEAVING;
   lg->t_leave_us = g_get_monotonic_time();
-  clear_source(&lg->report_timer);
+  loadgen_clear_source(&lg->report_timer);
   for (unsigned i = 0; i < lg->cfg->listeners; i++)
     loadgen_listener_leave(lg->listeners[i]);
-  lg->leave_timer = timer_on(lg->ctx, 50, on_leave_tick, lg);
+  lg->leave_timer = loadgen_timeout_on(lg->ctx, 50, on_leave_tick, lg);
   return G_SOURCE_REMOVE;
 }
 
@@ -328,12 +310,12 @@ setup(Loadgen *lg, GError **error)
 static void
 teardown(Loadgen *lg)
 {
-  clear_source(&lg->join_timer);
-  clear_source(&lg->report_timer);
-  clear_source(&lg->progress_timer);
-  clear_source(&lg->warmup_timer);
-  clear_source(&lg->window_timer);
-  clear_source(&lg->leave_timer);
+  loadgen_clear_source(&lg->join_timer);
+  loadgen_clear_source(&lg->report_timer);
+  loadgen_clear_source(&lg->progress_timer);
+  loadgen_clear_source(&lg->warmup_timer);
+  loadgen_clear_source(&lg->window_timer);
+  loadgen_clear_source(&lg->leave_timer);
   if (lg->adapter)
     lg->cfg->adapter->destroy(lg->adapter);
   if (lg->listeners)
@@ -368,9 +350,9 @@ loadgen_run(const LoadgenConfig *cfg, GError **error)
   if (!setup(&lg, error))
     goto out;
   lg.t_begin_us = g_get_monotonic_time();
-  lg.join_timer = timer_on(lg.ctx, JOIN_TICK_MS, on_join_tick, &lg);
-  lg.report_timer = timer_on(lg.ctx, REPORT_TICK_MS, on_report_tick, &lg);
-  lg.progress_timer = timer_on(lg.ctx, PROGRESS_MS, on_progress, &lg);
+  lg.join_timer = loadgen_timeout_on(lg.ctx, JOIN_TICK_MS, on_join_tick, &lg);
+  lg.report_timer = loadgen_timeout_on(lg.ctx, REPORT_TICK_MS, on_report_tick, &lg);
+  lg.progress_timer = loadgen_timeout_on(lg.ctx, PROGRESS_MS, on_progress, &lg);
   g_main_loop_run(lg.loop);
 
   lg.report.cfg = cfg;
