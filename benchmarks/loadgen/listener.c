@@ -1,7 +1,15 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "listener.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <unistd.h>
+
+#include <glib-unix.h>
 
 #include "rtp.h"
 #include "sdp.h"
@@ -14,6 +22,18 @@ static int reference_receiver(const DtlsSrtpKeys *keys, srtp_t *out);
 
 #define PACKET_MAX 1500
 #define SDP_MAX 8192
+#define RX_BATCH 32   /* datagrams per recvmmsg() */
+#define RX_EVENTS 256 /* ready sockets per epoll_wait() */
+
+struct LoadgenRxLoop {
+  int epfd;
+  GSource *source;
+  GMainContext *park; /* never iterated: libnice's sources of the sockets we read */
+  struct mmsghdr msgs[RX_BATCH];
+  struct iovec iov[RX_BATCH];
+  struct sockaddr_storage from[RX_BATCH];
+  uint8_t bufs[RX_BATCH][PACKET_MAX + 1];
+};
 
 struct LoadgenListener {
   LoadgenListenerEnv env;
@@ -33,6 +53,10 @@ struct LoadgenListener {
   gint64 lsr_at_us;
   guint64 errors;
   LoadgenRxStats rx;
+  int media_fd; /* > 0 once the rxloop reads (a dup of) the selected pair's socket */
+  GSource *release_idle; /* then removes the ICE stream from the agent */
+  struct sockaddr_storage remote; /* the selected pair's remote address */
+  socklen_t remote_len;
   uint8_t buf[PACKET_MAX + SRTP_LINK_TRAILER];
 };
 
@@ -75,16 +99,29 @@ fail(LoadgenListener *l, const char *reason)
   l->env.failed(l, reason, l->env.user);
 }
 
+/* Through libnice, or on our own socket once the stream left the agent. */
+static gint
+send_packet(LoadgenListener *l, const uint8_t *data, size_t len)
+{
+  if (l->media_fd > 0) {
+    ssize_t n = sendto(l->media_fd, data, len, MSG_DONTWAIT, (const struct sockaddr *)&l->remote,
+                       l->remote_len);
+    return n < 0 ? -1 : (gint)n;
+  }
+  return nice_agent_send(l->env.agent, l->stream_id, 1, (guint)len, (const gchar *)data);
+}
+
 static int
 send_datagram(const uint8_t *data, size_t len, void *user)
 {
   LoadgenListener *l = user;
-  gint n = nice_agent_send(l->env.agent, l->stream_id, 1, (guint)len, (const gchar *)data);
+  gint n = send_packet(l, data, len);
   trace(l, n == (gint)len ? "dtls record out" : "dtls record NOT sent");
   return n == (gint)len ? 0 : -1;
 }
 
 static gboolean on_dtls_timer(gpointer data);
+static void take_socket(LoadgenListener *l);
 
 static void
 on_dtls_state(LoadgenListener *l, DtlsState state)
@@ -119,6 +156,7 @@ on_dtls_state(LoadgenListener *l, DtlsState state)
   memset(&keys, 0, sizeof keys);
   l->state = LOADGEN_LISTENER_KEYED;
   trace(l, "dtls connected");
+  take_socket(l);
 }
 
 /* The relay protects RTP with its own OpenSSL code; the sample of
@@ -249,13 +287,10 @@ on_rtp(LoadgenListener *l, const uint8_t *in, size_t len)
     loadgen_spread_add(l->env.spread, key, now);
 }
 
+/* One datagram (not STUN) on the listener's socket, from libnice or the rxloop. */
 static void
-on_receive(NiceAgent *agent, guint stream_id, guint component_id, guint len, gchar *buf,
-           gpointer data)
+on_datagram(LoadgenListener *l, const uint8_t *in, size_t len)
 {
-  LoadgenListener *l = data;
-  const uint8_t *in = (const uint8_t *)buf;
-
   if (l->state < LOADGEN_LISTENER_CONNECTING || l->state == LOADGEN_LISTENER_FAILED)
     return;
   if (dtls_is_record(in, len)) {
@@ -277,6 +312,162 @@ on_receive(NiceAgent *agent, guint stream_id, guint component_id, guint len, gch
     on_rtp(l, in, len);
 }
 
+static void
+on_receive(NiceAgent *agent, guint stream_id, guint component_id, guint len, gchar *buf,
+           gpointer data)
+{
+  on_datagram(data, (const uint8_t *)buf, len);
+}
+
+static gboolean
+same_address(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+  if (a->ss_family != b->ss_family)
+    return FALSE;
+  if (a->ss_family == AF_INET) {
+    const struct sockaddr_in *x = (const void *)a, *y = (const void *)b;
+    return x->sin_port == y->sin_port && x->sin_addr.s_addr == y->sin_addr.s_addr;
+  }
+  if (a->ss_family == AF_INET6) {
+    const struct sockaddr_in6 *x = (const void *)a, *y = (const void *)b;
+    return x->sin6_port == y->sin6_port &&
+           memcmp(&x->sin6_addr, &y->sin6_addr, sizeof x->sin6_addr) == 0;
+  }
+  return FALSE;
+}
+
+/* Reads every ready socket until it would block, RX_BATCH datagrams a call. */
+static gboolean
+rxloop_dispatch(gint fd, GIOCondition condition, gpointer data)
+{
+  LoadgenRxLoop *rx = data;
+  struct epoll_event evs[RX_EVENTS];
+
+  int n = epoll_wait(fd, evs, RX_EVENTS, 0);
+  for (int i = 0; i < n; i++) {
+    LoadgenListener *l = evs[i].data.ptr;
+    int sfd = l->media_fd;
+    for (;;) {
+      for (unsigned j = 0; j < RX_BATCH; j++) {
+        rx->msgs[j].msg_hdr.msg_namelen = sizeof rx->from[j];
+        rx->msgs[j].msg_hdr.msg_flags = 0;
+      }
+      int m = recvmmsg(sfd, rx->msgs, RX_BATCH, MSG_DONTWAIT, NULL);
+      if (m <= 0)
+        break; /* EAGAIN, or an error (ICMP) that the call cleared */
+      for (int k = 0; k < m; k++) {
+        const struct msghdr *h = &rx->msgs[k].msg_hdr;
+        size_t len = rx->msgs[k].msg_len;
+        /* like libnice: only the selected remote; STUN (RFC 7983: 0..3) is
+         * not media (the relay is ice-lite and sends no checks) */
+        if (!same_address(&rx->from[k], &l->remote) || len == 0 || rx->bufs[k][0] < 4)
+          continue;
+        if (h->msg_flags & MSG_TRUNC) {
+          l->errors++;
+          continue;
+        }
+        on_datagram(l, rx->bufs[k], len);
+      }
+      if (m < RX_BATCH)
+        break;
+    }
+  }
+  return G_SOURCE_CONTINUE;
+}
+
+LoadgenRxLoop *
+loadgen_rxloop_new(GMainContext *ctx, GError **error)
+{
+  LoadgenRxLoop *rx = g_new0(LoadgenRxLoop, 1);
+  rx->epfd = epoll_create1(EPOLL_CLOEXEC);
+  if (rx->epfd < 0) {
+    int e = errno;
+    g_set_error(error, G_IO_ERROR, g_io_error_from_errno(e), "epoll: %s", g_strerror(e));
+    g_free(rx);
+    return NULL;
+  }
+  for (unsigned j = 0; j < RX_BATCH; j++) {
+    rx->iov[j].iov_base = rx->bufs[j];
+    rx->iov[j].iov_len = sizeof rx->bufs[j];
+    rx->msgs[j].msg_hdr.msg_name = &rx->from[j];
+    rx->msgs[j].msg_hdr.msg_iov = &rx->iov[j];
+    rx->msgs[j].msg_hdr.msg_iovlen = 1;
+  }
+  rx->park = g_main_context_new();
+  rx->source = g_unix_fd_source_new(rx->epfd, G_IO_IN);
+  g_source_set_callback(rx->source, G_SOURCE_FUNC(rxloop_dispatch), rx, NULL);
+  g_source_attach(rx->source, ctx);
+  return rx;
+}
+
+void
+loadgen_rxloop_free(LoadgenRxLoop *rx)
+{
+  if (!rx)
+    return;
+  loadgen_clear_source(&rx->source);
+  close(rx->epfd);
+  g_main_context_unref(rx->park);
+  g_free(rx);
+}
+
+/* The ICE stream leaves the agent (whose timers walk every stream); our
+ * dup of its socket keeps the port. Not from inside libnice's callback. */
+static gboolean
+on_release(gpointer data)
+{
+  LoadgenListener *l = data;
+  g_source_unref(l->release_idle);
+  l->release_idle = NULL;
+  if (l->stream_id) {
+    nice_agent_remove_stream(l->env.agent, l->stream_id);
+    l->stream_id = 0;
+  }
+  return G_SOURCE_REMOVE;
+}
+
+/* The media phase: a dup of the selected pair's socket goes to the rxloop,
+ * libnice's GSource for it to a context nobody iterates (libnice then never
+ * reads it), then the stream leaves the agent; DTLS records and receiver
+ * reports go out with sendto() to the selected remote address. If anything
+ * is missing, libnice keeps the listener. */
+static void
+take_socket(LoadgenListener *l)
+{
+  LoadgenRxLoop *rx = l->env.rxloop;
+  NiceCandidate *local = NULL, *remote = NULL;
+
+  if (!rx || l->media_fd > 0 ||
+      !nice_agent_get_selected_pair(l->env.agent, l->stream_id, 1, &local, &remote))
+    return;
+  GSocket *sock = nice_agent_get_selected_socket(l->env.agent, l->stream_id, 1);
+  if (!sock)
+    return;
+  int fd = fcntl(g_socket_get_fd(sock), F_DUPFD_CLOEXEC, 3);
+  g_object_unref(sock);
+  if (fd < 0)
+    return;
+  memset(&l->remote, 0, sizeof l->remote);
+  nice_address_copy_to_sockaddr(&remote->addr, (struct sockaddr *)&l->remote);
+  l->remote_len = l->remote.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+                                                  : sizeof(struct sockaddr_in);
+  struct epoll_event ev = {.events = EPOLLIN, .data.ptr = l};
+  if (epoll_ctl(rx->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+    close(fd);
+    return;
+  }
+  l->media_fd = fd;
+  /* may run inside libnice's own receive callback: libnice checks whether
+   * its source was destroyed meanwhile */
+  nice_agent_attach_recv(l->env.agent, l->stream_id, 1, rx->park, NULL, NULL);
+  /* not an idle priority: a busy loop (libnice's check timer) starves idles */
+  l->release_idle = g_idle_source_new();
+  g_source_set_priority(l->release_idle, G_PRIORITY_DEFAULT);
+  g_source_set_callback(l->release_idle, on_release, l, NULL);
+  g_source_attach(l->release_idle, l->env.ctx);
+  trace(l, "media: rxloop");
+}
+
 LoadgenListener *
 loadgen_listener_new(const LoadgenListenerEnv *env, unsigned index, gboolean decrypt)
 {
@@ -296,6 +487,11 @@ loadgen_listener_free(LoadgenListener *l)
     return;
   loadgen_clear_source(&l->dtls_timer);
   loadgen_clear_source(&l->join_timer);
+  loadgen_clear_source(&l->release_idle);
+  if (l->media_fd > 0) {
+    epoll_ctl(l->env.rxloop->epfd, EPOLL_CTL_DEL, l->media_fd, NULL);
+    close(l->media_fd);
+  }
   if (l->stream_id) {
     nice_agent_attach_recv(l->env.agent, l->stream_id, 1, l->env.ctx, NULL, NULL);
     nice_agent_remove_stream(l->env.agent, l->stream_id);
@@ -521,7 +717,7 @@ loadgen_listener_send_report(LoadgenListener *l)
   if (m < 0)
     return;
   int n = srtp_link_protect_rtcp(l->srtp, p, (size_t)(32 + m), sizeof l->buf);
-  if (n < 0 || nice_agent_send(l->env.agent, l->stream_id, 1, (guint)n, (const gchar *)p) != n)
+  if (n < 0 || send_packet(l, p, (size_t)n) != n)
     l->errors++;
 }
 

@@ -13,6 +13,19 @@
 
 typedef struct LoadgenListener LoadgenListener;
 
+/* The media phase's receive path: once a listener is keyed, its selected
+ * pair's UDP socket (a dup) goes to one epoll set, read with recvmmsg() by
+ * one GSource; libnice's GSource for it is parked on a context nobody
+ * iterates and the ICE stream then leaves the agent (libnice's check timer
+ * walks every stream of the agent on each tick). Keyed listeners cost
+ * nothing while idle and a wake-up reads every ready socket in batches. */
+typedef struct LoadgenRxLoop LoadgenRxLoop;
+
+/* Transfer full; NULL and @error if epoll is unavailable. */
+LoadgenRxLoop *loadgen_rxloop_new(GMainContext *ctx, GError **error);
+/* After every listener using it was freed. */
+void loadgen_rxloop_free(LoadgenRxLoop *rx);
+
 typedef enum {
   LOADGEN_LISTENER_IDLE = 0,
   LOADGEN_LISTENER_GATHERING,
@@ -38,6 +51,7 @@ typedef struct {
   void (*joined)(LoadgenListener *l, void *user);
   void (*failed)(LoadgenListener *l, const char *reason, void *user);
   void *user;
+  LoadgenRxLoop *rxloop; /* NULL: libnice delivers the media too */
 } LoadgenListenerEnv;
 
 /* Transfer full. @decrypt: SRTP-decrypt every packet, else only count. */

@@ -38,6 +38,7 @@ typedef struct {
   LoadgenListener **listeners;
   GHashTable *by_stream; /* stream id → listener (borrowed) */
   LoadgenSpread *spread;
+  LoadgenRxLoop *rxloop; /* media of keyed listeners */
   gboolean measuring;
   Phase phase;
   unsigned started, settled, failed;
@@ -280,6 +281,8 @@ setup(Loadgen *lg, GError **error)
   g_signal_connect(lg->agent, "component-state-changed", G_CALLBACK(on_component_state), lg);
   if (!(lg->adapter = cfg->adapter->create(&cfg->adapter_args, lg->ctx, on_lost, lg, error)))
     return FALSE;
+  if (!(lg->rxloop = loadgen_rxloop_new(lg->ctx, error)))
+    return FALSE;
   if (!(lg->spread = loadgen_spread_new(cfg->listeners))) {
     g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "out of memory");
     return FALSE;
@@ -298,6 +301,7 @@ setup(Loadgen *lg, GError **error)
     .joined = on_joined,
     .failed = on_failed,
     .user = lg,
+    .rxloop = lg->rxloop,
   };
   lg->listeners = g_new0(LoadgenListener *, cfg->listeners);
   for (unsigned i = 0; i < cfg->listeners; i++) {
@@ -325,6 +329,7 @@ teardown(Loadgen *lg)
   g_hash_table_destroy(lg->by_stream);
   if (lg->agent)
     g_object_unref(lg->agent);
+  loadgen_rxloop_free(lg->rxloop);
   dtls_context_free(lg->dtls);
   dtls_cert_free(lg->cert);
   loadgen_spread_free(lg->spread);
