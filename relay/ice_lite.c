@@ -144,12 +144,6 @@ ice_lite_stats(const IceLite *ice)
   return &ice->stats;
 }
 
-int
-ice_lite_port(const IceLite *ice)
-{
-  return ice->port;
-}
-
 const char *
 ice_stream_local_ufrag(const IceStream *s)
 {
@@ -166,12 +160,6 @@ gint64
 ice_stream_last_check(const IceStream *s)
 {
   return s->last_check;
-}
-
-const char *
-ice_stream_transport(const IceStream *s)
-{
-  return s->route.kind == ROUTE_UDP ? "udp" : s->route.kind == ROUTE_TCP ? "tcp" : NULL;
 }
 
 /* ---- STUN ---- */

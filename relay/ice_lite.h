@@ -42,8 +42,6 @@ IceLite *ice_lite_new(char *const *addresses, int port, gboolean tcp, const char
                       GError **error);
 void ice_lite_free(IceLite *ice);
 const IceLiteStats *ice_lite_stats(const IceLite *ice);
-/* The UDP port in use. */
-int ice_lite_port(const IceLite *ice);
 
 /* A peer's ICE session with fresh local credentials. @remote_ufrag/pwd are
  * copied. Events come on the loop. Transfer full; free with
@@ -58,8 +56,6 @@ const char *ice_stream_local_pwd(const IceStream *s);
 void ice_stream_restart(IceStream *s, const char *remote_ufrag, const char *remote_pwd);
 /* Monotonic time of the last authenticated STUN check from the peer. */
 gint64 ice_stream_last_check(const IceStream *s);
-/* Whether a route exists and which transport it uses ("udp", "tcp"). */
-const char *ice_stream_transport(const IceStream *s);
 
 /* Host candidates of every bound address (UDP, and TCP passive). Returns
  * how many were written. */

@@ -63,12 +63,6 @@ relay_peer_srtp_profile(const RelayPeer *peer)
   return peer->srtp_profile;
 }
 
-gboolean
-relay_peer_is_connected(const RelayPeer *peer)
-{
-  return peer->state == PEER_CONNECTED;
-}
-
 static void
 clear_timer(guint *id)
 {
@@ -290,12 +284,6 @@ relay_peer_stats(const RelayPeer *peer)
   return &peer->stats;
 }
 
-const char *
-relay_peer_transport(const RelayPeer *peer)
-{
-  return ice_stream_transport(peer->ice);
-}
-
 void
 relay_peer_send_report(RelayPeer *peer, uint32_t rtp_ts, uint64_t ntp)
 {
@@ -383,15 +371,6 @@ int
 relay_peer_send_datagram(RelayPeer *peer, const uint8_t *data, size_t len)
 {
   return ice_stream_send(peer->ice, data, len);
-}
-
-void
-relay_peer_send_rtp(RelayPeer *peer, const uint8_t *rtp, size_t len)
-{
-  const uint8_t *out;
-  int n = relay_peer_protect_rtp(peer, RELAY_TRACK_FLOOR, rtp, len, &out);
-  if (n > 0)
-    relay_peer_count_sent(peer, len, ice_stream_send(peer->ice, out, (size_t)n) == 0);
 }
 
 static char *

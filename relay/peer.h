@@ -73,11 +73,8 @@ char *relay_peer_restart_ice(RelayPeer *peer, const SdpOffer *offer, GError **er
 
 const char *relay_peer_id(const RelayPeer *peer);
 const char *relay_peer_participant(const RelayPeer *peer);
-/* "udp" or "tcp" once the peer has a route, else NULL. Static string. */
-const char *relay_peer_transport(const RelayPeer *peer);
 /* NULL until connected. Static string. */
 const char *relay_peer_srtp_profile(const RelayPeer *peer);
-gboolean relay_peer_is_connected(const RelayPeer *peer);
 
 const RelayPeerStats *relay_peer_stats(const RelayPeer *peer);
 
@@ -91,12 +88,8 @@ void relay_peer_send_report(RelayPeer *peer, uint32_t rtp_ts, uint64_t ntp);
  * dropped. */
 gboolean relay_peer_check_consent(RelayPeer *peer, gint64 now_us, gint64 timeout_us);
 
-/* Sends one floor RTP packet (borrowed) to the peer with its payload type,
- * SRTP-protected with its keys. No-op until connected. */
-void relay_peer_send_rtp(RelayPeer *peer, const uint8_t *rtp, size_t len);
-
-/* The fan-out's split form of relay_peer_send_rtp(), for batching with
- * sendmmsg: protect into the peer's own buffer (*out, valid until the next
+/* Sending a floor or channel packet, in the fan-out's three steps for
+ * batching with sendmmsg: protect into the peer's own buffer (*out, valid until the next
  * call for this peer; returns its length, ≤ 0 when nothing is to be sent),
  * look up where it goes, then report whether it went. */
 int relay_peer_protect_rtp(RelayPeer *peer, RelayTrack track, const uint8_t *rtp, size_t len,

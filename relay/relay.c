@@ -324,28 +324,43 @@ tracks_allowed(const CtlMessage *msg)
   return allow;
 }
 
+/* Parses the request's 'offer'. Returns NULL, or the error reply. */
+static char *
+parse_offer(const CtlMessage *msg, SdpOffer *offer)
+{
+  const char *text = ctl_get_string(msg, "offer");
+  int rc = sdp_parse_offer(text, strlen(text), offer);
+  if (rc >= 0)
+    return NULL;
+  g_autofree char *why = g_strdup_printf("the offer is not valid SDP for WebRTC: %s",
+                                         g_strerror(-rc));
+  return ctl_build_reply_error(msg->id, "bad_sdp", why);
+}
+
+static char *
+reply_answer(const CtlMessage *msg, const char *answer)
+{
+  g_autoptr(JsonObject) extra = json_object_new();
+  json_object_set_string_member(extra, "answer", answer);
+  return ctl_build_reply_ok(msg->id, extra);
+}
+
 static char *
 handle_peer_add(Relay *relay, const CtlMessage *msg)
 {
   const char *id = ctl_get_string(msg, "peer");
   const char *participant = ctl_get_string(msg, "participant");
-  const char *offer_text = ctl_get_string(msg, "offer");
   g_autofree SdpOffer *offer = g_new0(SdpOffer, 1);
   g_autoptr(GError) error = NULL;
   g_autofree char *answer = NULL;
-  g_autoptr(JsonObject) extra = NULL;
+  char *reply;
   RelayPeer *peer;
-  int rc;
 
   relay->add_refused++; /* until it succeeds */
   if (g_hash_table_contains(relay->by_id, id))
     return ctl_build_reply_error(msg->id, "duplicate_peer", "a peer with this id exists");
-  rc = sdp_parse_offer(offer_text, strlen(offer_text), offer);
-  if (rc < 0) {
-    g_autofree char *text = g_strdup_printf("the offer is not valid SDP for WebRTC: %s",
-                                            g_strerror(-rc));
-    return ctl_build_reply_error(msg->id, "bad_sdp", text);
-  }
+  if ((reply = parse_offer(msg, offer)))
+    return reply;
   peer = relay_peer_new(&relay->env, id, participant, offer, tracks_allowed(msg), &answer,
                         &error);
   if (!peer)
@@ -357,37 +372,27 @@ handle_peer_add(Relay *relay, const CtlMessage *msg)
   relay->add_refused--;
   relay->peers_added++;
   g_hash_table_insert(relay->by_id, g_strdup(id), peer);
-  extra = json_object_new();
-  json_object_set_string_member(extra, "answer", answer);
-  return ctl_build_reply_ok(msg->id, extra);
+  return reply_answer(msg, answer);
 }
 
 static char *
 handle_peer_update(Relay *relay, const CtlMessage *msg)
 {
   RelayPeer *peer = g_hash_table_lookup(relay->by_id, ctl_get_string(msg, "peer"));
-  const char *offer_text = ctl_get_string(msg, "offer");
   g_autofree SdpOffer *offer = g_new0(SdpOffer, 1);
   g_autoptr(GError) error = NULL;
   g_autofree char *answer = NULL;
-  g_autoptr(JsonObject) extra = NULL;
-  int rc;
+  char *reply;
 
   if (!peer)
     return ctl_build_reply_error(msg->id, "unknown_peer", "no peer with this id");
-  rc = sdp_parse_offer(offer_text, strlen(offer_text), offer);
-  if (rc < 0) {
-    g_autofree char *text = g_strdup_printf("the offer is not valid SDP for WebRTC: %s",
-                                            g_strerror(-rc));
-    return ctl_build_reply_error(msg->id, "bad_sdp", text);
-  }
+  if ((reply = parse_offer(msg, offer)))
+    return reply;
   answer = relay_peer_restart_ice(peer, offer, &error);
   if (!answer)
     return ctl_build_reply_error(msg->id, "bad_sdp", error->message);
   g_print("relay: peer %s (%s) restarts ICE\n", relay_peer_id(peer), relay_peer_participant(peer));
-  extra = json_object_new();
-  json_object_set_string_member(extra, "answer", answer);
-  return ctl_build_reply_ok(msg->id, extra);
+  return reply_answer(msg, answer);
 }
 
 static char *
