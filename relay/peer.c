@@ -183,15 +183,6 @@ on_connect_timeout(gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-static uint32_t
-ntp_middle(gint64 real_us)
-{
-  /* seconds since 1900 in the high 16 bits, the fraction in the low 16 */
-  guint64 secs = (guint64)(real_us / G_USEC_PER_SEC) + 2208988800u;
-  guint64 frac = ((guint64)(real_us % G_USEC_PER_SEC) << 16) / G_USEC_PER_SEC;
-  return (uint32_t)((secs << 16) | frac);
-}
-
 static void
 read_reports(RelayPeer *peer, const uint8_t *buf, size_t len)
 {
@@ -207,7 +198,7 @@ read_reports(RelayPeer *peer, const uint8_t *buf, size_t len)
     peer->stats.fraction_lost = b->fraction_lost;
     peer->stats.cumulative_lost = b->cumulative_lost;
     peer->stats.jitter_ms = b->jitter / 48.0;
-    int64_t rtt = rtcp_rtt(b, ntp_middle(g_get_real_time()));
+    int64_t rtt = rtcp_rtt(b, (uint32_t)(rtp_ntp_time(g_get_real_time()) >> 16));
     if (rtt >= 0 && rtt < 65536 * 10)
       peer->stats.rtt_ms = (double)rtt * 1000.0 / 65536.0;
   }

@@ -11,6 +11,7 @@
 #include "ice_lite.h"
 #include "metrics.h"
 #include "peer.h"
+#include "rtp.h"
 #include "sdp.h"
 
 struct Relay {
@@ -184,15 +185,6 @@ on_floor_packet(const uint8_t *rtp, size_t len, void *user)
   fan_out(relay, rtp, len);
 }
 
-static uint64_t
-ntp_now(void)
-{
-  gint64 us = g_get_real_time();
-  uint64_t secs = (uint64_t)(us / G_USEC_PER_SEC) + 2208988800u;
-  uint64_t frac = ((uint64_t)(us % G_USEC_PER_SEC) << 32) / G_USEC_PER_SEC;
-  return secs << 32 | frac;
-}
-
 /* Sender reports to every listener, and RFC 7675 consent: walk backwards,
  * since a peer that lost consent leaves the array. */
 static gboolean
@@ -201,7 +193,7 @@ on_report_tick(gpointer data)
   Relay *relay = data;
   gint64 now = g_get_monotonic_time();
   uint32_t rtp_ts = relay->last_rtp_ts + (uint32_t)((now - relay->last_rtp_us) * 48 / 1000);
-  uint64_t ntp = ntp_now();
+  uint64_t ntp = rtp_ntp_time(g_get_real_time());
   gint64 timeout = (gint64)relay->cfg->consent_timeout_s * G_USEC_PER_SEC;
   for (guint i = relay->fanout->len; i-- > 0;) {
     RelayPeer *peer = relay->fanout->pdata[i];

@@ -194,6 +194,14 @@ rtcp_build_sdes_cname(uint8_t *buf, size_t size, uint32_t ssrc, const char *cnam
   return (int)len;
 }
 
+uint64_t
+rtp_ntp_time(int64_t unix_us)
+{
+  uint64_t secs = (uint64_t)(unix_us / 1000000) + 2208988800u;
+  uint64_t frac = ((uint64_t)(unix_us % 1000000) << 32) / 1000000;
+  return secs << 32 | frac;
+}
+
 int64_t
 rtcp_rtt(const RtcpReportBlock *block, uint32_t arrival_ntp_mid)
 {

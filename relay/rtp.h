@@ -70,6 +70,11 @@ int rtcp_build_sr(uint8_t *buf, size_t size, uint32_t ssrc, uint64_t ntp, uint32
  * or -ENOSPC / -EINVAL (CNAME longer than 255). */
 int rtcp_build_sdes_cname(uint8_t *buf, size_t size, uint32_t ssrc, const char *cname);
 
+/* A Unix time in microseconds as a 64-bit NTP timestamp (RFC 3550 4):
+ * seconds since 1900 in the high 32 bits. Its middle 32 bits
+ * (ntp >> 16) are what LSR and rtcp_rtt() use. */
+uint64_t rtp_ntp_time(int64_t unix_us);
+
 /* Round-trip time in 1/65536 s from a report block (RFC 3550 6.4.1) and the
  * middle 32 bits of the NTP time it arrived at; -1 if the block has no LSR. */
 int64_t rtcp_rtt(const RtcpReportBlock *block, uint32_t arrival_ntp_mid);

@@ -123,6 +123,14 @@ compound_rr(void **state)
   assert_int_equal(rtcp_parse(bad, 20, &info), -EINVAL);
 }
 
+static void
+ntp_time(void **state)
+{
+  /* 1970-01-01 is 2208988800 s after 1900; half a second is 2^31 */
+  assert_int_equal(rtp_ntp_time(0), (uint64_t)2208988800u << 32);
+  assert_int_equal(rtp_ntp_time(1500000), ((uint64_t)2208988801u << 32) | 0x80000000u);
+}
+
 int
 main(void)
 {
@@ -130,6 +138,7 @@ main(void)
     cmocka_unit_test(plain_packet),   cmocka_unit_test(csrc_extension_padding),
     cmocka_unit_test(malformed_rtp),  cmocka_unit_test(sr_round_trip),
     cmocka_unit_test(compound_rr),
+    cmocka_unit_test(ntp_time),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
