@@ -724,6 +724,13 @@ ice_stream_send(IceStream *s, const uint8_t *data, size_t len)
   }
 }
 
+void
+ice_stream_prefetch(const IceStream *s)
+{
+  __builtin_prefetch(&s->route);
+  __builtin_prefetch(s->route.udp);
+}
+
 gboolean
 ice_stream_udp_route(const IceStream *s, int *fd, const struct sockaddr **addr, socklen_t *addrlen)
 {

@@ -65,6 +65,9 @@ size_t ice_lite_candidates(const IceLite *ice, SdpCandidate *out, size_t max);
  * route, -EAGAIN when the socket is full, -EIO otherwise. */
 int ice_stream_send(IceStream *s, const uint8_t *data, size_t len);
 
+/* Asks the CPU to fetch what ice_stream_udp_route reads. Reads @s. */
+void ice_stream_prefetch(const IceStream *s);
+
 /* For batching: the UDP socket and address of the stream's route. Returns
  * FALSE for a TCP route or none (then use ice_stream_send()). The pointers
  * stay valid until the next event of this stream. */

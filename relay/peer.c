@@ -22,27 +22,30 @@ typedef enum {
 } PeerState;
 
 struct RelayPeer {
+  /* What the fan-out reads for every packet comes first, in two cache
+   * lines that relay_peer_prefetch's caller fetches ahead. */
+  PeerState state;
+  uint8_t floor_pt, channel_pt, mic_pt;
+  SrtpLink *srtp;
+  IceStream *ice;
+  SdpPlan plan;
+  RelayPeerStats stats;
+  /* the rest */
   RelayPeerEnv env;
   char id[65];
   char participant[65];
   char fingerprint[100]; /* the peer's, as signalled; fixed for its lifetime */
   gboolean is_server;
-  SdpPlan plan;
   unsigned allow;
-  IceStream *ice;
-  PeerState state;
-  uint8_t floor_pt, channel_pt, mic_pt;
   int mic_level_ext; /* RFC 6464 extension id, or -1 */
   DtlsSession *dtls;
-  SrtpLink *srtp;
   const char *srtp_profile;
-  guint dtls_timer;
-  guint connect_timer;
+  guint dtls_timer;    /* while handshaking: retransmission */
+  guint connect_timer; /* while waiting */
+  gint64 connected_us;
   GQueue pending; /* GBytes*: DTLS datagrams waiting for a route */
   uint8_t tx[PACKET_MAX + SRTP_LINK_TRAILER];
-  uint8_t tx_channel[PACKET_MAX + SRTP_LINK_TRAILER];
   uint8_t rx[PACKET_MAX + SRTP_LINK_TRAILER];
-  RelayPeerStats stats;
 };
 
 const char *
@@ -113,16 +116,6 @@ flush_pending(RelayPeer *peer)
 
 static gboolean on_dtls_timer(gpointer data);
 
-static gboolean
-drop_dtls(gpointer data)
-{
-  RelayPeer *peer = data;
-  peer->dtls_timer = 0;
-  dtls_session_free(peer->dtls);
-  peer->dtls = NULL;
-  return G_SOURCE_REMOVE;
-}
-
 static void
 arm_dtls_timer(RelayPeer *peer)
 {
@@ -160,8 +153,7 @@ on_dtls_state(RelayPeer *peer, DtlsState state)
   memset(&keys, 0, sizeof keys);
   clear_timer(&peer->connect_timer);
   peer->state = PEER_CONNECTED;
-  peer->stats.last_heard_us = g_get_monotonic_time();
-  peer->dtls_timer = g_timeout_add_seconds(DTLS_KEEP_S, drop_dtls, peer);
+  peer->stats.last_heard_us = peer->connected_us = g_get_monotonic_time();
   peer->env.events.connected(peer, peer->env.user);
 }
 
@@ -292,11 +284,17 @@ relay_peer_send_report(RelayPeer *peer, uint32_t rtp_ts, uint64_t ntp)
 }
 
 gboolean
-relay_peer_check_consent(RelayPeer *peer, gint64 now_us, gint64 timeout_us)
+relay_peer_tick(RelayPeer *peer, gint64 now_us, gint64 timeout_us)
 {
+  if (peer->state != PEER_CONNECTED)
+    return TRUE;
+  if (peer->dtls && now_us - peer->connected_us >= (gint64)DTLS_KEEP_S * G_USEC_PER_SEC) {
+    dtls_session_free(peer->dtls);
+    peer->dtls = NULL;
+  }
   /* RFC 7675: the browser's ICE consent checks, or its RTCP */
   gint64 heard = MAX(peer->stats.last_heard_us, ice_stream_last_check(peer->ice));
-  if (peer->state != PEER_CONNECTED || now_us - heard <= timeout_us)
+  if (now_us - heard <= timeout_us)
     return TRUE;
   lose(peer, "consent_expired");
   return FALSE;
@@ -304,11 +302,10 @@ relay_peer_check_consent(RelayPeer *peer, gint64 now_us, gint64 timeout_us)
 
 int
 relay_peer_protect_rtp(RelayPeer *peer, RelayTrack track, const uint8_t *rtp, size_t len,
-                       const uint8_t **out)
+                       uint8_t *buf, size_t cap)
 {
   gboolean channel = track == RELAY_TRACK_CHANNEL;
-  uint8_t *buf = channel ? peer->tx_channel : peer->tx;
-  if (peer->state != PEER_CONNECTED || len < 12 || len > PACKET_MAX ||
+  if (peer->state != PEER_CONNECTED || len < 12 || len + SRTP_LINK_TRAILER > cap ||
       (channel && peer->plan.channel_index < 0))
     return -EAGAIN;
   memcpy(buf, rtp, len);
@@ -320,10 +317,32 @@ relay_peer_protect_rtp(RelayPeer *peer, RelayTrack track, const uint8_t *rtp, si
     buf[10] = (uint8_t)(ssrc >> 8);
     buf[11] = (uint8_t)ssrc;
   }
-  int n = srtp_link_protect(peer->srtp, buf, len, PACKET_MAX + SRTP_LINK_TRAILER);
-  if (n > 0)
-    *out = buf;
-  return n;
+  return srtp_link_protect(peer->srtp, buf, len, cap);
+}
+
+void
+relay_peer_prefetch(const RelayPeer *peer, int stage)
+{
+  if (stage < 0) { /* the peer's hot lines */
+    __builtin_prefetch(peer);
+    __builtin_prefetch((const char *)peer + 64);
+    return;
+  }
+  if (peer->state != PEER_CONNECTED)
+    return;
+  switch (stage) {
+  case 0:
+    __builtin_prefetch(peer->srtp);
+    __builtin_prefetch(peer->ice);
+    return;
+  case 1:
+    srtp_link_prefetch(peer->srtp, 0);
+    ice_stream_prefetch(peer->ice);
+    return;
+  default:
+    srtp_link_prefetch(peer->srtp, 1);
+    return;
+  }
 }
 
 gboolean

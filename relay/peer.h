@@ -82,18 +82,29 @@ const RelayPeerStats *relay_peer_stats(const RelayPeer *peer);
  * the floor's RTP time now, @ntp the wall clock in NTP format. */
 void relay_peer_send_report(RelayPeer *peer, uint32_t rtp_ts, uint64_t ntp);
 
-/* Drops the peer ("consent_expired") if nothing authenticated came from it
- * (ICE consent checks or SRTCP) for @timeout_us: RFC 7675 lets a sender keep
- * sending only while the receiver keeps consenting. Returns FALSE if it was
- * dropped. */
-gboolean relay_peer_check_consent(RelayPeer *peer, gint64 now_us, gint64 timeout_us);
+/* A connected peer's housekeeping, once per report interval (the relay's
+ * one timer, rather than a GSource per listener, which GLib would walk on
+ * every loop iteration): frees the DTLS state DTLS_KEEP_S after the
+ * handshake, and drops the peer ("consent_expired") if nothing
+ * authenticated came from it (ICE consent checks or SRTCP) for
+ * @timeout_us: RFC 7675 lets a sender keep sending only while the receiver
+ * keeps consenting. Returns FALSE if it was dropped. */
+gboolean relay_peer_tick(RelayPeer *peer, gint64 now_us, gint64 timeout_us);
 
 /* Sending a floor or channel packet, in the fan-out's three steps for
- * batching with sendmmsg: protect into the peer's own buffer (*out, valid until the next
- * call for this peer; returns its length, ≤ 0 when nothing is to be sent),
- * look up where it goes, then report whether it went. */
+ * batching with sendmmsg: protect a copy of @rtp into the caller's @buf
+ * (@cap ≥ len + SRTP_LINK_TRAILER; returns its length, ≤ 0 when nothing is
+ * to be sent), look up where it goes, then report whether it went. The
+ * caller's buffers are reused batch after batch, so they stay in cache. */
 int relay_peer_protect_rtp(RelayPeer *peer, RelayTrack track, const uint8_t *rtp, size_t len,
-                           const uint8_t **out);
+                           uint8_t *buf, size_t cap);
+/* The fan-out's pointer chase (peer → SRTP link → keys → cipher state,
+ * peer → ICE route), one level per stage, so that a walk over thousands of
+ * listeners does not wait on a cache miss at each level: call with stage
+ * -1, 0, 1, 2 for the listeners 4, 3, 2, 1 places ahead. Stage -1 reads
+ * nothing; each later stage reads only what the one before fetched. */
+#define RELAY_PEER_PREFETCH_STAGES 4
+void relay_peer_prefetch(const RelayPeer *peer, int stage);
 /* Whether the peer negotiated @track. */
 gboolean relay_peer_has_track(const RelayPeer *peer, RelayTrack track);
 gboolean relay_peer_udp_route(const RelayPeer *peer, int *fd, const struct sockaddr **addr,

@@ -24,6 +24,7 @@ struct Relay {
   ControlServer *control;
   GHashTable *by_id;     /* peer id → RelayPeer* (owned) */
   GPtrArray *fanout;     /* RelayPeer* connected, borrowed: the per-packet walk */
+  struct SendBatch *batch; /* owned: the fan-out's send slots */
   MetricsServer *metrics;
   RelayPeerEnv env;
   guint report_timer, stats_timer;
@@ -103,15 +104,19 @@ on_peer_lost(RelayPeer *peer, const char *reason, void *user)
 }
 
 #define SEND_BATCH 64
+#define SEND_SLOT (1500 + SRTP_LINK_TRAILER)
 
-/* Listeners whose datagrams wait for one sendmmsg on the same socket. */
-typedef struct {
+/* Listeners whose datagrams wait for one sendmmsg on the same socket, each
+ * in its own slot: the slots are reused batch after batch, so they stay in
+ * cache (a buffer per listener would be a cold line per packet). */
+typedef struct SendBatch {
   int fd;
   unsigned n;
   size_t rtp_len;
   struct mmsghdr msgs[SEND_BATCH];
   struct iovec iov[SEND_BATCH];
   RelayPeer *who[SEND_BATCH];
+  uint8_t slot[SEND_BATCH][SEND_SLOT];
 } SendBatch;
 
 static void
@@ -131,45 +136,62 @@ batch_flush(SendBatch *b)
   b->n = 0;
 }
 
+/* Protects @rtp for @peer's @track into the next free slot and queues it
+ * (ICE-TCP routes are sent at once). */
 static void
-batch_add(SendBatch *b, RelayPeer *peer, const uint8_t *out, int n, size_t rtp_len)
+batch_protect(SendBatch *b, RelayPeer *peer, RelayTrack track, const uint8_t *rtp, size_t len)
 {
   const struct sockaddr *addr;
   socklen_t addrlen;
   int fd;
+  if (b->n == SEND_BATCH)
+    batch_flush(b);
+  uint8_t *buf = b->slot[b->n];
+  int n = relay_peer_protect_rtp(peer, track, rtp, len, buf, SEND_SLOT);
+  if (n <= 0)
+    return;
   if (!relay_peer_udp_route(peer, &fd, &addr, &addrlen)) {
-    relay_peer_count_sent(peer, rtp_len, relay_peer_send_datagram(peer, out, (size_t)n) == 0);
+    relay_peer_count_sent(peer, len, relay_peer_send_datagram(peer, buf, (size_t)n) == 0);
     return;
   }
-  if (b->n > 0 && (fd != b->fd || b->n == SEND_BATCH))
+  if (b->n > 0 && fd != b->fd) { /* another socket (address family): send what waits */
     batch_flush(b);
+    memcpy(b->slot[0], buf, (size_t)n);
+    buf = b->slot[0];
+  }
   b->fd = fd;
-  b->iov[b->n] = (struct iovec){(void *)out, (size_t)n};
+  b->iov[b->n] = (struct iovec){buf, (size_t)n};
   b->msgs[b->n].msg_hdr = (struct msghdr){
     .msg_name = (void *)addr, .msg_namelen = addrlen, .msg_iov = &b->iov[b->n], .msg_iovlen = 1};
   b->who[b->n++] = peer;
 }
 
 /* One pass over the listeners: each gets the same packet protected with its
- * own keys into its own buffer; UDP datagrams leave in sendmmsg batches.
+ * own keys; UDP datagrams leave in sendmmsg batches.
  * Until interpretation exists, a listener's channel track carries the floor
  * (DESIGN: a silent or unstaffed booth's channel carries the floor). */
 static void
 fan_out(Relay *relay, const uint8_t *rtp, size_t len)
 {
-  SendBatch b = {.fd = -1, .rtp_len = len};
-  for (guint i = 0; i < relay->fanout->len; i++) {
-    RelayPeer *peer = relay->fanout->pdata[i];
-    const uint8_t *out;
-    int n = relay_peer_protect_rtp(peer, RELAY_TRACK_FLOOR, rtp, len, &out);
-    if (n > 0)
-      batch_add(&b, peer, out, n, len);
-    if (relay_peer_has_track(peer, RELAY_TRACK_CHANNEL) &&
-        (n = relay_peer_protect_rtp(peer, RELAY_TRACK_CHANNEL, rtp, len, &out)) > 0)
-      batch_add(&b, peer, out, n, len);
+  SendBatch *b = relay->batch;
+  b->fd = -1;
+  b->n = 0;
+  b->rtp_len = len;
+  RelayPeer **peers = (RelayPeer **)relay->fanout->pdata;
+  guint n = relay->fanout->len;
+  for (guint i = 0; i < n; i++) {
+    RelayPeer *peer = peers[i];
+    if (i + 4 < n) /* the walk's cache misses, fetched a few listeners ahead */
+      relay_peer_prefetch(peers[i + 4], -1);
+    for (int stage = 0; stage < RELAY_PEER_PREFETCH_STAGES - 1; stage++)
+      if (i + 3 - (guint)stage < n)
+        relay_peer_prefetch(peers[i + 3 - (guint)stage], stage);
+    batch_protect(b, peer, RELAY_TRACK_FLOOR, rtp, len);
+    if (relay_peer_has_track(peer, RELAY_TRACK_CHANNEL))
+      batch_protect(b, peer, RELAY_TRACK_CHANNEL, rtp, len);
   }
-  if (b.n > 0)
-    batch_flush(&b);
+  if (b->n > 0)
+    batch_flush(b);
 }
 
 static void
@@ -197,7 +219,7 @@ on_report_tick(gpointer data)
   gint64 timeout = (gint64)relay->cfg->consent_timeout_s * G_USEC_PER_SEC;
   for (guint i = relay->fanout->len; i-- > 0;) {
     RelayPeer *peer = relay->fanout->pdata[i];
-    if (relay_peer_check_consent(peer, now, timeout))
+    if (relay_peer_tick(peer, now, timeout))
       relay_peer_send_report(peer, rtp_ts, ntp);
   }
   return G_SOURCE_CONTINUE;
@@ -433,6 +455,7 @@ relay_new(const RelayConfig *cfg, GError **error)
   relay->by_id = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
                                        (GDestroyNotify)relay_peer_free);
   relay->fanout = g_ptr_array_new();
+  relay->batch = g_new0(SendBatch, 1);
   relay->ice = ice_lite_new(cfg->bind_addresses, cfg->ice_port, cfg->ice_tcp,
                            cfg->public_address[0] ? cfg->public_address : NULL, error);
   if (!relay->ice)
@@ -481,6 +504,7 @@ relay_free(Relay *relay)
   g_ptr_array_set_size(relay->fanout, 0);
   g_hash_table_destroy(relay->by_id);
   g_ptr_array_unref(relay->fanout);
+  g_free(relay->batch);
   ice_lite_free(relay->ice);
   dtls_context_free(relay->dtls);
   dtls_cert_free(relay->cert);

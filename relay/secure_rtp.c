@@ -6,9 +6,11 @@
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/modes.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "aes_ni.h"
 #include "rtp.h"
 
 #define HMAC_TAG_LEN 10 /* SHA1_80 */
@@ -17,10 +19,50 @@
 
 struct SecureRtp {
   SecureRtpProfile profile;
+  uint8_t salt[14]; /* session salt: 14 bytes (AES-CM) or 12 (GCM) */
+  /* GCM on AES-NI (aes_ni.h): OpenSSL's GCM mode over our AES rounds;
+   * otherwise cipher does all. */
+  GCM128_CONTEXT *gcm;
   EVP_CIPHER_CTX *cipher; /* AES-128-GCM or AES-128-CTR, keyed once */
   EVP_MAC_CTX *mac;       /* HMAC-SHA1, keyed once (AES-CM only) */
-  uint8_t salt[14];       /* session salt: 14 bytes (AES-CM) or 12 (GCM) */
+  AesNiKey aes;
 };
+
+/* GCM128_CONTEXT is opaque; OpenSSL 3's is ~400 bytes (counters, H, the
+ * 16-entry GHASH table). Prefetching past its end is harmless. */
+#define GCM_CTX_PREFETCH 448
+
+static int aes_ni_mode = -1; /* -1: ask the CPU once */
+
+void
+secure_rtp_use_aes_ni(bool on)
+{
+  aes_ni_mode = on && aes_ni_available();
+}
+
+static void
+prefetch_lines(const void *p, size_t n)
+{
+  for (size_t off = 0; off < n; off += 64)
+    __builtin_prefetch((const char *)p + off);
+}
+
+void
+secure_rtp_prefetch(const SecureRtp *c, int stage)
+{
+  if (stage == 0)
+    prefetch_lines(c, sizeof *c);
+  else if (c->gcm)
+    prefetch_lines(c->gcm, GCM_CTX_PREFETCH);
+}
+
+static bool
+use_aes_ni(void)
+{
+  if (aes_ni_mode < 0)
+    aes_ni_mode = aes_ni_available();
+  return aes_ni_mode;
+}
 
 /* RFC 3711 4.3.3: the AES-CM PRF keyed with the master key, IV = master
  * salt (zero-padded to 112 bits) with the label at octet 7. */
@@ -51,8 +93,14 @@ init_keys(SecureRtp *c, uint8_t base, const uint8_t *key, const uint8_t *salt, s
 
   if (derive(key, salt, salt_len, base, session_key, sizeof session_key) < 0)
     return -EIO;
-  if (c->profile == SECURE_RTP_AEAD_AES_128_GCM) {
+  if (c->profile == SECURE_RTP_AEAD_AES_128_GCM && use_aes_ni()) {
+    aes_ni_set_key(&c->aes, session_key);
     if (derive(key, salt, salt_len, base + 2, c->salt, 12) == 0 &&
+        (c->gcm = CRYPTO_gcm128_new(&c->aes, aes_ni_block)))
+      rc = 0;
+  } else if (c->profile == SECURE_RTP_AEAD_AES_128_GCM) {
+    if (derive(key, salt, salt_len, base + 2, c->salt, 12) == 0 &&
+        (c->cipher = EVP_CIPHER_CTX_new()) &&
         EVP_EncryptInit_ex(c->cipher, EVP_aes_128_gcm(), NULL, session_key, NULL) == 1)
       rc = 0;
   } else {
@@ -64,6 +112,7 @@ init_keys(SecureRtp *c, uint8_t base, const uint8_t *key, const uint8_t *salt, s
     if (hmac && (c->mac = EVP_MAC_CTX_new(hmac)) &&
         derive(key, salt, salt_len, base + 1, auth_key, sizeof auth_key) == 0 &&
         derive(key, salt, salt_len, base + 2, c->salt, 14) == 0 &&
+        (c->cipher = EVP_CIPHER_CTX_new()) &&
         EVP_EncryptInit_ex(c->cipher, EVP_aes_128_ctr(), NULL, session_key, NULL) == 1 &&
         EVP_MAC_init(c->mac, auth_key, sizeof auth_key, params) == 1)
       rc = 0;
@@ -85,8 +134,7 @@ secure_rtp_new(SecureRtpProfile profile, bool rtcp, const uint8_t *master_key, s
   if (!(c = calloc(1, sizeof *c)))
     return NULL;
   c->profile = profile;
-  if (!(c->cipher = EVP_CIPHER_CTX_new()) ||
-      init_keys(c, rtcp ? 0x03 : 0x00, master_key, master_salt, salt_len) < 0) {
+  if (init_keys(c, rtcp ? 0x03 : 0x00, master_key, master_salt, salt_len) < 0) {
     secure_rtp_free(c);
     return NULL;
   }
@@ -98,6 +146,8 @@ secure_rtp_free(SecureRtp *c)
 {
   if (!c)
     return;
+  if (c->gcm)
+    CRYPTO_gcm128_release(c->gcm); /* cleanses it */
   EVP_CIPHER_CTX_free(c->cipher);
   EVP_MAC_CTX_free(c->mac);
   OPENSSL_cleanse(c, sizeof *c);
@@ -120,6 +170,22 @@ gcm(SecureRtp *c, bool enc, const uint8_t iv[12], const uint8_t *aad, size_t aad
     const uint8_t *aad2, size_t aad2_len, uint8_t *data, size_t n, uint8_t *tag)
 {
   int len = 0;
+  if (c->gcm) {
+    GCM128_CONTEXT *g = c->gcm;
+    CRYPTO_gcm128_setiv(g, iv, 12);
+    if (CRYPTO_gcm128_aad(g, aad, aad_len) != 0 ||
+        (aad2_len && CRYPTO_gcm128_aad(g, aad2, aad2_len) != 0))
+      return -EIO;
+    if (enc) {
+      if (n && CRYPTO_gcm128_encrypt_ctr32(g, data, data, n, aes_ni_ctr32) != 0)
+        return -EIO;
+      CRYPTO_gcm128_tag(g, tag, GCM_TAG_LEN);
+      return 0;
+    }
+    if (n && CRYPTO_gcm128_decrypt_ctr32(g, data, data, n, aes_ni_ctr32) != 0)
+      return -EIO;
+    return CRYPTO_gcm128_finish(g, tag, GCM_TAG_LEN) == 0 ? 0 : -EACCES; /* CRYPTO_memcmp */
+  }
   int (*init)(EVP_CIPHER_CTX *, const EVP_CIPHER *, ENGINE *, const unsigned char *,
               const unsigned char *) = enc ? EVP_EncryptInit_ex : EVP_DecryptInit_ex;
   int (*update)(EVP_CIPHER_CTX *, unsigned char *, int *, const unsigned char *, int) =

@@ -33,6 +33,16 @@ SecureRtp *secure_rtp_new(SecureRtpProfile profile, bool rtcp, const uint8_t *ma
                             size_t key_len, const uint8_t *master_salt, size_t salt_len);
 void secure_rtp_free(SecureRtp *c);
 
+/* GCM runs on AES-NI (aes_ni.h) when the CPU has it, else through EVP.
+ * @on false forces EVP for the contexts made afterwards (tests check both
+ * paths); @on true is ignored on a CPU without AES-NI. */
+void secure_rtp_use_aes_ni(bool on);
+
+/* Asks the CPU to fetch what protecting with @c will read (the fan-out
+ * walks thousands of these; see relay_peer_prefetch): stage 0 @c itself
+ * (reads nothing), stage 1 the cipher state it points to (reads @c). */
+void secure_rtp_prefetch(const SecureRtp *c, int stage);
+
 /* Protects the RTP packet in @buf (@len bytes, @cap ≥ len +
  * SECURE_RTP_TRAILER) in place with rollover counter @roc. Returns the new
  * length, or -EINVAL (malformed, no room), -EIO (OpenSSL). */

@@ -72,6 +72,12 @@ srtp_link_free(SrtpLink *link)
   free(link);
 }
 
+void
+srtp_link_prefetch(const SrtpLink *link, int stage)
+{
+  secure_rtp_prefetch(link->rtp_tx, stage);
+}
+
 int
 srtp_link_protect(SrtpLink *link, uint8_t *buf, size_t len, size_t cap)
 {

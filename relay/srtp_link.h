@@ -24,6 +24,9 @@ void srtp_link_free(SrtpLink *link);
  * in place; packets must come in sequence order. Returns the new length, or
  * -EINVAL / -EIO. */
 int srtp_link_protect(SrtpLink *link, uint8_t *buf, size_t len, size_t cap);
+/* Prefetch stages for srtp_link_protect (see relay_peer_prefetch): stage 0
+ * fetches what @link points to, stage 1 one level further. Reads @link. */
+void srtp_link_prefetch(const SrtpLink *link, int stage);
 /* Unprotects an SRTP packet from the peer (its microphone) in place,
  * estimating the rollover counter (RFC 3711 3.3.1). Returns the clear
  * length, -EACCES, -EALREADY (replayed or too old) or -EINVAL. */

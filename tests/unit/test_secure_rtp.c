@@ -263,6 +263,19 @@ rtcp_matches_libsrtp(void **state)
   rtcp_both_ways(SECURE_RTP_AES_CM_SHA1_80);
 }
 
+/* The same GCM checks with EVP forced: the path a CPU without AES-NI
+ * takes (aes_ni.h). */
+static void
+gcm_through_evp_matches_libsrtp(void **state)
+{
+  secure_rtp_use_aes_ni(false);
+  round_trip(SECURE_RTP_AEAD_AES_128_GCM, 2, 1);
+  rollover(SECURE_RTP_AEAD_AES_128_GCM);
+  rtcp_both_ways(SECURE_RTP_AEAD_AES_128_GCM);
+  rtp_in(SECURE_RTP_AEAD_AES_128_GCM);
+  secure_rtp_use_aes_ni(true);
+}
+
 static void
 refuses_bad_input(void **state)
 {
@@ -289,6 +302,7 @@ main(void)
     cmocka_unit_test(rollover_both),
     cmocka_unit_test(rtcp_matches_libsrtp),
     cmocka_unit_test(rtp_in_matches_libsrtp),
+    cmocka_unit_test(gcm_through_evp_matches_libsrtp),
     cmocka_unit_test(refuses_bad_input),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
