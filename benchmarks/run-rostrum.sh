@@ -4,7 +4,8 @@
 #   benchmarks/run-rostrum.sh BUILD_DIR N DURATION_S [loadgen options...]
 # Makes a roster of N benchmark badges, starts the relay and signalling on
 # loopback with a temporary INI, runs rostrum-loadgen --adapter rostrum,
-# stops both. Exit code: the load generator's.
+# stops both. Exit code: the load generator's. LOADGEN_CPU=LIST pins the
+# load generator with taskset -c LIST (the servers stay unpinned).
 set -eu
 build=${1:?build dir}
 n=${2:?listeners}
@@ -58,7 +59,9 @@ pids="$sig $pids"
 wait_line "$dir/signalling.log" '^signalling: listening on' $sig
 url=$(sed -n 's|^signalling: listening on \(https://[^/]*\)/.*|\1|p' "$dir/signalling.log" | head -1)
 rc=0
-"$build/benchmarks/loadgen/rostrum-loadgen" --adapter rostrum --url "$url" --code "$code" \
+pin=
+[ -n "${LOADGEN_CPU:-}" ] && pin="taskset -c $LOADGEN_CPU"
+$pin "$build/benchmarks/loadgen/rostrum-loadgen" --adapter rostrum --url "$url" --code "$code" \
   --listeners "$n" --duration "$duration" --relay-pid $relay "$@" || rc=$?
 echo "run-rostrum: logs in $dir" >&2
 exit $rc

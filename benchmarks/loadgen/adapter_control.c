@@ -236,6 +236,7 @@ control_destroy(gpointer self)
 const LoadgenAdapterOps loadgen_adapter_control = {
   .name = "control",
   .remote_offers = FALSE,
+  .join_from = "request",
   .create = control_create,
   .join = control_join,
   .answer = NULL,

@@ -474,6 +474,7 @@ janus_destroy(gpointer self)
 const LoadgenAdapterOps loadgen_adapter_janus = {
   .name = "janus",
   .remote_offers = TRUE,
+  .join_from = "request",
   .create = janus_create,
   .join = janus_join,
   .answer = janus_answer,

@@ -47,7 +47,9 @@ struct LoadgenListener {
   SrtpLink *srtp;   /* SRTCP both ways */
   srtp_t rtp_rx;    /* libsrtp: an implementation independent of the relay's */
   GSource *dtls_timer, *join_timer;
-  gint64 t_request_us, t_first_us;
+  gint64 t_open_us;    /* the ICE stream: join timeout, traces */
+  gint64 t_request_us; /* the join clock's start */
+  gint64 t_first_us;
   uint32_t ssrc, media_ssrc;
   uint32_t lsr; /* middle of the last SR's NTP time */
   gint64 lsr_at_us;
@@ -65,7 +67,7 @@ trace(LoadgenListener *l, const char *what)
 {
   if (l->env.trace)
     g_printerr("loadgen: lg-%u +%.1f ms %s\n", l->index,
-               (double)(g_get_monotonic_time() - l->t_request_us) / 1000.0, what);
+               (double)(g_get_monotonic_time() - l->t_open_us) / 1000.0, what);
 }
 
 GSource *
@@ -507,7 +509,7 @@ loadgen_listener_free(LoadgenListener *l)
 guint
 loadgen_listener_open(LoadgenListener *l)
 {
-  l->t_request_us = g_get_monotonic_time();
+  l->t_open_us = l->t_request_us = g_get_monotonic_time();
   l->join_timer = loadgen_timeout_on(l->env.ctx, (guint)(l->env.join_timeout_s * 1000), on_join_timeout, l);
   l->stream_id = nice_agent_add_stream(l->env.agent, 1);
   if (!l->stream_id) {
@@ -662,6 +664,8 @@ loadgen_listener_gathered(LoadgenListener *l)
   l->state = LOADGEN_LISTENER_SIGNALLING;
   l->joining = TRUE;
   trace(l, "gathered");
+  if (l->env.clock_from_request)
+    l->t_request_us = g_get_monotonic_time();
   l->env.adapter->join(l->env.adapter_self, l->index, offer, on_remote_sdp, l);
 }
 

@@ -47,6 +47,9 @@ typedef struct {
   LoadgenSpread *spread;    /* fed while *measuring */
   const gboolean *measuring;
   double join_timeout_s;
+  /* The join clock starts at the adapter's join() call (after gathering),
+   * not at loadgen_listener_open(): the adapter prepared the listeners */
+  gboolean clock_from_request;
   gboolean trace; /* log each step of every join on stderr */
   void (*joined)(LoadgenListener *l, void *user);
   void (*failed)(LoadgenListener *l, const char *reason, void *user);
@@ -60,7 +63,8 @@ LoadgenListener *loadgen_listener_new(const LoadgenListenerEnv *env, unsigned in
 void loadgen_listener_free(LoadgenListener *l);
 
 /* Opens the ICE stream: returns its id, 0 on failure (the listener is then
- * FAILED). The join request clock starts here. */
+ * FAILED). The join timeout runs from here, and the join clock unless
+ * env->clock_from_request. */
 guint loadgen_listener_open(LoadgenListener *l);
 /* Gathers; the join request follows when the agent reports gathering done
  * (loadgen_listener_gathered()), which may be before this returns. */
@@ -79,7 +83,8 @@ unsigned loadgen_listener_index(const LoadgenListener *l);
 LoadgenListenerState loadgen_listener_state(const LoadgenListener *l);
 const char *loadgen_listener_fail_reason(const LoadgenListener *l);
 gboolean loadgen_listener_decrypts(const LoadgenListener *l);
-/* Request → first packet, ms; -1 if none arrived. */
+/* Join clock start (see clock_from_request) → first packet, ms; -1 if none
+ * arrived. */
 double loadgen_listener_join_ms(const LoadgenListener *l);
 const LoadgenRxStats *loadgen_listener_rx(const LoadgenListener *l);
 /* SRTP authentication failures (decrypting listeners) and other errors. */

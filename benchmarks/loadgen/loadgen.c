@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* The run: one full-mode ICE agent for every listener, joins at the asked
+/* The run: one full-mode ICE agent for every listener, the adapter's
+ * untimed preparation if it has one (rostrum --prelogin), joins at the asked
  * rate, a measurement window once every listener joined (or gave up), then
  * leave, report, quit. */
 #include "loadgen.h"
@@ -20,6 +21,7 @@
 #define LEAVE_WAIT_MS 3000
 
 typedef enum {
+  PHASE_PREPARING, /* the adapter's prepare(): no listener started yet */
   PHASE_JOINING,
   PHASE_WARMUP, /* every listener settled; the window has not opened yet */
   PHASE_MEASURING,
@@ -40,10 +42,11 @@ typedef struct {
   LoadgenSpread *spread;
   LoadgenRxLoop *rxloop; /* media of keyed listeners */
   gboolean measuring;
+  gboolean prepared; /* the adapter prepared: the join clock starts at its request */
   Phase phase;
   unsigned started, settled, failed;
   unsigned report_tick;
-  gint64 t_begin_us, t_settled_us, t_window_us, t_leave_us, t_last_joined_us;
+  gint64 t_prepare_us, t_begin_us, t_settled_us, t_window_us, t_leave_us, t_last_joined_us;
   GSource *join_timer, *report_timer, *progress_timer, *warmup_timer, *window_timer, *leave_timer;
   LoadgenReport report;
 } Loadgen;
@@ -191,6 +194,27 @@ on_join_tick(gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/* The timed part: t_begin_us is the first join (joins/s counts from here). */
+static void
+start_joins(Loadgen *lg)
+{
+  lg->phase = PHASE_JOINING;
+  lg->t_begin_us = g_get_monotonic_time();
+  lg->join_timer = loadgen_timeout_on(lg->ctx, JOIN_TICK_MS, on_join_tick, lg);
+}
+
+static void
+on_prepared(const char *summary, void *user)
+{
+  Loadgen *lg = user;
+  gint64 now = g_get_monotonic_time();
+  g_print("loadgen: %s\n", summary);
+  fflush(stdout);
+  g_printerr("loadgen: prepared in %.2f s; the timed joins start now\n",
+             (double)(now - lg->t_prepare_us) / 1e6);
+  start_joins(lg);
+}
+
 static gboolean
 on_report_tick(gpointer data)
 {
@@ -281,6 +305,9 @@ setup(Loadgen *lg, GError **error)
   g_signal_connect(lg->agent, "component-state-changed", G_CALLBACK(on_component_state), lg);
   if (!(lg->adapter = cfg->adapter->create(&cfg->adapter_args, lg->ctx, on_lost, lg, error)))
     return FALSE;
+  lg->t_prepare_us = g_get_monotonic_time();
+  lg->prepared = cfg->adapter->prepare &&
+                 cfg->adapter->prepare(lg->adapter, cfg->listeners, on_prepared, lg);
   if (!(lg->rxloop = loadgen_rxloop_new(lg->ctx, error)))
     return FALSE;
   if (!(lg->spread = loadgen_spread_new(cfg->listeners))) {
@@ -297,6 +324,7 @@ setup(Loadgen *lg, GError **error)
     .spread = lg->spread,
     .measuring = &lg->measuring,
     .join_timeout_s = cfg->join_timeout_s,
+    .clock_from_request = lg->prepared,
     .trace = cfg->verbose,
     .joined = on_joined,
     .failed = on_failed,
@@ -354,8 +382,10 @@ loadgen_run(const LoadgenConfig *cfg, GError **error)
   }
   if (!setup(&lg, error))
     goto out;
-  lg.t_begin_us = g_get_monotonic_time();
-  lg.join_timer = loadgen_timeout_on(lg.ctx, JOIN_TICK_MS, on_join_tick, &lg);
+  if (lg.prepared)
+    lg.phase = PHASE_PREPARING; /* on_prepared() starts the joins */
+  else
+    start_joins(&lg);
   lg.report_timer = loadgen_timeout_on(lg.ctx, REPORT_TICK_MS, on_report_tick, &lg);
   lg.progress_timer = loadgen_timeout_on(lg.ctx, PROGRESS_MS, on_progress, &lg);
   g_main_loop_run(lg.loop);
@@ -363,6 +393,7 @@ loadgen_run(const LoadgenConfig *cfg, GError **error)
   lg.report.cfg = cfg;
   lg.report.listeners = lg.listeners;
   lg.report.n = cfg->listeners;
+  lg.report.join_from = lg.prepared ? cfg->adapter->join_from_prepared : cfg->adapter->join_from;
   rc = lg.phase == PHASE_DONE ? loadgen_report(&lg.report, error) : 2;
 out:
   teardown(&lg);

@@ -15,6 +15,9 @@ typedef struct {
   char *code;         /* rostrum: the roster's shared access code */
   char *janus_url;    /* janus: http://127.0.0.1:8088/janus */
   gint64 mountpoint;  /* janus: the Streaming mountpoint id */
+  gboolean prelogin;  /* rostrum: every listener logs in before the timed joins */
+  unsigned login_concurrency; /* rostrum, prelogin: logins in flight at most */
+  gboolean trace;     /* log each signalling step on stderr (--verbose) */
 } LoadgenAdapterArgs;
 
 /* @sdp: the remote SDP (the answer; Janus's offer), or NULL and @error
@@ -22,15 +25,28 @@ typedef struct {
 typedef void (*LoadgenSdpFunc)(const char *sdp, const char *error, void *user);
 /* The server dropped listener @index on its own (relay peer.lost...). */
 typedef void (*LoadgenLostFunc)(unsigned index, const char *reason, void *user);
+/* prepare() is over; @summary: one line for the report, without the
+ * "loadgen: " prefix (borrowed). */
+typedef void (*LoadgenPreparedFunc)(const char *summary, void *user);
 
 /* One way of asking a server to take a listener. All calls on the loop's
  * thread; callbacks come from the loop, never from inside the call. */
 typedef struct {
   const char *name;
   gboolean remote_offers; /* the server offers and the listener answers */
+  /* The summary's join_from=: the first step inside the join clock, which
+   * starts at the listener's ICE stream ("login", "request"). */
+  const char *join_from;
+  /* The same after prepare(): the clock then starts at the join() call. */
+  const char *join_from_prepared;
   /* Transfer full, free with destroy(). */
   gpointer (*create)(const LoadgenAdapterArgs *args, GMainContext *ctx, LoadgenLostFunc lost,
                      void *user, GError **error);
+  /* Optional: untimed work for listeners 0..@n-1 before the first join
+   * (rostrum --prelogin: log in and keep the tokens). Returns FALSE if the
+   * args ask for none; else @done follows once, from the loop, and join()
+   * for those listeners then starts at the server's join request. */
+  gboolean (*prepare)(gpointer self, unsigned n, LoadgenPreparedFunc done, void *user);
   /* @offer: the listener's SDP (borrowed), NULL when remote_offers. */
   void (*join)(gpointer self, unsigned index, const char *offer, LoadgenSdpFunc done, void *user);
   /* remote_offers only: the listener's answer (borrowed). */

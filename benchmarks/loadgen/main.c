@@ -30,11 +30,11 @@ parse_sample(const char *text, unsigned *every)
 int
 main(int argc, char **argv)
 {
-  gint listeners = 10, join_timeout = 30, relay_pid = 0, ice_pacing = 2;
+  gint listeners = 10, join_timeout = 30, relay_pid = 0, ice_pacing = 2, login_concurrency = 0;
   gdouble duration = 10, join_rate = 0, warmup = 0;
   g_autofree char *ice_address = NULL;
   g_autofree char *csv = NULL, *spread_csv = NULL, *adapter = NULL, *sample = NULL;
-  gboolean verbose = FALSE;
+  gboolean verbose = FALSE, prelogin = FALSE;
   LoadgenConfig cfg;
   memset(&cfg, 0, sizeof cfg);
   GOptionEntry entries[] = {
@@ -63,6 +63,12 @@ main(int argc, char **argv)
      "rostrum: badges are PREFIX00001... (BENCH-)", "PREFIX"},
     {"code", 0, 0, G_OPTION_ARG_STRING, &cfg.adapter_args.code,
      "rostrum: the access code shared by the benchmark badges", "CODE"},
+    {"prelogin", 0, 0, G_OPTION_ARG_NONE, &prelogin,
+     "rostrum: log every listener in first (untimed, its own summary line), then time the "
+     "joins with the kept tokens: WebSocket -> first packet (join_from=token)",
+     NULL},
+    {"login-concurrency", 0, 0, G_OPTION_ARG_INT, &login_concurrency,
+     "rostrum, --prelogin: logins in flight at most (8)", "K"},
     {"janus", 0, 0, G_OPTION_ARG_STRING, &cfg.adapter_args.janus_url,
      "janus: HTTP API URL (http://127.0.0.1:8088/janus)", "URL"},
     {"mountpoint", 0, 0, G_OPTION_ARG_INT64, &cfg.adapter_args.mountpoint,
@@ -97,6 +103,20 @@ main(int argc, char **argv)
     g_printerr("rostrum-loadgen: an option is out of range\n");
     return 2;
   }
+  if (prelogin && !cfg.adapter->prepare) {
+    g_printerr("rostrum-loadgen: --prelogin needs --adapter rostrum\n");
+    return 2;
+  }
+  if (login_concurrency && !prelogin) {
+    g_printerr("rostrum-loadgen: --login-concurrency applies to --prelogin only\n");
+    return 2;
+  }
+  if (login_concurrency < 0 || login_concurrency > 10000) {
+    g_printerr("rostrum-loadgen: --login-concurrency takes 1..10000\n");
+    return 2;
+  }
+  cfg.adapter_args.prelogin = prelogin;
+  cfg.adapter_args.login_concurrency = login_concurrency ? (unsigned)login_concurrency : 8;
   cfg.decrypt_every = 10;
   if (sample && !parse_sample(sample, &cfg.decrypt_every)) {
     g_printerr("rostrum-loadgen: --decrypt-sample takes 1/K, all or none\n");
@@ -112,6 +132,7 @@ main(int argc, char **argv)
   cfg.relay_pid = relay_pid;
   cfg.ice_pacing_ms = (unsigned)ice_pacing;
   cfg.verbose = verbose;
+  cfg.adapter_args.trace = verbose;
   cfg.ice_address = ice_address;
   if (!cfg.adapter_args.url)
     cfg.adapter_args.url = g_strdup("https://127.0.0.1:8443");

@@ -125,11 +125,13 @@ loadgen_report(const LoadgenReport *r, GError **error)
                          "loadgen: listeners=%u joined=%u packets=%" G_GUINT64_FORMAT
                          " lost=%" G_GUINT64_FORMAT " (%.3f%%) jitter_p99_ms=%.2f "
                          "spread_p50_ms=%.2f spread_p99_ms=%.2f spread_max_ms=%.2f "
-                         "join_p50_ms=%.0f join_p99_ms=%.0f joins_per_s=%.1f decrypted=%u/%u",
+                         "join_p50_ms=%.0f join_p99_ms=%.0f joins_per_s=%.1f join_from=%s "
+                         "decrypted=%u/%u",
                          r->n, joined, packets, lost,
                          expected ? 100.0 * (double)lost / (double)expected : 0.0, jit_p99,
                          sp_p50, sp_p99, sp_max, join_p50, join_p99,
-                         r->join_phase_s > 0 ? joined / r->join_phase_s : 0.0, decrypted, r->n);
+                         r->join_phase_s > 0 ? joined / r->join_phase_s : 0.0,
+                         r->join_from ? r->join_from : "request", decrypted, r->n);
   append_proc(s, "relay", &r->relay0, &r->relay1, packets);
   append_proc(s, "self", &r->self0, &r->self1, 0);
   g_print("%s\n", s->str);

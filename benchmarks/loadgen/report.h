@@ -16,6 +16,7 @@ typedef struct {
   unsigned n;
   LoadgenSpread *spread;  /* flushed */
   double join_phase_s;    /* first request → last listener joined */
+  const char *join_from;  /* where the join clock starts: the adapter's join_from */
   double window_s;        /* the measurement window as run */
   LoadgenProcSample relay0, relay1, self0, self1;
 } LoadgenReport;
