@@ -63,6 +63,7 @@ sig_app_new(SigConfig *cfg, GMainLoop *loop, GError **error)
   app->attendance = attendance_open(cfg->database, error);
   if (!app->attendance)
     return NULL;
+  app->journal = attendance_queue_new(app->attendance, NULL);
   app->dummy_hash = make_dummy_hash();
   if (!app->dummy_hash) {
     g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot compute a password hash");
@@ -93,6 +94,7 @@ sig_app_free(SigApp *app)
   relay_client_free(app->relay);
   g_hash_table_destroy(app->peers);
   ratelimit_free(app->limiter);
+  attendance_queue_free(app->journal); /* writes what waits */
   attendance_close(app->attendance);
   g_free(app->dummy_hash);
   if (app->token_key)

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "attendance.h"
+#include "attendance_queue.h"
 #include "login.h"
 #include "ratelimit.h"
 #include "relay_client.h"
@@ -22,6 +23,7 @@ typedef struct SigApp {
   Roster *roster;             /* owned */
   Venue *venue;               /* owned */
   AttendanceLog *attendance;  /* owned */
+  AttendanceQueue *journal;   /* owned: group commit into attendance */
   RateLimit *limiter;         /* owned */
   RelayClient *relay;         /* owned */
   guint8 *token_key;          /* owned */

@@ -92,30 +92,63 @@ bind_text(sqlite3_stmt *st, int i, const char *s)
     sqlite3_bind_null(st, i);
 }
 
-gboolean
-attendance_record(AttendanceLog *log, const char *badge, const char *kind,
-                  const char *agenda_item, const char *wall_time, gint64 mono_us,
-                  const char *peer, GError **error)
+static gboolean
+valid_event(const AttendanceEvent *e, GError **error)
 {
-  gboolean ok;
+  if (e->badge && e->wall_time && e->kind &&
+      (strcmp(e->kind, "join") == 0 || strcmp(e->kind, "leave") == 0))
+    return TRUE;
+  g_set_error(error, ATTENDANCE_ERROR, ATTENDANCE_ERROR_INVAL,
+              "attendance: kind must be 'join' or 'leave', badge and time set");
+  return FALSE;
+}
 
-  if (!badge || !wall_time || !kind || (strcmp(kind, "join") != 0 && strcmp(kind, "leave") != 0)) {
-    g_set_error(error, ATTENDANCE_ERROR, ATTENDANCE_ERROR_INVAL,
-                "attendance: kind must be 'join' or 'leave', badge and time set");
-    return FALSE;
-  }
-  bind_text(log->insert, 1, badge);
-  bind_text(log->insert, 2, kind);
-  bind_text(log->insert, 3, agenda_item);
-  bind_text(log->insert, 4, wall_time);
-  sqlite3_bind_int64(log->insert, 5, mono_us);
-  bind_text(log->insert, 6, peer);
-  ok = sqlite3_step(log->insert) == SQLITE_DONE;
+static gboolean
+insert(AttendanceLog *log, const AttendanceEvent *e, GError **error)
+{
+  bind_text(log->insert, 1, e->badge);
+  bind_text(log->insert, 2, e->kind);
+  bind_text(log->insert, 3, e->agenda_item);
+  bind_text(log->insert, 4, e->wall_time);
+  sqlite3_bind_int64(log->insert, 5, e->mono_us);
+  bind_text(log->insert, 6, e->peer);
+  gboolean ok = sqlite3_step(log->insert) == SQLITE_DONE;
   if (!ok)
     db_fail(log, "insert", error);
   sqlite3_reset(log->insert);
   sqlite3_clear_bindings(log->insert);
   return ok;
+}
+
+gboolean
+attendance_record_many(AttendanceLog *log, const AttendanceEvent *events, gsize n,
+                       GError **error)
+{
+  for (gsize i = 0; i < n; i++)
+    if (!valid_event(&events[i], error))
+      return FALSE;
+  if (n == 1) /* autocommit: the same one flush */
+    return insert(log, &events[0], error);
+  if (!exec(log, "BEGIN IMMEDIATE;", error))
+    return FALSE;
+  for (gsize i = 0; i < n; i++)
+    if (!insert(log, &events[i], error)) {
+      exec(log, "ROLLBACK;", NULL);
+      return FALSE;
+    }
+  if (exec(log, "COMMIT;", error))
+    return TRUE;
+  exec(log, "ROLLBACK;", NULL);
+  return FALSE;
+}
+
+gboolean
+attendance_record(AttendanceLog *log, const char *badge, const char *kind,
+                  const char *agenda_item, const char *wall_time, gint64 mono_us,
+                  const char *peer, GError **error)
+{
+  AttendanceEvent e = {badge, kind, agenda_item, wall_time, mono_us, peer};
+  return attendance_record_many(log, &e, 1, error);
 }
 
 char *

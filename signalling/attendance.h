@@ -21,12 +21,29 @@ AttendanceLog *attendance_open(const char *path, GError **error);
 void attendance_close(AttendanceLog *log);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(AttendanceLog, attendance_close)
 
-/* Appends one event. @kind is "join" or "leave"; @wall_time is ISO 8601 UTC
- * with milliseconds ("2026-05-12T09:30:00.123Z"); @mono_us is
- * g_get_monotonic_time(). @agenda_item and @peer may be NULL. */
+/* One event. @kind is "join" or "leave"; @wall_time is ISO 8601 UTC with
+ * milliseconds ("2026-05-12T09:30:00.123Z"); @mono_us is
+ * g_get_monotonic_time(). @agenda_item and @peer may be NULL. Strings are
+ * borrowed. */
+typedef struct {
+  const char *badge;
+  const char *kind;
+  const char *agenda_item;
+  const char *wall_time;
+  gint64 mono_us;
+  const char *peer;
+} AttendanceEvent;
+
+/* Appends one event; durable when it returns TRUE. */
 gboolean attendance_record(AttendanceLog *log, const char *badge, const char *kind,
                            const char *agenda_item, const char *wall_time, gint64 mono_us,
                            const char *peer, GError **error);
+
+/* Appends @n events in one transaction, so one disk flush for all: every
+ * one is durable when it returns TRUE, none is written when FALSE (a bad
+ * event fails the whole batch; check them first). */
+gboolean attendance_record_many(AttendanceLog *log, const AttendanceEvent *events, gsize n,
+                                GError **error);
 
 /* Current wall-clock time in the format above (transfer full). */
 char *attendance_wall_time_now(void);

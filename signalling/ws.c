@@ -84,14 +84,14 @@ send_simple(WsConn *c, const char *type)
   send_node(c, wrap(o));
 }
 
+/* Queues an attendance event of this connection's join (group commit:
+ * attendance_queue.h); @done runs once it is on disk. */
 static void
-record(WsConn *c, const char *kind)
+record(WsConn *c, const char *kind, AttendanceDoneFunc done, gpointer user)
 {
-  g_autoptr(GError) error = NULL;
   g_autofree char *wall = attendance_wall_time_now();
-  if (!attendance_record(c->app->attendance, c->badge, kind, c->item, wall,
-                         g_get_monotonic_time(), c->peer, &error))
-    g_critical("attendance %s for %s lost: %s", kind, c->badge, error->message);
+  AttendanceEvent e = {c->badge, kind, c->item, wall, g_get_monotonic_time(), c->peer};
+  attendance_queue_add(c->app->journal, &e, done, user);
 }
 
 static void
@@ -111,17 +111,47 @@ relay_remove(SigApp *app, const char *peer)
   relay_client_request(app->relay, "peer.remove", f, remove_reply, g_strdup(peer), NULL);
 }
 
-/* Ends a join: attendance row, peer table, back to idle. */
+/* Ends a join: attendance row (@done, may be NULL, once it is on disk),
+ * peer table, back to idle. */
 static void
-end_join(WsConn *c, gboolean tell_relay)
+end_join(WsConn *c, gboolean tell_relay, AttendanceDoneFunc done, gpointer user)
 {
   if (c->state != WS_JOINED)
     return;
-  record(c, "leave");
+  record(c, "leave", done, user);
   g_hash_table_remove(c->app->peers, c->peer);
   if (tell_relay)
     relay_remove(c->app, c->peer);
   c->state = WS_IDLE;
+}
+
+/* A join waiting for its attendance row to be durable before "joined". */
+typedef struct {
+  WsConn *c; /* a reference */
+  char *peer;
+  char *answer;
+} JoinAck;
+
+static void
+join_recorded(gboolean ok, const GError *error, gpointer user)
+{
+  JoinAck *ack = user;
+  WsConn *c = ack->c;
+  /* still this join (not left, not closed)? A failed row is logged by the
+   * queue; the delegate still gets the floor. */
+  if (c->wsi && c->state == WS_JOINED && g_strcmp0(c->peer, ack->peer) == 0) {
+    JsonObject *o = json_object_new();
+    json_object_set_string_member(o, "type", "joined");
+    json_object_set_string_member(o, "peer", c->peer);
+    json_object_set_string_member(o, "answer", ack->answer);
+    const VenueItem *item = venue_find_item(c->app->venue, c->item);
+    json_object_set_member(o, "agenda_item", venue_item_to_json(item));
+    send_node(c, wrap(o));
+  }
+  conn_unref(c);
+  g_free(ack->peer);
+  g_free(ack->answer);
+  g_free(ack);
 }
 
 static void
@@ -153,14 +183,11 @@ join_reply(JsonObject *reply, const GError *error, const char *code, gpointer us
     goto done;
   }
   c->state = WS_JOINED;
-  record(c, "join");
-  JsonObject *o = json_object_new();
-  json_object_set_string_member(o, "type", "joined");
-  json_object_set_string_member(o, "peer", c->peer);
-  json_object_set_string_member(o, "answer", answer);
-  const VenueItem *item = venue_find_item(app->venue, c->item);
-  json_object_set_member(o, "agenda_item", venue_item_to_json(item));
-  send_node(c, wrap(o));
+  JoinAck *ack = g_new0(JoinAck, 1);
+  ack->c = conn_ref(c);
+  ack->peer = g_strdup(c->peer);
+  ack->answer = g_strdup(answer);
+  record(c, "join", join_recorded, ack);
 done:
   conn_unref(c);
 }
@@ -230,6 +257,14 @@ handle_join(WsConn *c, JsonObject *msg)
 }
 
 static void
+left_recorded(gboolean ok, const GError *error, gpointer user)
+{
+  WsConn *c = user;
+  send_simple(c, "left"); /* nothing if closed meanwhile */
+  conn_unref(c);
+}
+
+static void
 handle_leave(WsConn *c, JsonObject *msg)
 {
   if (c->state == WS_JOINING) {
@@ -240,8 +275,7 @@ handle_leave(WsConn *c, JsonObject *msg)
     send_error(c, "bad_request", "Not joined.");
     return;
   }
-  end_join(c, TRUE);
-  send_simple(c, "left");
+  end_join(c, TRUE, left_recorded, conn_ref(c));
 }
 
 static void
@@ -346,7 +380,7 @@ ws_on_relay_event(const char *event, const char *peer, JsonObject *msg, gpointer
     json_object_set_null_member(o, "reason");
   send_node(c, wrap(o));
   if (lost)
-    end_join(c, FALSE); /* the relay already dropped it */
+    end_join(c, FALSE, NULL, NULL); /* the relay already dropped it */
 }
 
 void
@@ -368,7 +402,7 @@ ws_on_relay_state(gboolean connected, gpointer user_data)
     json_object_set_string_member(o, "state", "lost");
     json_object_set_string_member(o, "reason", "relay_unavailable");
     send_node(c, wrap(o));
-    end_join(c, FALSE);
+    end_join(c, FALSE, NULL, NULL);
   }
 }
 
@@ -442,7 +476,7 @@ ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void 
   case LWS_CALLBACK_CLOSED:
     if (!c)
       return 0;
-    end_join(c, TRUE); /* a close while joined counts as leave */
+    end_join(c, TRUE, NULL, NULL); /* a close while joined counts as leave */
     c->wsi = NULL;
     *slot = NULL;
     conn_unref(c);

@@ -102,6 +102,31 @@ test_bad_kind(void **state)
   assert_int_equal(attendance_count(log, NULL), 0);
 }
 
+/* One transaction: all rows, or (one bad event) none. */
+static void
+test_record_many(void **state)
+{
+  Fixture *f = *state;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(AttendanceLog) log = attendance_open(f->path, &error);
+  assert_non_null(log);
+  AttendanceEvent ev[3] = {
+    {"WTPF-0001", "join", "1", "2026-05-12T09:30:00.000Z", 1, "p-1"},
+    {"WTPF-0002", "join", "1", "2026-05-12T09:30:00.001Z", 2, "p-2"},
+    {"WTPF-0001", "leave", "1", "2026-05-12T09:31:00.000Z", 3, "p-1"},
+  };
+  assert_true(attendance_record_many(log, ev, 3, &error));
+  assert_int_equal(attendance_count(log, NULL), 3);
+  g_autofree char *last = query_text(f->path, "SELECT badge || kind FROM attendance_event"
+                                              " ORDER BY id DESC LIMIT 1");
+  assert_string_equal(last, "WTPF-0001leave");
+
+  ev[1].kind = "reconnect"; /* not a kind: the whole batch is refused */
+  assert_false(attendance_record_many(log, ev, 3, &error));
+  assert_true(g_error_matches(error, ATTENDANCE_ERROR, ATTENDANCE_ERROR_INVAL));
+  assert_int_equal(attendance_count(log, NULL), 3);
+}
+
 static void
 test_open_fails(void **state)
 {
@@ -127,6 +152,7 @@ main(void)
   const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown(test_record_and_reopen, setup, teardown),
     cmocka_unit_test_setup_teardown(test_bad_kind, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_record_many, setup, teardown),
     cmocka_unit_test(test_open_fails),
     cmocka_unit_test(test_wall_time_format),
   };
