@@ -25,6 +25,11 @@ static int reference_receiver(const DtlsSrtpKeys *keys, srtp_t *out);
 #define RX_BATCH 32   /* datagrams per recvmmsg() */
 #define RX_EVENTS 256 /* ready sockets per epoll_wait() */
 
+/* Arrival times are the kernel's (SO_TIMESTAMPNS): when the packet
+ * reached the listener's socket, not when this one process, serving
+ * thousands of listeners in turn, got round to reading it. */
+#define RX_CMSG_SPACE CMSG_SPACE(sizeof(struct timespec))
+
 struct LoadgenRxLoop {
   int epfd;
   GSource *source;
@@ -32,6 +37,10 @@ struct LoadgenRxLoop {
   struct mmsghdr msgs[RX_BATCH];
   struct iovec iov[RX_BATCH];
   struct sockaddr_storage from[RX_BATCH];
+  union {
+    struct cmsghdr align;
+    uint8_t buf[RX_CMSG_SPACE];
+  } cmsg[RX_BATCH];
   uint8_t bufs[RX_BATCH][PACKET_MAX + 1];
 };
 
@@ -249,10 +258,10 @@ on_rtcp(LoadgenListener *l, const uint8_t *in, size_t len)
   }
 }
 
+/* @now: the packet's arrival, monotonic µs */
 static void
-on_rtp(LoadgenListener *l, const uint8_t *in, size_t len)
+on_rtp(LoadgenListener *l, const uint8_t *in, size_t len, gint64 now)
 {
-  gint64 now = g_get_monotonic_time();
   const uint8_t *pkt = in;
   int clear_len = -1;
 
@@ -289,9 +298,10 @@ on_rtp(LoadgenListener *l, const uint8_t *in, size_t len)
     loadgen_spread_add(l->env.spread, key, now);
 }
 
-/* One datagram (not STUN) on the listener's socket, from libnice or the rxloop. */
+/* One datagram (not STUN) on the listener's socket, from libnice or the
+ * rxloop; @at_us: its arrival, monotonic. */
 static void
-on_datagram(LoadgenListener *l, const uint8_t *in, size_t len)
+on_datagram(LoadgenListener *l, const uint8_t *in, size_t len, gint64 at_us)
 {
   if (l->state < LOADGEN_LISTENER_CONNECTING || l->state == LOADGEN_LISTENER_FAILED)
     return;
@@ -311,14 +321,14 @@ on_datagram(LoadgenListener *l, const uint8_t *in, size_t len)
   if (rtp_is_rtcp(in, len))
     on_rtcp(l, in, len);
   else
-    on_rtp(l, in, len);
+    on_rtp(l, in, len, at_us);
 }
 
 static void
 on_receive(NiceAgent *agent, guint stream_id, guint component_id, guint len, gchar *buf,
            gpointer data)
 {
-  on_datagram(data, (const uint8_t *)buf, len);
+  on_datagram(data, (const uint8_t *)buf, len, g_get_monotonic_time());
 }
 
 static gboolean
@@ -338,12 +348,28 @@ same_address(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
   return FALSE;
 }
 
+/* The kernel's receive time of @h in the monotonic clock, or @fallback. */
+static gint64
+arrival_us(const struct msghdr *h, gint64 real_to_mono, gint64 fallback)
+{
+  for (struct cmsghdr *c = CMSG_FIRSTHDR(h); c; c = CMSG_NXTHDR((struct msghdr *)h, c))
+    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
+      struct timespec ts;
+      memcpy(&ts, CMSG_DATA(c), sizeof ts);
+      return (gint64)ts.tv_sec * G_USEC_PER_SEC + ts.tv_nsec / 1000 + real_to_mono;
+    }
+  return fallback;
+}
+
 /* Reads every ready socket until it would block, RX_BATCH datagrams a call. */
 static gboolean
 rxloop_dispatch(gint fd, GIOCondition condition, gpointer data)
 {
   LoadgenRxLoop *rx = data;
   struct epoll_event evs[RX_EVENTS];
+  /* kernel timestamps are CLOCK_REALTIME; the rest of the run is monotonic */
+  gint64 now_mono = g_get_monotonic_time();
+  gint64 real_to_mono = now_mono - g_get_real_time();
 
   int n = epoll_wait(fd, evs, RX_EVENTS, 0);
   for (int i = 0; i < n; i++) {
@@ -352,6 +378,7 @@ rxloop_dispatch(gint fd, GIOCondition condition, gpointer data)
     for (;;) {
       for (unsigned j = 0; j < RX_BATCH; j++) {
         rx->msgs[j].msg_hdr.msg_namelen = sizeof rx->from[j];
+        rx->msgs[j].msg_hdr.msg_controllen = sizeof rx->cmsg[j];
         rx->msgs[j].msg_hdr.msg_flags = 0;
       }
       int m = recvmmsg(sfd, rx->msgs, RX_BATCH, MSG_DONTWAIT, NULL);
@@ -368,7 +395,7 @@ rxloop_dispatch(gint fd, GIOCondition condition, gpointer data)
           l->errors++;
           continue;
         }
-        on_datagram(l, rx->bufs[k], len);
+        on_datagram(l, rx->bufs[k], len, arrival_us(h, real_to_mono, now_mono));
       }
       if (m < RX_BATCH)
         break;
@@ -394,6 +421,7 @@ loadgen_rxloop_new(GMainContext *ctx, GError **error)
     rx->msgs[j].msg_hdr.msg_name = &rx->from[j];
     rx->msgs[j].msg_hdr.msg_iov = &rx->iov[j];
     rx->msgs[j].msg_hdr.msg_iovlen = 1;
+    rx->msgs[j].msg_hdr.msg_control = rx->cmsg[j].buf;
   }
   rx->park = g_main_context_new();
   rx->source = g_unix_fd_source_new(rx->epfd, G_IO_IN);
@@ -454,7 +482,9 @@ take_socket(LoadgenListener *l)
   l->remote_len = l->remote.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
                                                   : sizeof(struct sockaddr_in);
   struct epoll_event ev = {.events = EPOLLIN, .data.ptr = l};
-  if (epoll_ctl(rx->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+  int on = 1;
+  if (setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on) < 0 ||
+      epoll_ctl(rx->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
     close(fd);
     return;
   }

@@ -103,6 +103,24 @@ on_warmup_end(gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/* CPU of the server's processes summed, µs; -1 if one is unreadable. */
+static gint64
+server_cpu_us(const LoadgenConfig *cfg)
+{
+  int only_relay[2] = {cfg->relay_pid, 0};
+  const int *pids = cfg->server_pids[0] > 0 ? cfg->server_pids : only_relay;
+  gint64 sum = 0;
+  LoadgenProcSample s;
+  if (pids[0] <= 0)
+    return -1;
+  for (int i = 0; pids[i] > 0; i++) {
+    if (!loadgen_proc_sample(pids[i], &s))
+      return -1;
+    sum += s.cpu_us;
+  }
+  return sum;
+}
+
 static void
 settle_one(Loadgen *lg)
 {
@@ -110,6 +128,14 @@ settle_one(Loadgen *lg)
   if (lg->phase != PHASE_JOINING || lg->settled != lg->cfg->listeners)
     return;
   lg->t_settled_us = g_get_monotonic_time();
+  LoadgenProcSample self;
+  gint64 server = server_cpu_us(lg->cfg);
+  lg->report.join_server_cpu_us = server >= 0 && lg->report.join_server_cpu_us >= 0
+                                      ? server - lg->report.join_server_cpu_us
+                                      : -1;
+  lg->report.join_self_cpu_us = loadgen_proc_sample(0, &self) && lg->report.join_self_cpu_us >= 0
+                                    ? self.cpu_us - lg->report.join_self_cpu_us
+                                    : -1;
   if (lg->cfg->warmup_s > 0) {
     lg->phase = PHASE_WARMUP;
     lg->warmup_timer = loadgen_timeout_on(lg->ctx, (guint)(lg->cfg->warmup_s * 1000), on_warmup_end, lg);
@@ -198,6 +224,9 @@ on_join_tick(gpointer data)
 static void
 start_joins(Loadgen *lg)
 {
+  LoadgenProcSample self;
+  lg->report.join_server_cpu_us = server_cpu_us(lg->cfg);
+  lg->report.join_self_cpu_us = loadgen_proc_sample(0, &self) ? self.cpu_us : -1;
   lg->phase = PHASE_JOINING;
   lg->t_begin_us = g_get_monotonic_time();
   lg->join_timer = loadgen_timeout_on(lg->ctx, JOIN_TICK_MS, on_join_tick, lg);

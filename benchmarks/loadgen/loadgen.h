@@ -64,6 +64,8 @@ extern const LoadgenAdapterOps loadgen_adapter_janus;
 /* By name ("control", "rostrum", "janus"); NULL if unknown. Static. */
 const LoadgenAdapterOps *loadgen_adapter_find(const char *name);
 
+#define LOADGEN_MAX_SERVER_PIDS 4
+
 typedef struct {
   unsigned listeners;
   double duration_s;     /* measurement window once every listener joined */
@@ -76,6 +78,10 @@ typedef struct {
   const LoadgenAdapterOps *adapter;
   LoadgenAdapterArgs adapter_args;
   int relay_pid;          /* > 0: sample its CPU and RSS over the window */
+  /* The server's processes (relay, signalling...), whose CPU over the join
+   * phase is summed into server CPU per join; 0-terminated, or empty
+   * (then relay_pid alone). */
+  int server_pids[LOADGEN_MAX_SERVER_PIDS + 1];
   unsigned ice_pacing_ms; /* libnice Ta for the whole agent */
   const char *ice_address; /* the one local ICE address, "127.0.0.1" by default */
   gboolean verbose;

@@ -34,6 +34,7 @@ main(int argc, char **argv)
   gdouble duration = 10, join_rate = 0, warmup = 0;
   g_autofree char *ice_address = NULL;
   g_autofree char *csv = NULL, *spread_csv = NULL, *adapter = NULL, *sample = NULL;
+  g_autofree char *server_pids = NULL;
   gboolean verbose = FALSE, prelogin = FALSE;
   LoadgenConfig cfg;
   memset(&cfg, 0, sizeof cfg);
@@ -75,6 +76,9 @@ main(int argc, char **argv)
      "janus: Streaming mountpoint id (1)", "ID"},
     {"relay-pid", 0, 0, G_OPTION_ARG_INT, &relay_pid,
      "Sample this process's CPU and RSS over the window", "PID"},
+    {"server-pids", 0, 0, G_OPTION_ARG_STRING, &server_pids,
+     "The server's processes, whose CPU over the join phase is summed per join (relay-pid)",
+     "PID[,PID...]"},
     {"ice-pacing-ms", 0, 0, G_OPTION_ARG_INT, &ice_pacing,
      "libnice Ta for the whole agent, ms (2)", "MS"},
     {"ice-address", 0, 0, G_OPTION_ARG_STRING, &ice_address,
@@ -130,6 +134,20 @@ main(int argc, char **argv)
   cfg.csv_path = csv;
   cfg.spread_csv_path = spread_csv;
   cfg.relay_pid = relay_pid;
+  if (server_pids) {
+    g_auto(GStrv) parts = g_strsplit(server_pids, ",", -1);
+    guint n = 0;
+    for (guint i = 0; parts[i]; i++) {
+      char *end = NULL;
+      long pid = strtol(parts[i], &end, 10);
+      if (end == parts[i] || *end || pid <= 0 || n == LOADGEN_MAX_SERVER_PIDS) {
+        g_printerr("rostrum-loadgen: --server-pids: at most %d positive PIDs, comma-separated\n",
+                   LOADGEN_MAX_SERVER_PIDS);
+        return 2;
+      }
+      cfg.server_pids[n++] = (int)pid;
+    }
+  }
   cfg.ice_pacing_ms = (unsigned)ice_pacing;
   cfg.verbose = verbose;
   cfg.adapter_args.trace = verbose;

@@ -132,6 +132,14 @@ loadgen_report(const LoadgenReport *r, GError **error)
                          sp_p50, sp_p99, sp_max, join_p50, join_p99,
                          r->join_phase_s > 0 ? joined / r->join_phase_s : 0.0,
                          r->join_from ? r->join_from : "request", decrypted, r->n);
+  /* the join phase's CPU per joined listener: what a join costs the
+   * server (all its processes) and the load generator */
+  if (joined > 0 && r->join_server_cpu_us >= 0)
+    g_string_append_printf(s, " server_cpu_ms_per_join=%.2f",
+                           (double)r->join_server_cpu_us / 1000.0 / joined);
+  if (joined > 0 && r->join_self_cpu_us >= 0)
+    g_string_append_printf(s, " self_cpu_ms_per_join=%.2f",
+                           (double)r->join_self_cpu_us / 1000.0 / joined);
   append_proc(s, "relay", &r->relay0, &r->relay1, packets);
   append_proc(s, "self", &r->self0, &r->self1, 0);
   g_print("%s\n", s->str);

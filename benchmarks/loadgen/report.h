@@ -19,6 +19,9 @@ typedef struct {
   const char *join_from;  /* where the join clock starts: the adapter's join_from */
   double window_s;        /* the measurement window as run */
   LoadgenProcSample relay0, relay1, self0, self1;
+  /* CPU over the join phase (first request → every listener settled), µs:
+   * the server's processes summed (-1 if unreadable), and this one */
+  gint64 join_server_cpu_us, join_self_cpu_us;
 } LoadgenReport;
 
 /* Writes the CSV (if asked) and prints the summary. Returns the exit code:
