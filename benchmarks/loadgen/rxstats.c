@@ -163,10 +163,15 @@ loadgen_spread_add(LoadgenSpread *sp, uint32_t key, int64_t arrival_us)
   if (slot->key != key) {
     close_slot(sp, slot);
     slot->key = key;
-    slot->first_us = arrival_us;
+    slot->first_us = slot->last_us = arrival_us;
   }
+  /* arrival times are the kernel's, read in whatever order the listeners'
+   * sockets are served: the earliest and the latest, not first and last read */
+  if (arrival_us < slot->first_us)
+    slot->first_us = arrival_us;
+  if (arrival_us > slot->last_us)
+    slot->last_us = arrival_us;
   slot->count++;
-  slot->last_us = arrival_us;
 }
 
 bool
