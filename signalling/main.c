@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* rostrum-signalling: parse --config, load, listen, run the loop. */
 #include "app.h"
+#include "epoll_poll.h"
 #include "server.h"
 
 #include <glib-unix.h>
@@ -39,6 +40,8 @@ main(int argc, char **argv)
     return 1;
   }
   g_autoptr(GMainLoop) loop = g_main_loop_new(NULL, FALSE);
+  if (!epoll_poll_install(NULL))
+    fprintf(stderr, "rostrum-signalling: no epoll; polling every connection each wake-up\n");
   g_autoptr(SigApp) app = sig_app_new(cfg, loop, &error);
   if (!app || !server_start(app, &error)) {
     fprintf(stderr, "rostrum-signalling: %s\n", error->message);

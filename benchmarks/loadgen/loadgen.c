@@ -5,6 +5,8 @@
  * leave, report, quit. */
 #include "loadgen.h"
 
+#include "epoll_poll.h"
+
 #include <string.h>
 
 #include "dtls.h"
@@ -403,6 +405,9 @@ loadgen_run(const LoadgenConfig *cfg, GError **error)
   memset(&lg, 0, sizeof lg);
   lg.cfg = cfg;
   lg.ctx = g_main_context_ref_thread_default();
+  /* thousands of sockets (libnice's, the WebSockets): poll through epoll */
+  if (!epoll_poll_install(lg.ctx))
+    g_printerr("loadgen: no epoll; GLib polls every socket each wake-up\n");
   lg.loop = g_main_loop_new(lg.ctx, FALSE);
   lg.by_stream = g_hash_table_new(g_direct_hash, g_direct_equal);
   if (cfg->listeners == 0) {
