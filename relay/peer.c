@@ -310,13 +310,8 @@ relay_peer_protect_rtp(RelayPeer *peer, RelayTrack track, const uint8_t *rtp, si
     return -EAGAIN;
   memcpy(buf, rtp, len);
   buf[1] = (uint8_t)((rtp[1] & 0x80) | (channel ? peer->channel_pt : peer->floor_pt));
-  if (channel) {
-    uint32_t ssrc = peer->env.channel_ssrc;
-    buf[8] = (uint8_t)(ssrc >> 24);
-    buf[9] = (uint8_t)(ssrc >> 16);
-    buf[10] = (uint8_t)(ssrc >> 8);
-    buf[11] = (uint8_t)ssrc;
-  }
+  if (channel)
+    rtp_put32(buf + 8, peer->env.channel_ssrc);
   return srtp_link_protect(peer->srtp, buf, len, cap);
 }
 

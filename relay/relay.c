@@ -199,8 +199,7 @@ on_floor_packet(const uint8_t *rtp, size_t len, void *user)
 {
   Relay *relay = user;
   if (len >= 12) {
-    relay->last_rtp_ts = (uint32_t)rtp[4] << 24 | (uint32_t)rtp[5] << 16 |
-                         (uint32_t)rtp[6] << 8 | rtp[7];
+    relay->last_rtp_ts = rtp_get32(rtp + 4);
     relay->last_rtp_us = g_get_monotonic_time();
   }
   relay->floor_packets++;

@@ -10,26 +10,11 @@ rd16(const uint8_t *p)
   return (uint16_t)(p[0] << 8 | p[1]);
 }
 
-static uint32_t
-rd32(const uint8_t *p)
-{
-  return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
 static void
 wr16(uint8_t *p, uint16_t v)
 {
   p[0] = (uint8_t)(v >> 8);
   p[1] = (uint8_t)v;
-}
-
-static void
-wr32(uint8_t *p, uint32_t v)
-{
-  p[0] = (uint8_t)(v >> 24);
-  p[1] = (uint8_t)(v >> 16);
-  p[2] = (uint8_t)(v >> 8);
-  p[3] = (uint8_t)v;
 }
 
 bool
@@ -48,8 +33,8 @@ rtp_parse(const uint8_t *buf, size_t len, RtpHeader *out)
   out->marker = (buf[1] & 0x80) != 0;
   out->payload_type = buf[1] & 0x7f;
   out->seq = rd16(buf + 2);
-  out->timestamp = rd32(buf + 4);
-  out->ssrc = rd32(buf + 8);
+  out->timestamp = rtp_get32(buf + 4);
+  out->ssrc = rtp_get32(buf + 8);
   off = RTP_HEADER_MIN + 4u * (buf[0] & 0x0f);
   if (off > len)
     return -EINVAL;
@@ -100,14 +85,14 @@ rtp_audio_level(const RtpHeader *hdr, int id, bool *voice)
 static void
 read_block(const uint8_t *p, RtcpReportBlock *b)
 {
-  b->ssrc = rd32(p);
+  b->ssrc = rtp_get32(p);
   b->fraction_lost = p[4];
   uint32_t lost = (uint32_t)p[5] << 16 | (uint32_t)p[6] << 8 | p[7];
   b->cumulative_lost = (lost & 0x800000) ? (int32_t)(lost | 0xff000000u) : (int32_t)lost;
-  b->highest_seq = rd32(p + 8);
-  b->jitter = rd32(p + 12);
-  b->lsr = rd32(p + 16);
-  b->dlsr = rd32(p + 20);
+  b->highest_seq = rtp_get32(p + 8);
+  b->jitter = rtp_get32(p + 12);
+  b->lsr = rtp_get32(p + 16);
+  b->dlsr = rtp_get32(p + 20);
 }
 
 static void
@@ -136,17 +121,17 @@ rtcp_parse(const uint8_t *buf, size_t len, RtcpInfo *out)
     if (type == 200) { /* SR: ssrc, NTP, RTP ts, packets, octets, blocks */
       if (plen < 28 + 24 * count)
         return -EINVAL;
-      out->sender_ssrc = rd32(p + 4);
+      out->sender_ssrc = rtp_get32(p + 4);
       out->has_sr = true;
-      out->sr_ntp = (uint64_t)rd32(p + 8) << 32 | rd32(p + 12);
-      out->sr_rtp_ts = rd32(p + 16);
-      out->sr_packets = rd32(p + 20);
-      out->sr_octets = rd32(p + 24);
+      out->sr_ntp = (uint64_t)rtp_get32(p + 8) << 32 | rtp_get32(p + 12);
+      out->sr_rtp_ts = rtp_get32(p + 16);
+      out->sr_packets = rtp_get32(p + 20);
+      out->sr_octets = rtp_get32(p + 24);
       read_blocks(out, p + 28, count);
     } else if (type == 201) { /* RR: ssrc, blocks */
       if (plen < 8 + 24 * count)
         return -EINVAL;
-      out->sender_ssrc = rd32(p + 4);
+      out->sender_ssrc = rtp_get32(p + 4);
       read_blocks(out, p + 8, count);
     }
     out->n_packets++;
@@ -164,12 +149,12 @@ rtcp_build_sr(uint8_t *buf, size_t size, uint32_t ssrc, uint64_t ntp, uint32_t r
   buf[0] = 0x80;
   buf[1] = 200;
   wr16(buf + 2, 6); /* length in 32-bit words minus one */
-  wr32(buf + 4, ssrc);
-  wr32(buf + 8, (uint32_t)(ntp >> 32));
-  wr32(buf + 12, (uint32_t)ntp);
-  wr32(buf + 16, rtp_ts);
-  wr32(buf + 20, packets);
-  wr32(buf + 24, octets);
+  rtp_put32(buf + 4, ssrc);
+  rtp_put32(buf + 8, (uint32_t)(ntp >> 32));
+  rtp_put32(buf + 12, (uint32_t)ntp);
+  rtp_put32(buf + 16, rtp_ts);
+  rtp_put32(buf + 20, packets);
+  rtp_put32(buf + 24, octets);
   return 28;
 }
 
@@ -187,7 +172,7 @@ rtcp_build_sdes_cname(uint8_t *buf, size_t size, uint32_t ssrc, const char *cnam
   buf[0] = 0x81;
   buf[1] = 202;
   wr16(buf + 2, (uint16_t)(len / 4 - 1));
-  wr32(buf + 4, ssrc);
+  rtp_put32(buf + 4, ssrc);
   buf[8] = 1;
   buf[9] = (uint8_t)n;
   memcpy(buf + 10, cname, n);

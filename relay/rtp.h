@@ -9,6 +9,22 @@
 #include <stdint.h>
 
 #define RTP_HEADER_MIN 12
+
+/* Network byte order, for the fields of RTP, RTCP and SRTP. */
+static inline uint32_t
+rtp_get32(const uint8_t *p)
+{
+  return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static inline void
+rtp_put32(uint8_t *p, uint32_t v)
+{
+  p[0] = (uint8_t)(v >> 24);
+  p[1] = (uint8_t)(v >> 16);
+  p[2] = (uint8_t)(v >> 8);
+  p[3] = (uint8_t)v;
+}
 #define RTCP_MAX_REPORTS 31
 
 typedef struct {

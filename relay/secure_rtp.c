@@ -154,15 +154,6 @@ secure_rtp_free(SecureRtp *c)
   free(c);
 }
 
-static void
-put32(uint8_t *p, uint32_t v)
-{
-  p[0] = (uint8_t)(v >> 24);
-  p[1] = (uint8_t)(v >> 16);
-  p[2] = (uint8_t)(v >> 8);
-  p[3] = (uint8_t)v;
-}
-
 /* AEAD: AAD = @aad (+ @aad2), the rest encrypted in place, tag written at
  * @tag. For decryption the tag is read from @tag and checked. */
 static int
@@ -263,7 +254,7 @@ secure_rtp_protect_rtp(SecureRtp *c, uint8_t *buf, size_t len, size_t cap, uint3
     return -EINVAL;
   uint8_t *payload = buf + h.header_len;
   size_t plen = len - h.header_len; /* padding, if any, is encrypted too */
-  put32(rocb, roc);
+  rtp_put32(rocb, roc);
   rtp_iv(c, buf, rocb, iv);
   if (c->profile == SECURE_RTP_AEAD_AES_128_GCM) {
     if (gcm(c, true, iv, buf, h.header_len, NULL, 0, payload, plen, payload + plen) < 0)
@@ -294,7 +285,7 @@ secure_rtp_unprotect_rtp(SecureRtp *c, uint8_t *buf, size_t len, uint32_t roc)
   buf[0] = first;
   if (rc < 0)
     return -EINVAL;
-  put32(rocb, roc);
+  rtp_put32(rocb, roc);
   rtp_iv(c, buf, rocb, iv);
   uint8_t *payload = buf + h.header_len;
   size_t plen = clear - h.header_len;
@@ -316,7 +307,7 @@ rtcp_iv(const SecureRtp *c, const uint8_t *buf, uint32_t index, uint8_t iv[16])
   memset(iv, 0, 16);
   if (c->profile == SECURE_RTP_AEAD_AES_128_GCM) {
     memcpy(iv + 2, buf + 4, 4);
-    put32(iv + 8, index & 0x7fffffffu);
+    rtp_put32(iv + 8, index & 0x7fffffffu);
     for (int i = 0; i < 12; i++)
       iv[i] ^= c->salt[i];
     return;
@@ -325,7 +316,7 @@ rtcp_iv(const SecureRtp *c, const uint8_t *buf, uint32_t index, uint8_t iv[16])
   for (int i = 0; i < 4; i++)
     iv[4 + i] ^= buf[4 + i];
   uint8_t ib[4];
-  put32(ib, index & 0x7fffffffu);
+  rtp_put32(ib, index & 0x7fffffffu);
   for (int i = 0; i < 4; i++)
     iv[10 + i] ^= ib[i];
 }
@@ -336,7 +327,7 @@ secure_rtp_protect_rtcp(SecureRtp *c, uint8_t *buf, size_t len, size_t cap, uint
   uint8_t iv[16], eidx[4];
   if (len < RTCP_HEADER || cap < len + SECURE_RTP_TRAILER || len > INT_MAX / 2)
     return -EINVAL;
-  put32(eidx, 0x80000000u | (index & 0x7fffffffu)); /* E = 1: encrypted */
+  rtp_put32(eidx, 0x80000000u | (index & 0x7fffffffu)); /* E = 1: encrypted */
   rtcp_iv(c, buf, index, iv);
   uint8_t *body = buf + RTCP_HEADER;
   size_t blen = len - RTCP_HEADER;
@@ -356,12 +347,6 @@ secure_rtp_protect_rtcp(SecureRtp *c, uint8_t *buf, size_t len, size_t cap, uint
   return (int)(len + 4 + HMAC_TAG_LEN);
 }
 
-static uint32_t
-get32(const uint8_t *p)
-{
-  return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
 int
 secure_rtp_unprotect_rtcp(SecureRtp *c, uint8_t *buf, size_t len, uint32_t *index)
 {
@@ -372,7 +357,7 @@ secure_rtp_unprotect_rtcp(SecureRtp *c, uint8_t *buf, size_t len, uint32_t *inde
     return -EINVAL;
   size_t clear = len - trailer;
   const uint8_t *eidx = gcm_profile ? buf + len - 4 : buf + clear;
-  uint32_t word = get32(eidx);
+  uint32_t word = rtp_get32(eidx);
   *index = word & 0x7fffffffu;
   rtcp_iv(c, buf, *index, iv);
   if (gcm_profile) {

@@ -227,21 +227,6 @@ on_join_timeout(gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-static uint32_t
-get32(const uint8_t *p)
-{
-  return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static void
-put32(uint8_t *p, uint32_t v)
-{
-  p[0] = (uint8_t)(v >> 24);
-  p[1] = (uint8_t)(v >> 16);
-  p[2] = (uint8_t)(v >> 8);
-  p[3] = (uint8_t)v;
-}
-
 static void
 on_rtcp(LoadgenListener *l, const uint8_t *in, size_t len)
 {
@@ -280,8 +265,8 @@ on_rtp(LoadgenListener *l, const uint8_t *in, size_t len, gint64 now)
   }
   /* SRTP leaves the header in clear: counting listeners read it as is */
   uint16_t seq = (uint16_t)(pkt[2] << 8 | pkt[3]);
-  l->media_ssrc = get32(pkt + 8);
-  int64_t ext = loadgen_rx_packet(&l->rx, seq, get32(pkt + 4), now);
+  l->media_ssrc = rtp_get32(pkt + 8);
+  int64_t ext = loadgen_rx_packet(&l->rx, seq, rtp_get32(pkt + 4), now);
   if (l->state == LOADGEN_LISTENER_KEYED) {
     l->state = LOADGEN_LISTENER_JOINED;
     l->t_first_us = now;
@@ -736,15 +721,15 @@ loadgen_listener_send_report(LoadgenListener *l)
   p[1] = 201;
   p[2] = 0;
   p[3] = 7; /* 8 words */
-  put32(p + 4, l->ssrc);
-  put32(p + 8, l->media_ssrc);
+  rtp_put32(p + 4, l->ssrc);
+  rtp_put32(p + 8, l->media_ssrc);
   loadgen_rx_report(&l->rx, &fraction, &cumulative);
-  put32(p + 12, (uint32_t)fraction << 24 | ((uint32_t)cumulative & 0xffffff));
-  put32(p + 16, (uint32_t)l->rx.max_ext);
-  put32(p + 20, (uint32_t)l->rx.jitter);
-  put32(p + 24, l->lsr);
+  rtp_put32(p + 12, (uint32_t)fraction << 24 | ((uint32_t)cumulative & 0xffffff));
+  rtp_put32(p + 16, (uint32_t)l->rx.max_ext);
+  rtp_put32(p + 20, (uint32_t)l->rx.jitter);
+  rtp_put32(p + 24, l->lsr);
   gint64 dlsr = l->lsr ? (g_get_monotonic_time() - l->lsr_at_us) * 65536 / G_USEC_PER_SEC : 0;
-  put32(p + 28, (uint32_t)dlsr);
+  rtp_put32(p + 28, (uint32_t)dlsr);
   char cname[16];
   g_snprintf(cname, sizeof cname, "lg-%u", l->index);
   int m = rtcp_build_sdes_cname(p + 32, PACKET_MAX - 32, l->ssrc, cname);
