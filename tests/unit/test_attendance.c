@@ -5,6 +5,7 @@
 #include <cmocka.h>
 
 #include "attendance.h"
+#include "test_db.h"
 
 #include <glib/gstdio.h>
 #include <sqlite3.h>
@@ -29,12 +30,7 @@ static int
 teardown(void **state)
 {
   Fixture *f = *state;
-  g_autofree char *wal = g_strconcat(f->path, "-wal", NULL);
-  g_autofree char *shm = g_strconcat(f->path, "-shm", NULL);
-  g_unlink(f->path);
-  g_unlink(wal);
-  g_unlink(shm);
-  g_rmdir(f->dir);
+  test_db_remove(f->dir, f->path);
   g_free(f->path);
   g_free(f->dir);
   g_free(f);

@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include "attendance_queue.h"
+#include "test_db.h"
 
 #include <glib/gstdio.h>
 
@@ -43,12 +44,7 @@ teardown(void **state)
   attendance_close(f->log);
   g_main_context_unref(f->ctx);
   g_array_unref(f->done_order);
-  g_autofree char *wal = g_strconcat(f->path, "-wal", NULL);
-  g_autofree char *shm = g_strconcat(f->path, "-shm", NULL);
-  g_unlink(f->path);
-  g_unlink(wal);
-  g_unlink(shm);
-  g_rmdir(f->dir);
+  test_db_remove(f->dir, f->path);
   g_free(f->path);
   g_free(f->dir);
   g_free(f);
