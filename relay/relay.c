@@ -16,6 +16,7 @@
 
 struct Relay {
   const RelayConfig *cfg;
+  GHashTable *roles;     /* peer id → role (owned strings), as signalling announced */
   GMainContext *ctx;
   IceLite *ice;
   DtlsCert *cert;
@@ -71,6 +72,7 @@ unlink_peer(Relay *relay, const char *id)
     return NULL;
   g_free(key);
   g_ptr_array_remove_fast(relay->fanout, peer);
+  g_hash_table_remove(relay->roles, id);
   return peer;
 }
 
@@ -385,6 +387,7 @@ handle_peer_add(Relay *relay, const CtlMessage *msg)
   relay->add_refused--;
   relay->peers_added++;
   g_hash_table_insert(relay->by_id, g_strdup(id), peer);
+  g_hash_table_insert(relay->roles, g_strdup(id), g_strdup(ctl_get_string(msg, "role")));
   return reply_answer(msg, answer);
 }
 
@@ -418,6 +421,34 @@ handle_peer_remove(Relay *relay, const CtlMessage *msg)
   return ctl_build_reply_ok(msg->id, NULL);
 }
 
+/* The relay's peers, one peer.present event each, then the reply: a
+ * signalling that (re)connects reconciles its seats with them
+ * (docs/control.md, "Reconcile"). Events and the reply share the one
+ * ordered stream, so every peer.present precedes the reply. */
+static char *
+handle_peer_list(Relay *relay, const CtlMessage *msg)
+{
+  GHashTableIter it;
+  gpointer key, value;
+  gint64 n = 0;
+  g_hash_table_iter_init(&it, relay->by_id);
+  while (g_hash_table_iter_next(&it, &key, &value)) {
+    RelayPeer *peer = value;
+    g_autoptr(JsonObject) extra = json_object_new();
+    json_object_set_string_member(extra, "participant", relay_peer_participant(peer));
+    json_object_set_string_member(extra, "role", g_hash_table_lookup(relay->roles, key));
+    json_object_set_string_member(extra, "state",
+                                  g_ptr_array_find(relay->fanout, peer, NULL) ? "connected"
+                                                                              : "waiting");
+    g_autofree char *line = ctl_build_event("peer.present", key, extra);
+    control_server_broadcast(relay->control, line);
+    n++;
+  }
+  g_autoptr(JsonObject) extra = json_object_new();
+  json_object_set_int_member(extra, "count", n);
+  return ctl_build_reply_ok(msg->id, extra);
+}
+
 static char *
 handle_ping(Relay *relay, const CtlMessage *msg)
 {
@@ -431,6 +462,7 @@ static const struct {
   {"peer.add", handle_peer_add},
   {"peer.update", handle_peer_update},
   {"peer.remove", handle_peer_remove},
+  {"peer.list", handle_peer_list},
   {"ping", handle_ping},
 };
 
@@ -454,6 +486,7 @@ relay_new(const RelayConfig *cfg, GError **error)
   relay->by_id = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
                                        (GDestroyNotify)relay_peer_free);
   relay->fanout = g_ptr_array_new();
+  relay->roles = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
   relay->batch = g_new0(SendBatch, 1);
   relay->ice = ice_lite_new(cfg->bind_addresses, cfg->ice_port, cfg->ice_tcp,
                            cfg->public_address[0] ? cfg->public_address : NULL, error);
@@ -502,6 +535,7 @@ relay_free(Relay *relay)
   floor_free(relay->floor);
   g_ptr_array_set_size(relay->fanout, 0);
   g_hash_table_destroy(relay->by_id);
+  g_hash_table_destroy(relay->roles);
   g_ptr_array_unref(relay->fanout);
   g_free(relay->batch);
   ice_lite_free(relay->ice);

@@ -333,8 +333,10 @@ sdp_parse_offer(const char *text, size_t len, SdpOffer *out)
       return -EINVAL;
     first = false;
     Span value = {line.p + 2, line.n - 2};
+    /* no browser writes control characters (RFC 4566 text excludes NUL,
+     * CR and LF; the rest only ever comes from a forged offer) */
     for (size_t i = 0; i < value.n; i++)
-      if (value.p[i] == '\0')
+      if ((unsigned char)value.p[i] < 0x20 && value.p[i] != '\t')
         return -EINVAL;
     switch (line.p[0]) {
     case 'm':

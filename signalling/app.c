@@ -40,6 +40,7 @@ sig_app_new(SigConfig *cfg, GMainLoop *loop, GError **error)
   app->cfg = cfg;
   app->loop = loop;
   app->peers = g_hash_table_new(g_str_hash, g_str_equal);
+  app->present = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
   if ((rc = roster_load_file(cfg->roster, &app->roster, &detail)) < 0) {
     char *msg = g_strdup_printf("roster %s: %s", cfg->roster, detail ? detail : "error");
     g_free(detail);
@@ -90,9 +91,15 @@ sig_app_free(SigApp *app)
 {
   if (!app)
     return;
+  app->shutting_down = TRUE; /* the seats stay for the next process to adopt */
   server_stop(app);
   relay_client_free(app->relay);
+  if (app->relay_down_timer)
+    g_source_remove(app->relay_down_timer);
+  ws_drop_seats(app);
   g_hash_table_destroy(app->peers);
+  g_hash_table_destroy(app->present);
+  g_strfreev(app->origins);
   ratelimit_free(app->limiter);
   attendance_queue_free(app->journal); /* writes what waits */
   attendance_close(app->attendance);
@@ -105,4 +112,45 @@ sig_app_free(SigApp *app)
   roster_free(app->roster);
   sigconfig_free(app->cfg);
   g_free(app);
+}
+
+static gboolean
+is_loopback(const char *addr)
+{
+  return strcmp(addr, "127.0.0.1") == 0 || strcmp(addr, "::1") == 0 ||
+         strcmp(addr, "localhost") == 0;
+}
+
+void
+sig_app_set_origins(SigApp *app)
+{
+  GPtrArray *o = g_ptr_array_new();
+  const char *addr = app->cfg->listen_address;
+  g_strfreev(app->origins);
+  for (char **u = app->cfg->public_origins; u && *u; u++)
+    g_ptr_array_add(o, g_strdup(*u));
+  if (o->len == 0) {
+    if (strchr(addr, ':'))
+      g_ptr_array_add(o, g_strdup_printf("https://[%s]:%d", addr, app->port));
+    else
+      g_ptr_array_add(o, g_strdup_printf("https://%s:%d", addr, app->port));
+    if (is_loopback(addr) || strcmp(addr, "0.0.0.0") == 0 || strcmp(addr, "::") == 0) {
+      g_ptr_array_add(o, g_strdup_printf("https://localhost:%d", app->port));
+      g_ptr_array_add(o, g_strdup_printf("https://127.0.0.1:%d", app->port));
+      g_ptr_array_add(o, g_strdup_printf("https://[::1]:%d", app->port));
+    }
+  }
+  g_ptr_array_add(o, NULL);
+  app->origins = (char **)g_ptr_array_free(o, FALSE);
+}
+
+gboolean
+sig_app_origin_allowed(const SigApp *app, const char *origin)
+{
+  if (!origin || !*origin || strcmp(origin, "null") == 0 || !app->origins)
+    return FALSE;
+  for (char **o = app->origins; *o; o++)
+    if (g_ascii_strcasecmp(*o, origin) == 0)
+      return TRUE;
+  return FALSE;
 }

@@ -31,7 +31,16 @@ typedef struct SigApp {
   char *turn_secret; /* coturn static-auth-secret, or NULL without TURN */
   char *dummy_hash;           /* owned; verified for unknown badges */
   LoginContext login;         /* borrows the fields above */
-  GHashTable *peers;          /* peer id -> WsConn* (borrowed), joined peers */
+  GHashTable *peers;          /* peer id -> WsConn*: seats joining or joined; a seat
+                               * adopted after a restart (no WebSocket yet) is owned
+                               * by this table, the others are borrowed */
+  GHashTable *present;        /* peer id -> participant (owned): the relay's peers,
+                               * collected while a peer.list is in flight */
+  gboolean listing;           /* a peer.list is in flight */
+  gboolean reconciled;        /* seats match the relay's peers (resume allowed) */
+  gboolean shutting_down;     /* closing WebSockets keep their seats for the next process */
+  guint relay_down_timer;     /* the relay link is down: end the seats when it fires */
+  char **origins;             /* owned: allowed Origin values (web origin check) */
 
   GMainLoop *loop;            /* borrowed */
   void *foreign_loops[1];     /* lws wants an array that outlives the context */
@@ -46,4 +55,12 @@ typedef struct SigApp {
  * not listen yet: see server_start(). @cfg is taken (transfer full). */
 SigApp *sig_app_new(SigConfig *cfg, GMainLoop *loop, GError **error);
 void sig_app_free(SigApp *app);
+
+/* Computes the allowed web origins once the port is known (server_start):
+ * [signalling] public_origins, or else https://<listen_address>:<port> and
+ * its loopback aliases. */
+void sig_app_set_origins(SigApp *app);
+/* TRUE if @origin (an Origin header value, may be NULL) is allowed.
+ * "null" and a missing Origin never are. */
+gboolean sig_app_origin_allowed(const SigApp *app, const char *origin);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(SigApp, sig_app_free)

@@ -11,7 +11,12 @@ struct AttendanceLog {
   sqlite3_stmt *insert;
 };
 
-static const char schema[] =
+#define SCHEMA_VERSION ((int)G_N_ELEMENTS(migrations))
+
+/* Versioned migrations: migrations[i] takes the schema from version i to
+ * i + 1 (PRAGMA user_version). Append, never edit a released step. */
+static const char *const migrations[] = {
+  /* 0 → 1: the event log */
   "CREATE TABLE IF NOT EXISTS attendance_event ("
   "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
   "  badge TEXT NOT NULL,"
@@ -21,7 +26,11 @@ static const char schema[] =
   "  mono_us INTEGER NOT NULL,"
   "  peer TEXT"
   ");"
-  "CREATE INDEX IF NOT EXISTS attendance_event_badge ON attendance_event(badge);";
+  "CREATE INDEX IF NOT EXISTS attendance_event_badge ON attendance_event(badge);",
+  /* 1 → 2: why an interval ended; open joins by peer */
+  "ALTER TABLE attendance_event ADD COLUMN reason TEXT;"
+  "CREATE INDEX IF NOT EXISTS attendance_event_peer ON attendance_event(peer);",
+};
 
 static gboolean
 db_fail(AttendanceLog *log, const char *what, GError **error)
@@ -44,6 +53,44 @@ exec(AttendanceLog *log, const char *sql, GError **error)
   return TRUE;
 }
 
+static int
+user_version(AttendanceLog *log)
+{
+  sqlite3_stmt *st = NULL;
+  int v = -1;
+  if (sqlite3_prepare_v2(log->db, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK &&
+      sqlite3_step(st) == SQLITE_ROW)
+    v = sqlite3_column_int(st, 0);
+  sqlite3_finalize(st);
+  return v;
+}
+
+/* Brings the schema to SCHEMA_VERSION, each step in its own transaction.
+ * A database from before versioning (version 0 but the table present)
+ * has the version-1 schema. */
+static gboolean
+migrate(AttendanceLog *log, GError **error)
+{
+  int v = user_version(log);
+  if (v < 0)
+    return db_fail(log, "read user_version", error);
+  if (v > SCHEMA_VERSION) {
+    g_set_error(error, ATTENDANCE_ERROR, ATTENDANCE_ERROR_DB,
+                "attendance: the database has schema version %d, newer than this program's %d",
+                v, SCHEMA_VERSION);
+    return FALSE;
+  }
+  for (; v < SCHEMA_VERSION; v++) {
+    g_autofree char *sql = g_strdup_printf("BEGIN IMMEDIATE; %s PRAGMA user_version = %d; COMMIT;",
+                                           migrations[v], v + 1);
+    if (!exec(log, sql, error)) {
+      exec(log, "ROLLBACK;", NULL);
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
+
 AttendanceLog *
 attendance_open(const char *path, GError **error)
 {
@@ -56,12 +103,12 @@ attendance_open(const char *path, GError **error)
   }
   sqlite3_busy_timeout(log->db, 2000);
   if (!exec(log, "PRAGMA journal_mode=WAL;", error) ||
-      !exec(log, "PRAGMA synchronous=FULL;", error) || !exec(log, schema, error))
+      !exec(log, "PRAGMA synchronous=FULL;", error) || !migrate(log, error))
     goto fail;
   if (sqlite3_prepare_v2(log->db,
                          "INSERT INTO attendance_event"
-                         " (badge, kind, agenda_item, wall_time, mono_us, peer)"
-                         " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                         " (badge, kind, agenda_item, wall_time, mono_us, peer, reason)"
+                         " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                          -1, &log->insert, NULL) != SQLITE_OK) {
     db_fail(log, "prepare insert", error);
     goto fail;
@@ -112,6 +159,7 @@ insert(AttendanceLog *log, const AttendanceEvent *e, GError **error)
   bind_text(log->insert, 4, e->wall_time);
   sqlite3_bind_int64(log->insert, 5, e->mono_us);
   bind_text(log->insert, 6, e->peer);
+  bind_text(log->insert, 7, e->reason);
   gboolean ok = sqlite3_step(log->insert) == SQLITE_DONE;
   if (!ok)
     db_fail(log, "insert", error);
@@ -147,8 +195,53 @@ attendance_record(AttendanceLog *log, const char *badge, const char *kind,
                   const char *agenda_item, const char *wall_time, gint64 mono_us,
                   const char *peer, GError **error)
 {
-  AttendanceEvent e = {badge, kind, agenda_item, wall_time, mono_us, peer};
+  AttendanceEvent e = {badge, kind, agenda_item, wall_time, mono_us, peer, NULL};
   return attendance_record_many(log, &e, 1, error);
+}
+
+GPtrArray *
+attendance_open_joins(AttendanceLog *log, GError **error)
+{
+  /* the last event of each peer, when it is a join */
+  static const char sql[] =
+    "SELECT e.badge, e.peer, e.agenda_item FROM attendance_event e"
+    " JOIN (SELECT peer, max(id) AS last FROM attendance_event WHERE peer IS NOT NULL"
+    "       GROUP BY peer) l ON e.id = l.last"
+    " WHERE e.kind = 'join' ORDER BY e.id";
+  sqlite3_stmt *st = NULL;
+  GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify)attendance_open_join_free);
+  int rc;
+
+  if (sqlite3_prepare_v2(log->db, sql, -1, &st, NULL) != SQLITE_OK)
+    goto fail;
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    AttendanceOpenJoin *j = g_new0(AttendanceOpenJoin, 1);
+    j->badge = g_strdup((const char *)sqlite3_column_text(st, 0));
+    j->peer = g_strdup((const char *)sqlite3_column_text(st, 1));
+    j->agenda_item = g_strdup((const char *)sqlite3_column_text(st, 2));
+    g_ptr_array_add(out, j);
+  }
+  if (rc != SQLITE_DONE)
+    goto fail;
+  sqlite3_finalize(st);
+  return out;
+
+fail:
+  db_fail(log, "open joins", error);
+  sqlite3_finalize(st);
+  g_ptr_array_unref(out);
+  return NULL;
+}
+
+void
+attendance_open_join_free(AttendanceOpenJoin *j)
+{
+  if (!j)
+    return;
+  g_free(j->badge);
+  g_free(j->peer);
+  g_free(j->agenda_item);
+  g_free(j);
 }
 
 char *

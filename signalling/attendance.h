@@ -23,8 +23,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(AttendanceLog, attendance_close)
 
 /* One event. @kind is "join" or "leave"; @wall_time is ISO 8601 UTC with
  * milliseconds ("2026-05-12T09:30:00.123Z"); @mono_us is
- * g_get_monotonic_time(). @agenda_item and @peer may be NULL. Strings are
- * borrowed. */
+ * g_get_monotonic_time(). @agenda_item, @peer and @reason may be NULL.
+ * @reason says why a leave ended the interval (ATTENDANCE_REASON_*).
+ * Strings are borrowed. */
 typedef struct {
   const char *badge;
   const char *kind;
@@ -32,7 +33,16 @@ typedef struct {
   const char *wall_time;
   gint64 mono_us;
   const char *peer;
+  const char *reason;
 } AttendanceEvent;
+
+/* Why an interval ended (the leave row's reason). */
+#define ATTENDANCE_REASON_LEFT "left"             /* the delegate left */
+#define ATTENDANCE_REASON_CLOSED "closed"         /* the WebSocket closed */
+#define ATTENDANCE_REASON_RESTART "ended_by_restart" /* signalling restarted, no seat to keep */
+#define ATTENDANCE_REASON_SUPERSEDED "superseded" /* the same badge joined again */
+#define ATTENDANCE_REASON_RELAY "relay_restarted" /* the relay lost every peer */
+/* media lost: the relay's peer.lost reason, prefixed "media_" */
 
 /* Appends one event; durable when it returns TRUE. */
 gboolean attendance_record(AttendanceLog *log, const char *badge, const char *kind,
@@ -44,6 +54,17 @@ gboolean attendance_record(AttendanceLog *log, const char *badge, const char *ki
  * event fails the whole batch; check them first). */
 gboolean attendance_record_many(AttendanceLog *log, const AttendanceEvent *events, gsize n,
                                 GError **error);
+
+/* A join with no leave after it (its interval is open). */
+typedef struct {
+  char *badge, *peer, *agenda_item;
+} AttendanceOpenJoin;
+void attendance_open_join_free(AttendanceOpenJoin *j);
+
+/* The open intervals: each peer whose last event is a join, oldest first.
+ * Returns AttendanceOpenJoin* (transfer full, the array frees them) or
+ * NULL with @error set. */
+GPtrArray *attendance_open_joins(AttendanceLog *log, GError **error);
 
 /* Current wall-clock time in the format above (transfer full). */
 char *attendance_wall_time_now(void);

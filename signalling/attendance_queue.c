@@ -5,7 +5,7 @@
 #define BATCH_MAX 512
 
 typedef struct {
-  char *badge, *kind, *agenda_item, *wall_time, *peer;
+  char *badge, *kind, *agenda_item, *wall_time, *peer, *reason;
   gint64 mono_us;
   AttendanceDoneFunc done;
   gpointer user;
@@ -28,6 +28,7 @@ pending_clear(gpointer data)
   g_free(p->agenda_item);
   g_free(p->wall_time);
   g_free(p->peer);
+  g_free(p->reason);
 }
 
 AttendanceQueue *
@@ -57,7 +58,7 @@ write_batch(AttendanceQueue *q, guint n)
   for (guint i = 0; i < n; i++) {
     Pending *p = &g_array_index(batch, Pending, i);
     ev[i] = (AttendanceEvent){p->badge, p->kind, p->agenda_item, p->wall_time, p->mono_us,
-                              p->peer};
+                              p->peer, p->reason};
   }
   gboolean ok = attendance_record_many(q->log, ev, n, &error);
   if (ok) {
@@ -101,6 +102,7 @@ attendance_queue_add(AttendanceQueue *q, const AttendanceEvent *event, Attendanc
     .agenda_item = g_strdup(event->agenda_item),
     .wall_time = g_strdup(event->wall_time),
     .peer = g_strdup(event->peer),
+    .reason = g_strdup(event->reason),
     .mono_us = event->mono_us,
     .done = done,
     .user = user,

@@ -86,8 +86,25 @@ http_route(struct lws *wsi, SigApp *app, HttpReq *req)
 
   lws_hdr_copy(wsi, uri, sizeof uri, post ? WSI_TOKEN_POST_URI : WSI_TOKEN_GET_URI);
   if (strcmp(uri, "/api/login") == 0) {
+    char type[128] = "", origin[256] = "";
     if (!post) {
       respond(wsi, req, 405, login_error_json("method_not_allowed", "Use POST."));
+      return 0;
+    }
+    /* CSRF: a page of another site may POST "simple" bodies (text/plain)
+     * without asking; JSON needs a preflight we never grant. A browser's
+     * Origin, when sent, must be ours. */
+    lws_hdr_copy(wsi, type, sizeof type, WSI_TOKEN_HTTP_CONTENT_TYPE);
+    if (g_ascii_strncasecmp(type, "application/json", 16) != 0 ||
+        (type[16] != '\0' && type[16] != ';' && type[16] != ' ')) {
+      respond(wsi, req, 415,
+              login_error_json("unsupported_media_type", "Send the login as application/json."));
+      return 0;
+    }
+    if (lws_hdr_copy(wsi, origin, sizeof origin, WSI_TOKEN_ORIGIN) > 0 &&
+        !sig_app_origin_allowed(app, origin)) {
+      respond(wsi, req, 403, login_error_json("forbidden_origin",
+                                              "Sign in from the meeting's own page."));
       return 0;
     }
     req->is_login = TRUE;
@@ -299,6 +316,7 @@ server_start(SigApp *app, GError **error)
     return FALSE;
   }
   app->port = lws_get_vhost_listen_port(app->vhost);
+  sig_app_set_origins(app);
   app->hash_pool = g_thread_pool_new(login_verify, NULL, (gint)g_get_num_processors(), FALSE,
                                      NULL);
   return TRUE;

@@ -72,6 +72,16 @@ sigconfig_load(const char *path, GError **error)
         return NULL;
       }
   }
+  {
+    g_autofree char *origins = get_string(kf, "public_origins", "");
+    cfg->public_origins = strlist_split(origins);
+    for (char **o = cfg->public_origins; *o; o++)
+      if (!g_str_has_prefix(*o, "https://") || strchr(*o + 8, '/')) {
+        g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                    "%s: public_origins: '%s' is not an origin like https://host:port", path, *o);
+        return NULL;
+      }
+  }
   cfg->turn_secret_file = get_string(kf, "turn_secret_file", "var/turn.secret");
   cfg->turn_ttl_seconds = g_key_file_has_key(kf, GROUP, "turn_ttl_seconds", NULL)
                             ? g_key_file_get_int64(kf, GROUP, "turn_ttl_seconds", &local)
@@ -91,6 +101,7 @@ sigconfig_free(SigConfig *cfg)
     return;
   g_free(cfg->listen_address);
   g_strfreev(cfg->turn_urls);
+  g_strfreev(cfg->public_origins);
   g_free(cfg->turn_secret_file);
   g_free(cfg->tls_cert);
   g_free(cfg->tls_key);

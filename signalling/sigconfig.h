@@ -19,6 +19,7 @@ typedef struct {
   char **turn_urls;      /* handed to browsers with their login; empty: no TURN */
   char *turn_secret_file; /* coturn's static-auth-secret, made at first start */
   gint64 turn_ttl_seconds;
+  char **public_origins; /* web origins browsers load the pages from; empty: derived */
 } SigConfig;
 
 /* Loads @path. Returns the config (transfer full, free with

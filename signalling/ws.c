@@ -15,7 +15,7 @@ typedef enum { WS_IDLE, WS_JOINING, WS_JOINED } WsState;
 typedef struct {
   int refs;
   SigApp *app;
-  struct lws *wsi; /* NULL once closed */
+  struct lws *wsi; /* NULL once closed, and for an adopted seat */
   GByteArray *rx;  /* current message, reassembled from fragments */
   GQueue tx;       /* char* JSON texts to send */
   WsState state;
@@ -23,7 +23,15 @@ typedef struct {
   char *peer;      /* set at join */
   char *item;      /* agenda item id at join */
   char *remote;    /* peer address, for logs */
+  gboolean superseded; /* the same badge joined again while this join was in flight */
+  gboolean adopted;    /* a seat kept across a signalling restart, owned by app->peers */
+  guint grace_timer;   /* adopted: ends the seat if no page resumes it */
 } WsConn;
+
+/* An adopted seat waits this long for its page to resume it. */
+#define ADOPT_GRACE_S 30
+/* The relay link may drop for this long before the seats end. */
+#define RELAY_DOWN_GRACE_MS 3000
 
 typedef void (*WsHandler)(WsConn *c, JsonObject *msg);
 
@@ -87,10 +95,10 @@ send_simple(WsConn *c, const char *type)
 /* Queues an attendance event of this connection's join (group commit:
  * attendance_queue.h); @done runs once it is on disk. */
 static void
-record(WsConn *c, const char *kind, AttendanceDoneFunc done, gpointer user)
+record(WsConn *c, const char *kind, const char *reason, AttendanceDoneFunc done, gpointer user)
 {
   g_autofree char *wall = attendance_wall_time_now();
-  AttendanceEvent e = {c->badge, kind, c->item, wall, g_get_monotonic_time(), c->peer};
+  AttendanceEvent e = {c->badge, kind, c->item, wall, g_get_monotonic_time(), c->peer, reason};
   attendance_queue_add(c->app->journal, &e, done, user);
 }
 
@@ -111,18 +119,55 @@ relay_remove(SigApp *app, const char *peer)
   relay_client_request(app->relay, "peer.remove", f, remove_reply, g_strdup(peer), NULL);
 }
 
-/* Ends a join: attendance row (@done, may be NULL, once it is on disk),
- * peer table, back to idle. */
+/* An adopted seat leaves the table: the table's reference goes. */
 static void
-end_join(WsConn *c, gboolean tell_relay, AttendanceDoneFunc done, gpointer user)
+disown(WsConn *c)
+{
+  if (!c->adopted)
+    return;
+  c->adopted = FALSE;
+  if (c->grace_timer)
+    g_source_remove(c->grace_timer);
+  c->grace_timer = 0;
+  conn_unref(c);
+}
+
+/* Ends a join: attendance row with @reason (@done, may be NULL, once it is
+ * on disk), peer table, back to idle. An adopted seat is freed: do not
+ * touch @c afterwards unless you hold a reference. */
+static void
+end_join(WsConn *c, gboolean tell_relay, const char *reason, AttendanceDoneFunc done,
+         gpointer user)
 {
   if (c->state != WS_JOINED)
     return;
-  record(c, "leave", done, user);
+  record(c, "leave", reason, done, user);
   g_hash_table_remove(c->app->peers, c->peer);
   if (tell_relay)
     relay_remove(c->app, c->peer);
   c->state = WS_IDLE;
+  disown(c);
+}
+
+static void
+send_media_lost(WsConn *c, const char *reason)
+{
+  JsonObject *o = json_object_new();
+  json_object_set_string_member(o, "type", "media");
+  json_object_set_string_member(o, "state", "lost");
+  json_object_set_string_member(o, "reason", reason);
+  send_node(c, wrap(o));
+}
+
+static void
+send_superseded(WsConn *c)
+{
+  JsonObject *o = json_object_new();
+  json_object_set_string_member(o, "type", "superseded");
+  json_object_set_string_member(o, "message",
+                                "You joined the meeting from another device or window; "
+                                "the audio here has stopped.");
+  send_node(c, wrap(o));
 }
 
 /* A join waiting for its attendance row to be durable before "joined". */
@@ -162,10 +207,12 @@ join_reply(JsonObject *reply, const GError *error, const char *code, gpointer us
   const char *answer = reply ? json_object_get_string_member_with_default(reply, "answer", NULL)
                              : NULL;
 
-  if (!c->wsi) { /* closed meanwhile */
+  if (!c->wsi || c->superseded) { /* closed or superseded meanwhile */
     if (reply)
       relay_remove(app, c->peer);
     g_hash_table_remove(app->peers, c->peer);
+    c->state = WS_IDLE;
+    c->superseded = FALSE;
     goto done;
   }
   if (!reply || !answer) {
@@ -187,7 +234,7 @@ join_reply(JsonObject *reply, const GError *error, const char *code, gpointer us
   ack->c = conn_ref(c);
   ack->peer = g_strdup(c->peer);
   ack->answer = g_strdup(answer);
-  record(c, "join", join_recorded, ack);
+  record(c, "join", NULL, join_recorded, ack);
 done:
   conn_unref(c);
 }
@@ -203,6 +250,46 @@ new_peer_id(SigApp *app)
   }
 }
 
+/* One badge, one seat (docs/websocket.md, "One badge, one seat"): the
+ * newer join supersedes every older seat of the same badge. */
+static void
+supersede_badge(SigApp *app, const char *badge)
+{
+  g_autoptr(GList) seats = g_hash_table_get_values(app->peers);
+  for (GList *l = seats; l; l = l->next) {
+    WsConn *old = l->data;
+    if (g_strcmp0(old->badge, badge) != 0)
+      continue;
+    g_message("badge %s joined again: seat %s superseded", badge, old->peer);
+    send_superseded(old);
+    if (old->state == WS_JOINING)
+      old->superseded = TRUE; /* join_reply removes it */
+    else
+      end_join(old, TRUE, ATTENDANCE_REASON_SUPERSEDED, NULL, NULL);
+  }
+}
+
+/* The badge of a valid token, or NULL after telling the client why not. */
+static char *
+verify_token(WsConn *c, const char *token)
+{
+  SigApp *app = c->app;
+  char *badge = NULL;
+  int rc = token ? token_verify(app->token_key, app->token_key_len, token,
+                                g_get_real_time() / G_USEC_PER_SEC, &badge, NULL)
+                 : TOKEN_EMALFORMED;
+  if (rc == TOKEN_EEXPIRED) {
+    send_error(c, "expired_token", "Your session has expired. Please log in again.");
+    return NULL;
+  }
+  if (rc < 0 || !roster_lookup(app->roster, badge)) {
+    g_free(badge);
+    send_error(c, "bad_token", "The login token is not valid. Please log in again.");
+    return NULL;
+  }
+  return badge;
+}
+
 static void
 handle_join(WsConn *c, JsonObject *msg)
 {
@@ -211,7 +298,6 @@ handle_join(WsConn *c, JsonObject *msg)
   g_autoptr(GError) error = NULL;
   const char *token = json_object_get_string_member_with_default(msg, "token", NULL);
   const char *offer = json_object_get_string_member_with_default(msg, "offer", NULL);
-  int rc;
 
   if (c->state != WS_IDLE) {
     send_error(c, "already_joined", "This connection has already joined.");
@@ -221,16 +307,9 @@ handle_join(WsConn *c, JsonObject *msg)
     send_error(c, "bad_request", "'join' needs a string 'token' and an SDP 'offer'.");
     return;
   }
-  rc = token_verify(app->token_key, app->token_key_len, token, g_get_real_time() / G_USEC_PER_SEC,
-                    &badge, NULL);
-  if (rc == TOKEN_EEXPIRED) {
-    send_error(c, "expired_token", "Your session has expired. Please log in again.");
+  if (!(badge = verify_token(c, token)))
     return;
-  }
-  if (rc < 0 || !roster_lookup(app->roster, badge)) {
-    send_error(c, "bad_token", "The login token is not valid. Please log in again.");
-    return;
-  }
+  supersede_badge(app, badge);
   g_free(c->badge);
   g_free(c->peer);
   g_free(c->item);
@@ -275,7 +354,7 @@ handle_leave(WsConn *c, JsonObject *msg)
     send_error(c, "bad_request", "Not joined.");
     return;
   }
-  end_join(c, TRUE, left_recorded, conn_ref(c));
+  end_join(c, TRUE, ATTENDANCE_REASON_LEFT, left_recorded, conn_ref(c));
 }
 
 static void
@@ -325,6 +404,54 @@ handle_restart(WsConn *c, JsonObject *msg)
   }
 }
 
+/* A page whose WebSocket dropped (a signalling restart, a network blip)
+ * kept its media: it takes its seat back with its token and peer id. */
+static void
+handle_resume(WsConn *c, JsonObject *msg)
+{
+  SigApp *app = c->app;
+  const char *token = json_object_get_string_member_with_default(msg, "token", NULL);
+  const char *peer = json_object_get_string_member_with_default(msg, "peer", NULL);
+  g_autofree char *badge = NULL;
+  WsConn *seat;
+
+  if (c->state != WS_IDLE) {
+    send_error(c, "already_joined", "This connection has already joined.");
+    return;
+  }
+  if (!token || !peer) {
+    send_error(c, "bad_request", "'resume' needs a string 'token' and 'peer'.");
+    return;
+  }
+  if (!app->reconciled) {
+    send_error(c, "not_ready", "The server is starting; please try again in a moment.");
+    return;
+  }
+  if (!(badge = verify_token(c, token)))
+    return;
+  seat = g_hash_table_lookup(app->peers, peer);
+  if (!seat || seat->state != WS_JOINED || g_strcmp0(seat->badge, badge) != 0) {
+    send_error(c, "unknown_seat", "Your audio connection has ended; joining again.");
+    return;
+  }
+  c->badge = g_steal_pointer(&badge);
+  c->peer = g_strdup(seat->peer);
+  c->item = g_strdup(seat->item);
+  c->state = WS_JOINED;
+  g_hash_table_remove(app->peers, seat->peer);
+  g_hash_table_insert(app->peers, c->peer, c);
+  seat->state = WS_IDLE; /* an old WebSocket of the same page, if any, leaves nothing */
+  disown(seat);
+  g_message("seat %s (%s) resumed from %s", c->peer, c->badge, c->remote);
+
+  JsonObject *o = json_object_new();
+  json_object_set_string_member(o, "type", "resumed");
+  json_object_set_string_member(o, "peer", c->peer);
+  json_object_set_member(o, "agenda_item",
+                         venue_item_to_json(venue_find_item(app->venue, c->item)));
+  send_node(c, wrap(o));
+}
+
 static const struct {
   const char *type;
   WsHandler handle;
@@ -332,6 +459,7 @@ static const struct {
   {"join", handle_join},
   {"leave", handle_leave},
   {"restart", handle_restart},
+  {"resume", handle_resume},
 };
 
 static void
@@ -361,13 +489,31 @@ dispatch(WsConn *c, const char *text, gsize len)
   send_error(c, "bad_request", "Unknown message type.");
 }
 
+static void
+on_peer_present(SigApp *app, const char *peer, JsonObject *msg)
+{
+  const char *participant = json_object_get_string_member_with_default(msg, "participant", "");
+  if (app->listing)
+    g_hash_table_insert(app->present, g_strdup(peer), g_strdup(participant));
+}
+
 void
 ws_on_relay_event(const char *event, const char *peer, JsonObject *msg, gpointer user_data)
 {
   SigApp *app = user_data;
-  WsConn *c = peer ? g_hash_table_lookup(app->peers, peer) : NULL;
-  gboolean lost = strcmp(event, "peer.lost") == 0;
+  WsConn *c;
 
+  if (!peer)
+    return;
+  if (strcmp(event, "peer.present") == 0) {
+    on_peer_present(app, peer, msg);
+    return;
+  }
+  /* only these change a seat; stats go to the consoles later */
+  gboolean lost = strcmp(event, "peer.lost") == 0;
+  if (!lost && strcmp(event, "peer.connected") != 0)
+    return;
+  c = g_hash_table_lookup(app->peers, peer);
   if (!c || c->state != WS_JOINED)
     return;
   JsonObject *o = json_object_new();
@@ -379,30 +525,165 @@ ws_on_relay_event(const char *event, const char *peer, JsonObject *msg, gpointer
   else
     json_object_set_null_member(o, "reason");
   send_node(c, wrap(o));
-  if (lost)
-    end_join(c, FALSE, NULL, NULL); /* the relay already dropped it */
+  if (lost) {
+    g_autofree char *why = g_strdup_printf("media_%s", reason ? reason : "lost");
+    end_join(c, FALSE, why, NULL, NULL); /* the relay already dropped it */
+  }
+}
+
+/* Ends every seat (the relay lost its peers, or stayed away). */
+static void
+end_all_seats(SigApp *app, const char *reason, gboolean only_absent)
+{
+  g_autoptr(GList) seats = g_hash_table_get_values(app->peers);
+  for (GList *l = seats; l; l = l->next) {
+    WsConn *c = l->data;
+    if (c->state != WS_JOINED || (only_absent && g_hash_table_contains(app->present, c->peer)))
+      continue;
+    send_media_lost(c, reason);
+    end_join(c, FALSE, reason, NULL, NULL);
+  }
+}
+
+static gboolean
+on_adopt_expired(gpointer data)
+{
+  WsConn *c = data;
+  c->grace_timer = 0;
+  g_message("seat %s (%s) not resumed within %d s: ended", c->peer, c->badge, ADOPT_GRACE_S);
+  end_join(c, TRUE, ATTENDANCE_REASON_RESTART, NULL, NULL);
+  return G_SOURCE_REMOVE;
+}
+
+/* A seat the relay still has and the database shows as joined: kept for
+ * its page to resume, owned by the peer table. */
+static void
+adopt(SigApp *app, const AttendanceOpenJoin *j)
+{
+  WsConn *c = g_new0(WsConn, 1);
+  c->refs = 1;
+  c->app = app;
+  c->rx = g_byte_array_new();
+  g_queue_init(&c->tx);
+  c->state = WS_JOINED;
+  c->badge = g_strdup(j->badge);
+  c->peer = g_strdup(j->peer);
+  c->item = g_strdup(j->agenda_item);
+  c->remote = g_strdup("(adopted)");
+  c->adopted = TRUE;
+  c->grace_timer = g_timeout_add_seconds(ADOPT_GRACE_S, on_adopt_expired, c);
+  g_hash_table_insert(app->peers, c->peer, c);
+  g_message("seat %s (%s) kept across the restart; waiting for its page", c->peer, c->badge);
+}
+
+/* docs/control.md "Reconcile": the relay's peers (app->present) against
+ * our seats and the open intervals in the database. */
+static void
+reconcile(SigApp *app)
+{
+  g_autoptr(GError) error = NULL;
+  guint adopted = 0, removed = 0, closed = 0;
+
+  /* seats the relay no longer has: it restarted */
+  end_all_seats(app, ATTENDANCE_REASON_RELAY, TRUE);
+  attendance_queue_flush(app->journal); /* their leave rows, before reading intervals */
+  g_autoptr(GPtrArray) open = attendance_open_joins(app->attendance, &error);
+  if (!open) {
+    g_critical("reconcile: %s", error->message);
+    open = g_ptr_array_new();
+  }
+  for (guint i = 0; i < open->len; i++) {
+    AttendanceOpenJoin *j = open->pdata[i];
+    const char *participant = g_hash_table_lookup(app->present, j->peer);
+    WsConn *c = g_hash_table_lookup(app->peers, j->peer);
+    if (c)
+      continue; /* a live seat of this process */
+    if (participant && strcmp(participant, j->badge) == 0 && roster_lookup(app->roster, j->badge)) {
+      adopt(app, j);
+      adopted++;
+      continue;
+    }
+    WsConn tmp = {.app = app, .badge = j->badge, .peer = j->peer, .item = j->agenda_item};
+    record(&tmp, "leave", ATTENDANCE_REASON_RESTART, NULL, NULL);
+    closed++;
+  }
+  /* relay peers nobody can claim */
+  GHashTableIter it;
+  gpointer key;
+  g_hash_table_iter_init(&it, app->present);
+  while (g_hash_table_iter_next(&it, &key, NULL))
+    if (!g_hash_table_contains(app->peers, key)) {
+      relay_remove(app, key);
+      removed++;
+    }
+  g_hash_table_remove_all(app->present);
+  app->reconciled = TRUE;
+  g_message("reconciled with the relay: %u seat(s) kept, %u interval(s) ended by restart, "
+            "%u unknown peer(s) removed",
+            adopted, closed, removed);
+}
+
+static void
+list_reply(JsonObject *reply, const GError *error, const char *code, gpointer user_data)
+{
+  SigApp *app = user_data;
+  app->listing = FALSE;
+  if (!reply && !g_error_matches(error, RELAY_CLIENT_ERROR, RELAY_CLIENT_ERROR_REMOTE)) {
+    /* the link dropped again: the next link-up lists again */
+    g_hash_table_remove_all(app->present);
+    return;
+  }
+  if (!reply)
+    g_warning("peer.list refused (%s): reconciling as if the relay had no peers", error->message);
+  reconcile(app);
+}
+
+static gboolean
+on_relay_down(gpointer data)
+{
+  SigApp *app = data;
+  app->relay_down_timer = 0;
+  end_all_seats(app, "relay_unavailable", FALSE);
+  return G_SOURCE_REMOVE;
 }
 
 void
 ws_on_relay_state(gboolean connected, gpointer user_data)
 {
   SigApp *app = user_data;
-  g_autoptr(GList) conns = NULL;
+  g_autoptr(GError) error = NULL;
 
-  if (connected)
+  if (!connected) {
+    /* a relay that restarts comes back within the grace; its peers are
+     * then gone and the reconcile ends their seats */
+    app->reconciled = FALSE;
+    app->listing = FALSE;
+    if (!app->relay_down_timer)
+      app->relay_down_timer = g_timeout_add(RELAY_DOWN_GRACE_MS, on_relay_down, app);
     return;
-  /* The relay restarted: its peers are gone. */
-  conns = g_hash_table_get_values(app->peers);
-  for (GList *l = conns; l; l = l->next) {
+  }
+  if (app->relay_down_timer) {
+    g_source_remove(app->relay_down_timer);
+    app->relay_down_timer = 0;
+  }
+  g_hash_table_remove_all(app->present);
+  app->listing = TRUE;
+  if (!relay_client_request(app->relay, "peer.list", NULL, list_reply, app, &error)) {
+    app->listing = FALSE;
+    g_warning("peer.list: %s", error->message);
+  }
+}
+
+void
+ws_drop_seats(SigApp *app)
+{
+  g_autoptr(GList) seats = g_hash_table_get_values(app->peers);
+  for (GList *l = seats; l; l = l->next) {
     WsConn *c = l->data;
-    if (c->state != WS_JOINED)
+    if (!c->adopted)
       continue;
-    JsonObject *o = json_object_new();
-    json_object_set_string_member(o, "type", "media");
-    json_object_set_string_member(o, "state", "lost");
-    json_object_set_string_member(o, "reason", "relay_unavailable");
-    send_node(c, wrap(o));
-    end_join(c, FALSE, NULL, NULL);
+    g_hash_table_remove(app->peers, c->peer);
+    disown(c);
   }
 }
 
@@ -452,9 +733,19 @@ ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void 
 
   switch (reason) {
   case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION: {
-    char uri[64] = "";
+    char uri[64] = "", origin[256] = "";
+    SigApp *app = lws_context_user(lws_get_context(wsi));
     lws_hdr_copy(wsi, uri, sizeof uri, WSI_TOKEN_GET_URI);
-    return strcmp(uri, "/ws") == 0 ? 0 : 1;
+    if (strcmp(uri, "/ws") != 0)
+      return 1;
+    /* a browser always sends Origin: another site's page (or a sandboxed
+     * "null" one) must not act with a delegate's token */
+    if (lws_hdr_copy(wsi, origin, sizeof origin, WSI_TOKEN_ORIGIN) <= 0 ||
+        !sig_app_origin_allowed(app, origin)) {
+      g_message("WebSocket refused: Origin '%s' is not allowed", origin);
+      return 1;
+    }
+    return 0;
   }
   case LWS_CALLBACK_ESTABLISHED: {
     char addr[64] = "";
@@ -476,7 +767,14 @@ ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void 
   case LWS_CALLBACK_CLOSED:
     if (!c)
       return 0;
-    end_join(c, TRUE, NULL, NULL); /* a close while joined counts as leave */
+    /* a close while joined counts as leave, except at shutdown: the next
+     * process adopts the seat and the page resumes it (docs/control.md) */
+    if (!c->app->shutting_down) {
+      end_join(c, TRUE, ATTENDANCE_REASON_CLOSED, NULL, NULL);
+    } else if (c->state != WS_IDLE) {
+      g_hash_table_remove(c->app->peers, c->peer);
+      c->state = WS_IDLE;
+    }
     c->wsi = NULL;
     *slot = NULL;
     conn_unref(c);

@@ -15,3 +15,7 @@ int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, v
 /* Relay link callbacks (see relay_client.h); @user_data is the SigApp. */
 void ws_on_relay_event(const char *event, const char *peer, JsonObject *msg, gpointer user_data);
 void ws_on_relay_state(gboolean connected, gpointer user_data);
+
+/* Frees the seats adopted after a restart that no page has resumed yet,
+ * without writing anything (shutdown: the next process adopts them). */
+void ws_drop_seats(SigApp *app);

@@ -17,9 +17,19 @@ const rostrum = {
 window.rostrum = rostrum;
 
 const ICE_GATHER_CAP_MS = 1000;
+// Back-off of the WebSocket reconnect and of a rejoin after lost media.
+const RETRY_MS = [250, 500, 1000, 2000, 4000];
 let meterTimer = null;
 let audioCtx = null;
 let joined = false;
+// The seat survives a dropped WebSocket: the page keeps its media and takes
+// the seat back with 'resume' (docs/websocket.md); 'superseded' or 'left'
+// end it for good.
+let wantSeat = false;
+let retries = 0;
+let retryTimer = null;
+rostrum.peer = null;
+rostrum.counts = { media_connected: 0, resumed: 0, rejoined: 0, ws_reconnects: 0 };
 
 function setStatus(text, kind = '') {
   const el = $('status');
@@ -155,6 +165,27 @@ function stopMeter() {
   $('level').value = 0;
 }
 
+function retryDelay() {
+  return RETRY_MS[Math.min(retries++, RETRY_MS.length - 1)];
+}
+
+function scheduleRetry(fn) {
+  clearTimeout(retryTimer);
+  retryTimer = setTimeout(fn, retryDelay());
+}
+
+// Media ended on the server side (relay restarted, media lost): a new
+// peer connection and join with the same token, no new login.
+function rejoinSoon(text) {
+  teardown(text, 'bad');
+  if (!wantSeat || !rostrum.token) return;
+  scheduleRetry(() => {
+    if (!wantSeat || joined || rostrum.pc) return;
+    rostrum.counts.rejoined++;
+    join();
+  });
+}
+
 function teardown(statusText, kind = '') {
   joined = false;
   stopMeter();
@@ -171,6 +202,8 @@ function onServerMessage(msg) {
     case 'joined':
       rostrum.t_joined = performance.now();
       joined = true;
+      retries = 0;
+      rostrum.peer = msg.peer;
       showAgendaItem(msg.agenda_item);
       setStatus('Joined — starting audio…');
       rostrum.pc.setRemoteDescription({ type: 'answer', sdp: msg.answer }).catch((err) => {
@@ -187,23 +220,52 @@ function onServerMessage(msg) {
       break;
     case 'media':
       if (msg.state === 'connected') {
+        rostrum.counts.media_connected++;
         rostrum.t_media_connected = performance.now();
         setStatus('Audio connected — you are hearing the floor.', 'ok');
       } else {
-        teardown('Audio lost. Press “Join the meeting” to reconnect.', 'bad');
+        rejoinSoon('Audio lost — reconnecting…');
       }
       break;
+    case 'resumed':
+      retries = 0;
+      rostrum.counts.resumed++;
+      showAgendaItem(msg.agenda_item);
+      if (rostrum.pc && rostrum.pc.connectionState === 'connected')
+        setStatus('Audio connected — you are hearing the floor.', 'ok');
+      break;
+    case 'superseded':
+      wantSeat = false;
+      teardown(msg.message || 'You joined from another device.', 'bad');
+      break;
     case 'left':
+      wantSeat = false;
       teardown('You have left the meeting.');
       break;
     case 'error':
-      if (!joined) teardown(null);
-      setStatus(msg.message || 'An error occurred.', 'bad');
+      if (msg.code === 'not_ready') { // the server is starting: resume again shortly
+        scheduleRetry(resumeSeat);
+        break;
+      }
+      if (msg.code === 'unknown_seat') { // the seat ended meanwhile: a fresh join
+        rejoinSoon(msg.message);
+        break;
+      }
       if (msg.code === 'bad_token' || msg.code === 'expired_token') {
+        wantSeat = false;
+        teardown(null);
+        setStatus(msg.message || 'An error occurred.', 'bad');
         $('session-panel').hidden = true;
         $('login-panel').hidden = false;
         $('login-error').textContent = msg.message;
+        break;
       }
+      if (!joined && wantSeat && msg.code === 'relay_unavailable') {
+        rejoinSoon(msg.message);
+        break;
+      }
+      if (!joined) teardown(null);
+      setStatus(msg.message || 'An error occurred.', 'bad');
       break;
     default:
       break;
@@ -221,12 +283,28 @@ async function ensureSocket() {
   };
   ws.onclose = () => {
     if (rostrum.ws === ws) rostrum.ws = null;
-    if (joined) teardown('Connection to the server was lost. Press “Join the meeting” to try again.', 'bad');
+    // the media goes on (the relay keeps the peer): reconnect and resume
+    if (joined && wantSeat) {
+      setStatus('Connection to the server lost — reconnecting (audio continues)…');
+      scheduleRetry(resumeSeat);
+    }
   };
   return ws;
 }
 
+async function resumeSeat() {
+  if (!joined || !wantSeat) return;
+  try {
+    const ws = await ensureSocket();
+    rostrum.counts.ws_reconnects++;
+    ws.send(JSON.stringify({ type: 'resume', token: rostrum.token, peer: rostrum.peer }));
+  } catch {
+    scheduleRetry(resumeSeat);
+  }
+}
+
 async function join() {
+  wantSeat = true;
   $('join').disabled = true;
   setStatus('Connecting…');
   try {
@@ -263,7 +341,7 @@ async function join() {
     };
     pc.onconnectionstatechange = () => {
       if (pc.connectionState === 'failed' && rostrum.pc === pc && restarts >= MAX_RESTARTS) {
-        teardown('Audio could not be established (network). Please try again.', 'bad');
+        rejoinSoon('Audio could not be established (network) — trying again…');
       }
     };
     const offer = await pc.createOffer();
@@ -274,7 +352,8 @@ async function join() {
     const ws = await ensureSocket();
     ws.send(JSON.stringify({ type: 'join', token: rostrum.token, offer: pc.localDescription.sdp }));
   } catch (err) {
-    teardown(`Could not join: ${err.message}`, 'bad');
+    if (wantSeat) rejoinSoon(`Could not join (${err.message}) — trying again…`);
+    else teardown(`Could not join: ${err.message}`, 'bad');
   }
 }
 
@@ -301,6 +380,8 @@ async function restartIce() {
 rostrum.restartIce = restartIce;
 
 function leave() {
+  wantSeat = false;
+  clearTimeout(retryTimer);
   $('leave').disabled = true;
   if (rostrum.ws && rostrum.ws.readyState === WebSocket.OPEN) {
     rostrum.ws.send(JSON.stringify({ type: 'leave' }));

@@ -107,9 +107,9 @@ test_record_many(void **state)
   g_autoptr(AttendanceLog) log = attendance_open(f->path, &error);
   assert_non_null(log);
   AttendanceEvent ev[3] = {
-    {"WTPF-0001", "join", "1", "2026-05-12T09:30:00.000Z", 1, "p-1"},
-    {"WTPF-0002", "join", "1", "2026-05-12T09:30:00.001Z", 2, "p-2"},
-    {"WTPF-0001", "leave", "1", "2026-05-12T09:31:00.000Z", 3, "p-1"},
+    {"WTPF-0001", "join", "1", "2026-05-12T09:30:00.000Z", 1, "p-1", NULL},
+    {"WTPF-0002", "join", "1", "2026-05-12T09:30:00.001Z", 2, "p-2", NULL},
+    {"WTPF-0001", "leave", "1", "2026-05-12T09:31:00.000Z", 3, "p-1", "left"},
   };
   assert_true(attendance_record_many(log, ev, 3, &error));
   assert_int_equal(attendance_count(log, NULL), 3);
@@ -121,6 +121,64 @@ test_record_many(void **state)
   assert_false(attendance_record_many(log, ev, 3, &error));
   assert_true(g_error_matches(error, ATTENDANCE_ERROR, ATTENDANCE_ERROR_INVAL));
   assert_int_equal(attendance_count(log, NULL), 3);
+}
+
+/* A database made before schema versioning (version 0 with the table)
+ * is migrated in place: its rows stay, the reason column appears. */
+static void
+test_migrates_unversioned(void **state)
+{
+  Fixture *f = *state;
+  sqlite3 *db = NULL;
+  assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+  assert_int_equal(sqlite3_exec(db,
+                                "CREATE TABLE attendance_event (id INTEGER PRIMARY KEY AUTOINCREMENT,"
+                                " badge TEXT NOT NULL, kind TEXT NOT NULL CHECK (kind IN ('join','leave')),"
+                                " agenda_item TEXT, wall_time TEXT NOT NULL, mono_us INTEGER NOT NULL,"
+                                " peer TEXT);"
+                                "INSERT INTO attendance_event (badge, kind, agenda_item, wall_time, mono_us, peer)"
+                                " VALUES ('WTPF-0009', 'join', '1', '2026-05-12T09:30:00.000Z', 1, 'p-9');",
+                                NULL, NULL, NULL),
+                   SQLITE_OK);
+  sqlite3_close(db);
+
+  g_autoptr(GError) error = NULL;
+  g_autoptr(AttendanceLog) log = attendance_open(f->path, &error);
+  assert_non_null(log);
+  assert_int_equal(attendance_count(log, NULL), 1);
+  AttendanceEvent e = {"WTPF-0009", "leave", "1", "2026-05-12T09:31:00.000Z", 2, "p-9",
+                       ATTENDANCE_REASON_RESTART};
+  assert_true(attendance_record_many(log, &e, 1, &error));
+  g_autofree char *reason = query_text(f->path, "SELECT reason FROM attendance_event WHERE id = 2");
+  assert_string_equal(reason, "ended_by_restart");
+  g_autofree char *version = query_text(f->path, "PRAGMA user_version");
+  assert_string_equal(version, "2");
+}
+
+/* Open intervals: peers whose last event is a join. */
+static void
+test_open_joins(void **state)
+{
+  Fixture *f = *state;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(AttendanceLog) log = attendance_open(f->path, &error);
+  assert_non_null(log);
+  AttendanceEvent ev[] = {
+    {"A", "join", "1", "2026-05-12T09:30:00.000Z", 1, "p-a", NULL},
+    {"B", "join", "1", "2026-05-12T09:30:00.000Z", 2, "p-b", NULL},
+    {"A", "leave", "1", "2026-05-12T09:31:00.000Z", 3, "p-a", "left"},
+    {"A", "join", "2", "2026-05-12T09:32:00.000Z", 4, "p-a2", NULL},
+    {"C", "join", "2", "2026-05-12T09:32:00.000Z", 5, NULL, NULL}, /* no peer: not a seat */
+  };
+  assert_true(attendance_record_many(log, ev, G_N_ELEMENTS(ev), &error));
+  g_autoptr(GPtrArray) open = attendance_open_joins(log, &error);
+  assert_non_null(open);
+  assert_int_equal(open->len, 2);
+  AttendanceOpenJoin *j0 = open->pdata[0], *j1 = open->pdata[1];
+  assert_string_equal(j0->peer, "p-b");
+  assert_string_equal(j0->badge, "B");
+  assert_string_equal(j1->peer, "p-a2");
+  assert_string_equal(j1->agenda_item, "2");
 }
 
 static void
@@ -149,6 +207,8 @@ main(void)
     cmocka_unit_test_setup_teardown(test_record_and_reopen, setup, teardown),
     cmocka_unit_test_setup_teardown(test_bad_kind, setup, teardown),
     cmocka_unit_test_setup_teardown(test_record_many, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_migrates_unversioned, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_open_joins, setup, teardown),
     cmocka_unit_test(test_open_fails),
     cmocka_unit_test(test_wall_time_format),
   };

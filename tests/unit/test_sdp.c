@@ -227,6 +227,10 @@ malformed(void **state)
     "v=0\r\na=setup:sideways\r\n",
     "v=0\r\na=fingerprint:sha-256 ZZ:ZZ\r\n",
     "v=0\r\nA=foo\r\n",
+    /* control characters (issue 17: "s=" followed by U+001F) */
+    "v=0\r\ns=\x1f\r\n",
+    "v=0\r\na=mid:a\x01b\r\n",
+    "v=0\r\ns=x\ry\r\n",
   };
   SdpOffer o;
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
