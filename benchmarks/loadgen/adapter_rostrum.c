@@ -60,6 +60,7 @@ struct RostrumAdapter {
   GMainLoop *loop; /* lws's foreign loop: ours, never run by lws */
   void *foreign_loops[1];
   char host[128];
+  char origin[160]; /* https://host:port: the page's origin, which signalling checks */
   int port;
   char *badge_prefix, *code;
   gboolean trace;
@@ -151,7 +152,7 @@ connect_to(Session *s, const char *path, const char *method)
   i.port = s->a->port;
   i.path = path;
   i.host = s->a->host;
-  i.origin = s->a->host;
+  i.origin = s->a->origin;
   i.method = method; /* NULL: WebSocket */
   i.alpn = "http/1.1";
   i.ssl_connection = LCCSCF_USE_SSL | LCCSCF_ALLOW_SELFSIGNED |
@@ -426,13 +427,16 @@ rostrum_create(const LoadgenAdapterArgs *args, GMainContext *ctx, LoadgenLostFun
     goto fail;
   }
   g_strlcpy(a->host, addr, sizeof a->host);
+  g_snprintf(a->origin, sizeof a->origin, "https://%s:%d", a->host, a->port);
   a->loop = g_main_loop_new(ctx, FALSE);
   a->foreign_loops[0] = a->loop;
   lws_set_log_level(LLL_ERR | LLL_WARN, NULL);
   memset(&info, 0, sizeof info);
   info.port = CONTEXT_PORT_NO_LISTEN;
   info.protocols = protocols;
-  info.options = LWS_SERVER_OPTION_GLIB | LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+  /* RAW_ORIGIN: send our origin as is, not "http://" + it */
+  info.options = LWS_SERVER_OPTION_GLIB | LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT |
+                 LWS_SERVER_OPTION_JUST_USE_RAW_ORIGIN;
   info.foreign_loops = a->foreign_loops;
   info.pt_serv_buf_size = 32768;
   /* lws gives up on a server after 5 s by default; a browser's fetch waits,
