@@ -22,16 +22,11 @@
 //                            and of every succeeded pair (default udp)
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import dgram from 'node:dgram';
-import net from 'node:net';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import readline from 'node:readline';
-import { fileURLToPath } from 'node:url';
+import { Harness, CHROMIUM, BADGE, CODE, waitFor } from './harness.mjs';
 
-const CHROMIUM = '/usr/bin/chromium';
 let chromium;
 try {
   ({ chromium } = await import('playwright-core'));
@@ -44,10 +39,7 @@ if (!existsSync(CHROMIUM)) {
   process.exit(77);
 }
 const FILE_TIMEOUT_MS = 120_000;
-const READY_TIMEOUT_MS = 15_000;
 const TONE_HZ = 660;
-const BADGE = 'WTPF-0001';
-const CODE = 'floor-4401'; // demo roster, config/DEMO-CODES.md
 const RELAY_OVERRIDES = JSON.parse(process.env.ROSTRUM_RELAY_OVERRIDES || '{}');
 const EXPECT_PROFILE = process.env.ROSTRUM_EXPECT_PROFILE || 'SRTP_AEAD_AES_128_GCM';
 const EXPECT_SETUP = process.env.ROSTRUM_EXPECT_SETUP || 'passive';
@@ -60,81 +52,21 @@ const TURN_SECRET = 'rostrum-test-turn-secret-0123456789';
 let turnPort = 0;
 const LABEL = Object.keys(RELAY_OVERRIDES).length ? ` (relay ${JSON.stringify(RELAY_OVERRIDES)})` : '';
 
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const build = path.resolve(repo, process.env.ROSTRUM_BUILD || 'build');
-const tmp = mkdtempSync(path.join(tmpdir(), 'rostrum-browser-'));
-const daemons = [];
+const h = new Harness('rostrum-browser-');
+const tmp = h.tmp;
+const controlEvents = h.controlEvents;
 let browser = null;
 let page = null;
 let baseUrl = null;
-const controlEvents = []; // every event line the relay broadcast (parsed)
-let observer = null;
 
 // Hard bound on the whole file, whatever hangs (the runner's own timeouts
 // cannot interrupt a stuck child process).
 const hardStop = setTimeout(() => {
   console.error(`delegate.test: hard timeout after ${FILE_TIMEOUT_MS} ms`);
-  killDaemons('SIGKILL');
+  h.killDaemons('SIGKILL');
   process.exit(1);
 }, FILE_TIMEOUT_MS + 5_000);
 hardStop.unref();
-process.on('exit', () => killDaemons('SIGKILL'));
-
-// config/rostrum.ini with the test's overrides: every key of the sample is
-// kept, so a new key gets its default from the sample, not from nowhere.
-function writeConfig() {
-  const overrides = {
-    relay: {
-      control_socket: path.join(tmp, 'relay.sock'),
-      bind_address: '127.0.0.1',
-      floor_source: 'tone',
-      floor_tone_hz: String(TONE_HZ),
-      floor_file: path.join(tmp, 'floor.wav'),
-      metrics_port: '0',
-      ...RELAY_OVERRIDES,
-    },
-    signalling: {
-      listen_address: '127.0.0.1',
-      listen_port: '0',
-      tls_cert: path.join(tmp, 'tls', 'cert.pem'),
-      tls_key: path.join(tmp, 'tls', 'key.pem'),
-      web_root: path.join(repo, 'web'),
-      roster: path.join(repo, 'config', 'roster.csv'),
-      venue: path.join(repo, 'config', 'venue.json'),
-      database: path.join(tmp, 'attendance.sqlite'),
-      token_key_file: path.join(tmp, 'token.key'),
-      relay_socket: path.join(tmp, 'relay.sock'),
-      // coturn only when this run tests TURN (ROSTRUM_TURN=1)
-      turn_urls: TURN ? `turn:127.0.0.1:${turnPort}?transport=udp` : '',
-      turn_secret_file: path.join(tmp, 'turn.secret'),
-    },
-  };
-  const out = [];
-  let section = null;
-  const seen = new Set();
-  const flush = () => {
-    for (const [k, v] of Object.entries(overrides[section] || {}))
-      if (!seen.has(`${section}.${k}`)) out.push(`${k} = ${v}`);
-  };
-  for (const line of readFileSync(path.join(repo, 'config', 'rostrum.ini'), 'utf8').split('\n')) {
-    const sec = line.match(/^\s*\[([^\]]+)\]/);
-    const kv = line.match(/^\s*([A-Za-z0-9_]+)\s*=/);
-    if (sec) {
-      if (section) flush();
-      section = sec[1];
-      out.push(line);
-    } else if (kv && section && overrides[section] && kv[1] in overrides[section]) {
-      seen.add(`${section}.${kv[1]}`);
-      out.push(`${kv[1]} = ${overrides[section][kv[1]]}`);
-    } else {
-      out.push(line);
-    }
-  }
-  if (section) flush();
-  const file = path.join(tmp, 'rostrum.ini');
-  writeFileSync(file, out.join('\n'));
-  return file;
-}
 
 // A UDP port nobody holds right now (for coturn).
 function freeUdpPort() {
@@ -177,93 +109,9 @@ function stunReady(port) {
   });
 }
 
-// Starts a daemon in the temp dir and resolves with the first stdout line
-// matching @ready; rejects on exit or after READY_TIMEOUT_MS.
-function startDaemon(name, exe, args, ready) {
-  const child = spawn(exe, args, { cwd: tmp, stdio: ['ignore', 'pipe', 'pipe'] });
-  const d = { name, child, stderr: '', stdout: [] };
-  daemons.push(d);
-  child.stderr.on('data', (b) => { d.stderr = (d.stderr + b).slice(-8000); });
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => fail(new Error(`${name}: not ready within ${READY_TIMEOUT_MS} ms`)),
-      READY_TIMEOUT_MS);
-    const fail = (err) => {
-      clearTimeout(timer);
-      reject(new Error(`${err.message}\n--- ${name} stderr ---\n${d.stderr}`));
-    };
-    child.on('error', fail);
-    child.on('exit', (code, sig) => fail(new Error(`${name} exited (${code ?? sig}) before ready`)));
-    if (!ready) { // readiness is checked by the caller
-      clearTimeout(timer);
-      child.removeAllListeners('exit');
-      resolve(null);
-    }
-    readline.createInterface({ input: child.stdout }).on('line', (line) => {
-      d.stdout.push(line);
-      const m = ready && line.match(ready);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m);
-      }
-    });
-  });
-}
-
-function killDaemons(signal = 'SIGTERM') {
-  for (const d of daemons)
-    if (d.child.exitCode === null && d.child.signalCode === null) d.child.kill(signal);
-}
-
-async function stopDaemons() {
-  killDaemons('SIGTERM');
-  await Promise.all(daemons.map((d) => new Promise((resolve) => {
-    if (d.child.exitCode !== null || d.child.signalCode !== null) return resolve();
-    const t = setTimeout(() => { d.child.kill('SIGKILL'); resolve(); }, 3_000);
-    d.child.on('exit', () => { clearTimeout(t); resolve(); });
-  })));
-}
-
-// A second client on the relay's control socket: the relay broadcasts its
-// events to every client, so this one just reads lines.
-function observeControl(socketPath) {
-  return new Promise((resolve, reject) => {
-    const sock = net.createConnection(socketPath);
-    sock.once('error', reject);
-    sock.once('connect', () => {
-      sock.on('error', () => {}); // a relay that dies is reported by the assertions
-      readline.createInterface({ input: sock }).on('line', (line) => {
-        try {
-          const msg = JSON.parse(line);
-          if (msg.event) controlEvents.push(msg);
-        } catch { /* not ours to judge here */ }
-      });
-      resolve(sock);
-    });
-  });
-}
-
-function relayStdout() {
-  return daemons.find((d) => d.name === 'rostrum-relay').stdout;
-}
-
-// Polls @fn (sync) every 100 ms until it returns a truthy value or @ms pass.
-async function waitFor(fn, ms) {
-  for (const deadline = Date.now() + ms; Date.now() < deadline;) {
-    const v = fn();
-    if (v) return v;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return fn();
-}
-
-function daemonLogs() {
-  return daemons.map((d) => `--- ${d.name} stderr (tail) ---\n${d.stderr.slice(-3000)}`).join('\n');
-}
-
-function sqlite(sql) {
-  return execFileSync('sqlite3', ['-json', path.join(tmp, 'attendance.sqlite'), sql],
-    { encoding: 'utf8', timeout: 10_000 });
-}
+const relayStdout = () => h.relayStdout();
+const daemonLogs = () => h.logs();
+const sqlite = (sql) => JSON.stringify(h.sqlite(sql));
 
 async function login(code) {
   await page.fill('#badge', BADGE);
@@ -288,7 +136,7 @@ describe('delegate page', { timeout: FILE_TIMEOUT_MS }, () => {
     if (TURN) {
       turnPort = await freeUdpPort();
       writeFileSync(path.join(tmp, 'turn.secret'), TURN_SECRET + '\n', { mode: 0o600 });
-      await startDaemon('turnserver', '/usr/bin/turnserver', [
+      await h.startDaemon('turnserver', '/usr/bin/turnserver', [
         '--use-auth-secret', `--static-auth-secret=${TURN_SECRET}`, '--realm=rostrum',
         '--listening-ip=127.0.0.1', '--relay-ip=127.0.0.1', `--listening-port=${turnPort}`,
         '--min-port=49152', '--max-port=65000', '--allow-loopback-peers', '--no-cli', '--no-tls',
@@ -296,22 +144,14 @@ describe('delegate page', { timeout: FILE_TIMEOUT_MS }, () => {
         `--pidfile=${path.join(tmp, 'turn.pid')}`, '--log-file=stdout'], null);
       await stunReady(turnPort);
     }
-    const config = writeConfig();
-    await startDaemon('rostrum-relay', path.join(build, 'relay', 'rostrum-relay'),
-      ['--config', config], /^relay: control socket /);
-    observer = await observeControl(path.join(tmp, 'relay.sock'));
-    const m = await startDaemon('rostrum-signalling',
-      path.join(build, 'signalling', 'rostrum-signalling'), ['--config', config],
-      /^signalling: listening on (https:\/\/\S+)/);
-    baseUrl = m[1];
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      timeout: 30_000,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-        '--disable-background-networking', '--disable-component-update', '--disable-sync',
-        '--autoplay-policy=no-user-gesture-required', '--ignore-certificate-errors'],
+    h.writeConfig({
+      relay: { floor_tone_hz: String(TONE_HZ), ...RELAY_OVERRIDES },
+      // coturn only when this run tests TURN (ROSTRUM_TURN=1)
+      signalling: { turn_urls: TURN ? `turn:127.0.0.1:${turnPort}?transport=udp` : '' },
     });
+    await h.startRelay();
+    baseUrl = await h.startSignalling();
+    browser = await h.launchChromium(chromium);
     const context = await browser.newContext({ ignoreHTTPSErrors: true });
     page = await context.newPage();
     page.setDefaultTimeout(15_000);
@@ -324,12 +164,9 @@ describe('delegate page', { timeout: FILE_TIMEOUT_MS }, () => {
 
   after(async () => {
     try {
-      if (observer) observer.destroy();
       if (browser) await browser.close();
     } finally {
-      await stopDaemons();
-      if (process.env.ROSTRUM_KEEP_TMP) console.log(`kept ${tmp}`);
-      else rmSync(tmp, { recursive: true, force: true });
+      await h.cleanup();
     }
   });
 
