@@ -22,30 +22,63 @@ b64url_encode(const guint8 *data, gsize len)
   return s;
 }
 
-/* Returns NULL on bad input (transfer full). */
+/* Value of a base64url character, or -1. */
+static int
+b64url_value(char c)
+{
+  if (c >= 'A' && c <= 'Z')
+    return c - 'A';
+  if (c >= 'a' && c <= 'z')
+    return c - 'a' + 26;
+  if (c >= '0' && c <= '9')
+    return c - '0' + 52;
+  if (c == '-')
+    return 62;
+  if (c == '_')
+    return 63;
+  return -1;
+}
+
+/* Strict: only the canonical unpadded spelling of some bytes decodes, so a
+ * token has exactly one accepted form (no '=', no '+' or '/', no length 4n+1,
+ * unused low bits of the last character zero). Returns NULL on bad input
+ * (transfer full). */
 static guint8 *
 b64url_decode(const char *s, gsize n, gsize *out_len)
 {
   if (n == 0 || n % 4 == 1)
     return NULL;
-  GString *t = g_string_sized_new(n + 3);
-  for (gsize i = 0; i < n; i++) {
-    char c = s[i];
-    if (c == '-')
-      c = '+';
-    else if (c == '_')
-      c = '/';
-    else if (!g_ascii_isalnum(c)) {
-      g_string_free(t, TRUE);
-      return NULL;
+  guint8 *out = g_malloc(n / 4 * 3 + 2);
+  gsize len = 0, i;
+  guint32 acc = 0;
+  for (i = 0; i < n; i++) {
+    int v = b64url_value(s[i]);
+    if (v < 0)
+      goto fail;
+    acc = acc << 6 | (guint32)v;
+    if (i % 4 == 3) {
+      out[len++] = (guint8)(acc >> 16);
+      out[len++] = (guint8)(acc >> 8);
+      out[len++] = (guint8)acc;
+      acc = 0;
     }
-    g_string_append_c(t, c);
   }
-  while (t->len % 4)
-    g_string_append_c(t, '=');
-  guint8 *raw = g_base64_decode(t->str, out_len);
-  g_string_free(t, TRUE);
-  return raw;
+  if (n % 4 == 2) { /* 12 bits: one byte and 4 unused bits */
+    if (acc & 0xf)
+      goto fail;
+    out[len++] = (guint8)(acc >> 4);
+  } else if (n % 4 == 3) { /* 18 bits: two bytes and 2 unused bits */
+    if (acc & 0x3)
+      goto fail;
+    out[len++] = (guint8)(acc >> 10);
+    out[len++] = (guint8)(acc >> 2);
+  }
+  *out_len = len;
+  return out;
+
+fail:
+  g_free(out);
+  return NULL;
 }
 
 static int

@@ -93,6 +93,79 @@ test_wrong_key(void **state)
                    TOKEN_EBADSIG);
 }
 
+/* Flips the lowest unused bit of the last character of @part (the @len
+ * characters at @s): a non-canonical spelling of the same bytes. */
+static void
+flip_padding_bit(char *s, gsize len)
+{
+  static const char alphabet[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  assert_true(len % 4 == 2 || len % 4 == 3); /* there are unused bits */
+  const char *at = strchr(alphabet, s[len - 1]);
+  assert_non_null(at);
+  assert_int_equal((at - alphabet) & 1, 0); /* canonical: unused bits are zero */
+  s[len - 1] = alphabet[(at - alphabet) | 1];
+}
+
+static void
+test_noncanonical_signature(void **state)
+{
+  g_autofree char *t = sign();
+  char *badge = NULL;
+  char *sig = strchr(t, '.') + 1;
+  assert_int_equal(strlen(sig), 43);
+  flip_padding_bit(sig, strlen(sig));
+  assert_int_equal(token_verify(key, sizeof key, t, NOW, &badge, NULL), TOKEN_EMALFORMED);
+  assert_null(badge);
+}
+
+static void
+test_noncanonical_payload(void **state)
+{
+  /* Badges of three lengths: at least one leaves unused bits in the payload. */
+  static const char *const badges[] = {"WTPF-0001", "WTPF-00012", "WTPF-000123"};
+  gboolean tried = FALSE;
+  for (gsize i = 0; i < G_N_ELEMENTS(badges); i++) {
+    g_autofree char *t = NULL;
+    char *badge = NULL;
+    assert_int_equal(token_sign(key, sizeof key, badges[i], NOW, 3600, &t), TOKEN_OK);
+    gsize len = (gsize)(strchr(t, '.') - t);
+    if (len % 4 == 0)
+      continue;
+    flip_padding_bit(t, len);
+    assert_int_equal(token_verify(key, sizeof key, t, NOW, &badge, NULL), TOKEN_EMALFORMED);
+    assert_null(badge);
+    tried = TRUE;
+  }
+  assert_true(tried);
+}
+
+static void
+test_padded_or_foreign(void **state)
+{
+  /* '=' padding, the standard alphabet's '+' and '/', and a length of 4n+1
+   * are all refused, wherever they are. */
+  static const char *const suffix[] = {"=", "==", "+", "/", "A"};
+  char *badge = NULL;
+  for (gsize i = 0; i < G_N_ELEMENTS(suffix); i++) {
+    g_autofree char *t = sign();
+    char *dot = strchr(t, '.');
+    gboolean lengthen = suffix[i][0] == 'A'; /* pad with 'A' up to 4n+1 */
+    g_autofree char *sig_tail = lengthen ? g_strnfill(5 - strlen(dot + 1) % 4, 'A')
+                                         : g_strdup(suffix[i]);
+    g_autofree char *p_tail = lengthen ? g_strnfill(5 - (gsize)(dot - t) % 4, 'A')
+                                       : g_strdup(suffix[i]);
+    g_autofree char *sig_bad = g_strconcat(t, sig_tail, NULL);
+    assert_int_equal(token_verify(key, sizeof key, sig_bad, NOW, &badge, NULL),
+                     TOKEN_EMALFORMED);
+    *dot = '\0';
+    g_autofree char *payload_bad = g_strconcat(t, p_tail, ".", dot + 1, NULL);
+    assert_int_equal(token_verify(key, sizeof key, payload_bad, NOW, &badge, NULL),
+                     TOKEN_EMALFORMED);
+  }
+  assert_null(badge);
+}
+
 static void
 test_garbage(void **state)
 {
@@ -121,6 +194,9 @@ main(void)
     cmocka_unit_test(test_tampered_signature),
     cmocka_unit_test(test_wrong_key),
     cmocka_unit_test(test_garbage),
+    cmocka_unit_test(test_noncanonical_signature),
+    cmocka_unit_test(test_noncanonical_payload),
+    cmocka_unit_test(test_padded_or_foreign),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
