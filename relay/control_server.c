@@ -5,6 +5,7 @@
 #include <gio/gunixsocketaddress.h>
 #include <glib/gstdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define READ_CHUNK 16384
 
@@ -143,14 +144,22 @@ control_server_new(const char *path, ControlHandler handler, void *user, GError 
   server->user = user;
   server->service = g_socket_service_new();
   g_unlink(path);
-  if (!g_socket_listener_add_address(G_SOCKET_LISTENER(server->service), addr,
-                                     G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_DEFAULT, NULL, NULL,
-                                     error)) {
+  /* Only signalling, run as the same user, may talk to the relay. bind()
+   * creates the socket file with the umask's mode and listen() follows at
+   * once, so a chmod afterwards would leave it connectable by anyone for a
+   * moment: bind under 077 (main() sets it too; tests may not), then chmod
+   * anyway in case the file system ignores the umask. */
+  mode_t old_umask = umask(077);
+  gboolean ok = g_socket_listener_add_address(G_SOCKET_LISTENER(server->service), addr,
+                                              G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_DEFAULT,
+                                              NULL, NULL, error);
+  umask(old_umask);
+  if (!ok) {
     g_prefix_error(error, "control socket %s: ", path);
     control_server_free(server);
     return NULL;
   }
-  g_chmod(path, 0600); /* only signalling, run as the same user, may talk to the relay */
+  g_chmod(path, 0600);
   g_signal_connect(server->service, "incoming", G_CALLBACK(on_incoming), server);
   g_socket_service_start(server->service);
   return server;

@@ -3,6 +3,7 @@
 #include <glib-unix.h>
 #include <gst/gst.h>
 #include <stdio.h>
+#include <sys/stat.h>
 
 #include "relay.h"
 
@@ -28,6 +29,9 @@ main(int argc, char **argv)
   g_autoptr(GMainLoop) loop = NULL;
   Relay *relay;
 
+  /* First of all: whatever umask we inherit, what this daemon creates (the
+   * control socket; GStreamer's files) is for its own user only. */
+  umask(077);
   g_option_context_add_main_entries(opts, entries, NULL);
   g_option_context_add_group(opts, gst_init_get_option_group());
   if (!g_option_context_parse(opts, &argc, &argv, &error)) {

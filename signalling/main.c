@@ -7,6 +7,7 @@
 #include <glib-unix.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 
 static gboolean
 on_signal(gpointer data)
@@ -25,6 +26,11 @@ main(int argc, char **argv)
      "INI file with a [signalling] section (default config/rostrum.ini)", "FILE"},
     G_OPTION_ENTRY_NULL,
   };
+
+  /* First of all: whatever umask we inherit, what this daemon creates is
+   * for its own user only. SQLite creates the attendance database and its
+   * -wal/-shm 0644 less the umask; the keys are 0600 anyway. */
+  umask(077);
   g_autoptr(GOptionContext) opts = g_option_context_new("- Rostrum signalling server");
   g_option_context_add_main_entries(opts, entries, NULL);
   if (!g_option_context_parse(opts, &argc, &argv, &error)) {
