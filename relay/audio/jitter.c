@@ -1,0 +1,439 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "jitter.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define JITTER_SLACK 120                   /* a packet starting up to 2.5 ms late still plays */
+#define JITTER_LATE_WINDOW 512             /* seqs behind the play-out point that count as late */
+#define JITTER_MAX_FUTURE (5 * AUDIO_RATE) /* ts further ahead is out of window */
+#define JITTER_DTX_LEN 2                   /* an Opus DTX packet is its TOC, at most 2 bytes */
+
+typedef struct {
+  bool used;
+  uint16_t seq;
+  uint32_t ts;
+  unsigned samples;
+  size_t len;
+  uint8_t *data;
+} JitterSlot;
+
+struct JitterBuffer {
+  JitterConfig cfg;
+  unsigned mask;
+  unsigned target, max, idle_reset; /* in samples */
+  JitterSlot *slots;
+  uint8_t *store;
+
+  bool have_ref; /* base is set: the window is (base, base + capacity) */
+  bool started;
+  uint16_t base;    /* started: the last seq consumed */
+  uint32_t play_ts; /* started: start of the next frame */
+  unsigned count;
+  unsigned last_samples;
+  size_t last_len;
+  uint64_t hist; /* bit k: seq base - k was received (duplicates) */
+  unsigned idle; /* samples concealed in a row with nothing buffered */
+  unsigned cand_count;
+  uint16_t cand_seq;
+  JitterStats st;
+};
+
+static inline int32_t
+ts_diff(uint32_t a, uint32_t b)
+{
+  return (int32_t)(a - b);
+}
+
+static inline int
+seq_diff(uint16_t a, uint16_t b)
+{
+  return (int16_t)(uint16_t)(a - b);
+}
+
+int
+jitter_opus_samples(const uint8_t *p, size_t len)
+{
+  static const unsigned silk[4] = {480, 960, 1920, 2880};
+  static const unsigned celt[4] = {120, 240, 480, 960};
+  unsigned config, frame, n;
+
+  if (!p || len < 1)
+    return -EINVAL;
+  config = p[0] >> 3;
+  if (config < 12)
+    frame = silk[config & 3];
+  else if (config < 16)
+    frame = config & 1 ? 960 : 480;
+  else
+    frame = celt[config & 3];
+  switch (p[0] & 3) {
+  case 0:
+    n = 1;
+    break;
+  case 1: /* two frames of equal size */
+    if ((len - 1) % 2 != 0)
+      return -EINVAL;
+    n = 2;
+    break;
+  case 2:
+    if (len < 2)
+      return -EINVAL;
+    n = 2;
+    break;
+  default:
+    if (len < 2 || (p[1] & 0x3f) == 0)
+      return -EINVAL;
+    n = p[1] & 0x3fu;
+    break;
+  }
+  if (n * frame > AUDIO_OPUS_MAX_SAMPLES)
+    return -EINVAL;
+  return (int)(n * frame);
+}
+
+void
+jitter_config_default(JitterConfig *cfg)
+{
+  cfg->capacity = 16;
+  cfg->max_payload = AUDIO_MAX_PAYLOAD;
+  cfg->target_ms = 40;
+  cfg->max_ms = 100;
+  cfg->idle_reset_ms = 1000;
+  cfg->resync_after = 3;
+}
+
+static bool
+jitter_config_valid(const JitterConfig *c)
+{
+  return c->capacity >= 4 && c->capacity <= JITTER_MAX_CAPACITY &&
+         (c->capacity & (c->capacity - 1)) == 0 && c->max_payload > 0 && c->max_payload <= 65535 &&
+         c->target_ms <= 1000 && c->max_ms > c->target_ms && c->max_ms <= 5000 &&
+         c->idle_reset_ms >= AUDIO_FRAME_MS && c->idle_reset_ms <= 60000 && c->resync_after >= 1;
+}
+
+JitterBuffer *
+jitter_new(const JitterConfig *cfg)
+{
+  JitterBuffer *jb = NULL;
+
+  if (!cfg || !jitter_config_valid(cfg)) {
+    errno = EINVAL;
+    return NULL;
+  }
+  jb = calloc(1, sizeof *jb);
+  if (!jb)
+    goto fail;
+  jb->cfg = *cfg;
+  jb->mask = cfg->capacity - 1;
+  jb->target = cfg->target_ms * AUDIO_SAMPLES_PER_MS;
+  jb->max = cfg->max_ms * AUDIO_SAMPLES_PER_MS;
+  jb->idle_reset = cfg->idle_reset_ms * AUDIO_SAMPLES_PER_MS;
+  jb->slots = calloc(cfg->capacity, sizeof *jb->slots);
+  jb->store = malloc(cfg->capacity * cfg->max_payload);
+  if (!jb->slots || !jb->store)
+    goto fail;
+  for (unsigned i = 0; i < cfg->capacity; i++)
+    jb->slots[i].data = jb->store + i * cfg->max_payload;
+  jitter_reset(jb);
+  return jb;
+
+fail:
+  jitter_free(jb);
+  errno = ENOMEM;
+  return NULL;
+}
+
+void
+jitter_free(JitterBuffer *jb)
+{
+  if (!jb)
+    return;
+  free(jb->store);
+  free(jb->slots);
+  free(jb);
+}
+
+void
+jitter_reset(JitterBuffer *jb)
+{
+  for (unsigned i = 0; i < jb->cfg.capacity; i++)
+    jb->slots[i].used = false;
+  jb->count = 0;
+  jb->have_ref = false;
+  jb->started = false;
+  jb->hist = 0;
+  jb->idle = 0;
+  jb->cand_count = 0;
+  jb->last_samples = AUDIO_FRAME;
+  jb->last_len = 0;
+}
+
+void
+jitter_stats(const JitterBuffer *jb, JitterStats *out)
+{
+  *out = jb->st;
+}
+
+static int jitter_out_of_window(JitterBuffer *jb, uint16_t seq, uint32_t ts, const uint8_t *payload,
+                                size_t len);
+
+int
+jitter_push(JitterBuffer *jb, uint16_t seq, uint32_t ts, const uint8_t *payload, size_t len)
+{
+  int samples = jitter_opus_samples(payload, len);
+  JitterSlot *slot;
+  int d;
+
+  if (samples < 0 || len > jb->cfg.max_payload) {
+    jb->st.invalid++;
+    return -EINVAL;
+  }
+  if (!jb->have_ref) {
+    /* before the start, centre the window on the first packet so that
+     * earlier ones reordered behind it still fit */
+    jb->base = (uint16_t)(seq - jb->cfg.capacity / 2);
+    jb->have_ref = true;
+  }
+  d = seq_diff(seq, jb->base);
+  if (jb->started) {
+    if (d <= 0 && d > -JITTER_LATE_WINDOW) {
+      if (-d < 64 && (jb->hist >> -d & 1)) {
+        jb->st.duplicate++;
+        return -EEXIST;
+      }
+      jb->st.late++;
+      return -ETIME;
+    }
+    if (d > 0 && d < (int)jb->cfg.capacity) {
+      int32_t ahead = ts_diff(ts, jb->play_ts);
+      if (ahead > JITTER_MAX_FUTURE)
+        return jitter_out_of_window(jb, seq, ts, payload, len);
+      if (ahead + samples <= 0) {
+        jb->st.late++;
+        return -ETIME;
+      }
+    }
+  }
+  if (d <= 0 || d >= (int)jb->cfg.capacity)
+    return jitter_out_of_window(jb, seq, ts, payload, len);
+
+  slot = &jb->slots[seq & jb->mask];
+  if (slot->used) { /* the window maps each seq to its own slot: same seq */
+    jb->st.duplicate++;
+    return -EEXIST;
+  }
+  slot->used = true;
+  slot->seq = seq;
+  slot->ts = ts;
+  slot->samples = (unsigned)samples;
+  slot->len = len;
+  memcpy(slot->data, payload, len);
+  jb->count++;
+  jb->cand_count = 0;
+  jb->st.received++;
+  return 0;
+}
+
+/* Stray packet, or the first of a restarted stream: restart once
+ * resync_after of them came in a row with consecutive seqs. */
+static int
+jitter_out_of_window(JitterBuffer *jb, uint16_t seq, uint32_t ts, const uint8_t *payload,
+                     size_t len)
+{
+  jb->st.out_of_window++;
+  if (jb->cand_count > 0 && seq == (uint16_t)(jb->cand_seq + 1u))
+    jb->cand_count++;
+  else
+    jb->cand_count = 1;
+  jb->cand_seq = seq;
+  if (jb->cand_count < jb->cfg.resync_after)
+    return -ERANGE;
+  jitter_reset(jb);
+  jb->st.resyncs++;
+  return jitter_push(jb, seq, ts, payload, len); /* in window now: no recursion */
+}
+
+/* The buffered packet with the lowest seq after base, or NULL. */
+static JitterSlot *
+jitter_head(const JitterBuffer *jb)
+{
+  if (jb->count == 0)
+    return NULL;
+  for (unsigned d = 1; d < jb->cfg.capacity; d++) {
+    JitterSlot *s = &jb->slots[(jb->base + d) & jb->mask];
+    if (s->used && s->seq == (uint16_t)(jb->base + d))
+      return s;
+  }
+  return NULL;
+}
+
+/* End of the newest buffered packet, relative to @from. */
+static int32_t
+jitter_newest_end(const JitterBuffer *jb, uint32_t from)
+{
+  int32_t end = 0;
+  for (unsigned i = 0; i < jb->cfg.capacity; i++) {
+    const JitterSlot *s = &jb->slots[i];
+    if (s->used && ts_diff(s->ts + s->samples, from) > end)
+      end = ts_diff(s->ts + s->samples, from);
+  }
+  return end;
+}
+
+/* Moves base to @seq; @received says whether @seq itself arrived. */
+static void
+jitter_advance(JitterBuffer *jb, uint16_t seq, bool received)
+{
+  int shift = seq_diff(seq, jb->base);
+  if (shift <= 0)
+    return;
+  jb->hist = shift >= 64 ? 0 : jb->hist << shift;
+  if (received)
+    jb->hist |= 1;
+  jb->base = seq;
+}
+
+static void
+jitter_consume(JitterBuffer *jb, JitterSlot *s)
+{
+  jitter_advance(jb, s->seq, true);
+  s->used = false;
+  jb->count--;
+}
+
+/* Drops packets that end before the play-out point, counting them in
+ * @counter. */
+static void
+jitter_discard_passed(JitterBuffer *jb, uint64_t *counter)
+{
+  JitterSlot *h;
+  while ((h = jitter_head(jb)) && ts_diff(h->ts + h->samples, jb->play_ts) <= 0) {
+    jitter_consume(jb, h);
+    (*counter)++;
+  }
+}
+
+static bool
+jitter_try_start(JitterBuffer *jb)
+{
+  JitterSlot *h = jitter_head(jb);
+  if (!h)
+    return false;
+  int32_t span = jitter_newest_end(jb, h->ts);
+  if (span < (int32_t)jb->target)
+    return false;
+  jb->started = true;
+  jb->base = (uint16_t)(h->seq - 1u);
+  jb->hist = 0;
+  jb->idle = 0;
+  /* a burst that arrived before the first pop: keep only the target depth */
+  jb->play_ts = h->ts + (uint32_t)(span - (int32_t)jb->target);
+  jitter_discard_passed(jb, &jb->st.dropped);
+  return true;
+}
+
+/* Over max depth: drop the oldest packets back to the target. */
+static void
+jitter_trim(JitterBuffer *jb)
+{
+  JitterSlot *h;
+  if (jitter_newest_end(jb, jb->play_ts) <= (int32_t)jb->max)
+    return;
+  while (jitter_newest_end(jb, jb->play_ts) > (int32_t)jb->target && (h = jitter_head(jb))) {
+    jb->play_ts = h->ts + h->samples;
+    jitter_consume(jb, h);
+    jb->st.dropped++;
+  }
+}
+
+/* Largest multiple of 2.5 ms (an Opus frame size) not above @n, at least one. */
+static unsigned
+jitter_frame_floor(int32_t n)
+{
+  unsigned s = (unsigned)n / AUDIO_OPUS_MIN_SAMPLES * AUDIO_OPUS_MIN_SAMPLES;
+  return s < AUDIO_OPUS_MIN_SAMPLES ? AUDIO_OPUS_MIN_SAMPLES : s;
+}
+
+static int
+jitter_emit(JitterFrame *out, JitterKind kind, const JitterSlot *s, uint32_t ts, unsigned samples)
+{
+  out->kind = kind;
+  out->payload = s ? s->data : NULL;
+  out->len = s ? s->len : 0;
+  out->seq = s ? s->seq : 0;
+  out->ts = ts;
+  out->samples = samples;
+  return (int)kind;
+}
+
+int
+jitter_pop(JitterBuffer *jb, JitterFrame *out)
+{
+  JitterSlot *h;
+
+  if (!jb->started && !jitter_try_start(jb))
+    return jitter_emit(out, JITTER_EMPTY, NULL, 0, 0);
+  jitter_discard_passed(jb, &jb->st.late);
+  jitter_trim(jb);
+
+  h = jitter_head(jb);
+  if (!h) {
+    unsigned samples = jb->last_samples;
+    if (jb->last_len <= JITTER_DTX_LEN) {
+      jb->st.gap_fill++; /* the sender is in DTX: nothing is missing */
+    } else {
+      jb->st.plc++;
+      jb->st.underruns++;
+    }
+    jb->idle += samples;
+    if (jb->idle >= jb->idle_reset) {
+      jitter_reset(jb);
+      return jitter_emit(out, JITTER_EMPTY, NULL, 0, 0);
+    }
+    uint32_t ts = jb->play_ts;
+    jb->play_ts += samples;
+    return jitter_emit(out, JITTER_PLC, NULL, ts, samples);
+  }
+  jb->idle = 0;
+
+  int32_t gap = ts_diff(h->ts, jb->play_ts);
+  int missing = seq_diff(h->seq, jb->base) - 1;
+  if (gap <= JITTER_SLACK) {
+    jb->st.lost += (unsigned)missing;
+    jb->play_ts = h->ts + h->samples;
+    jb->last_samples = h->samples;
+    jb->last_len = h->len;
+    jitter_consume(jb, h); /* the data stays until the next push */
+    return jitter_emit(out, JITTER_PACKET, h, h->ts, h->samples);
+  }
+
+  uint32_t ts = jb->play_ts;
+  if (missing >= 1 && gap <= (int32_t)(jb->last_samples + JITTER_SLACK)) {
+    /* the frame just before h is missing: h's in-band FEC carries it */
+    unsigned samples = jitter_frame_floor(gap);
+    jb->st.lost += (unsigned)missing;
+    jb->st.fec_used++;
+    jitter_advance(jb, (uint16_t)(h->seq - 1u), false);
+    jb->play_ts += samples;
+    return jitter_emit(out, JITTER_FEC, h, ts, samples);
+  }
+
+  /* h is further ahead: conceal one frame (loss) or fill a DTX pause */
+  unsigned samples =
+      jitter_frame_floor(gap < (int32_t)jb->last_samples ? gap : (int32_t)jb->last_samples);
+  if (missing >= 1)
+    jb->st.plc++;
+  else
+    jb->st.gap_fill++;
+  jb->play_ts += samples;
+  return jitter_emit(out, JITTER_PLC, NULL, ts, samples);
+}
+
+unsigned
+jitter_depth(const JitterBuffer *jb)
+{
+  return jb->started ? (unsigned)jitter_newest_end(jb, jb->play_ts) : 0;
+}
