@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "json_text.h"
+
 typedef enum { F_STRING, F_INT, F_BOOL, F_STRING_ARRAY } FieldType;
 typedef gboolean (*FieldCheck)(JsonNode *node);
 
@@ -275,58 +277,10 @@ parse_kind(JsonObject *obj, CtlMessage *out, char **detail)
   return fail(CTL_EBADREQUEST, detail, "message has no 'type', 'event' or 'ok'");
 }
 
-/* json-glib is lenient (comments, single quotes, hex numbers, several
- * top-level values, "\u0000" inside strings). One pass over the line keeps
- * the link to strict JSON: exactly one object, nothing but JSON tokens. */
-static const char *
-strict_json_problem(const char *s, gsize len)
-{
-  gsize i = 0;
-  int depth = 0;
-  while (i < len && g_ascii_isspace(s[i]))
-    i++;
-  if (i == len || s[i] != '{')
-    return "not a JSON object";
-  for (; i < len; i++) {
-    char c = s[i];
-    if (c == '"') {
-      for (i++; i < len && s[i] != '"'; i++) {
-        if ((unsigned char)s[i] < 0x20)
-          return "control character inside a string";
-        if (s[i] == '\\') {
-          if (i + 5 < len && s[i + 1] == 'u' && strncmp(s + i + 2, "0000", 4) == 0)
-            return "NUL escape inside a string";
-          i++;
-        }
-      }
-      if (i >= len)
-        return "unterminated string";
-      continue;
-    }
-    if (c == '{' || c == '[') {
-      if (++depth > 64)
-        return "nested deeper than 64 levels";
-    } else if (c == '}' || c == ']') {
-      if (--depth == 0) {
-        for (i++; i < len; i++)
-          if (!g_ascii_isspace(s[i]))
-            return "more than one JSON value on the line";
-        return NULL;
-      }
-    } else if (!g_ascii_isspace(c) && !strchr(":,-+.eE0123456789truefalsn", c)) {
-      return "not strict JSON (comments, quotes or literals JSON does not have)";
-    }
-  }
-  return "unbalanced braces";
-}
-
 int
 ctl_parse(const char *line, gsize len, CtlMessage *out, char **detail)
 {
-  const char *problem;
-  g_autoptr(JsonParser) parser = json_parser_new_immutable();
-  g_autoptr(GError) error = NULL;
-  JsonNode *root, *v;
+  JsonNode *v;
   int rc;
 
   memset(out, 0, sizeof *out);
@@ -339,16 +293,10 @@ ctl_parse(const char *line, gsize len, CtlMessage *out, char **detail)
     len--;
   if (len >= CTL_MAX_LINE) /* the limit counts the newline */
     return fail(CTL_ETOOLONG, detail, "line longer than 65536 bytes");
-  if (memchr(line, '\0', len))
-    return fail(CTL_EBADJSON, detail, "NUL byte in line");
-  if ((problem = strict_json_problem(line, len)))
-    return fail(CTL_EBADJSON, detail, problem);
-  if (!json_parser_load_from_data(parser, line, (gssize)len, &error))
-    return fail(CTL_EBADJSON, detail, error->message);
-  root = json_parser_get_root(parser);
-  if (!root || !JSON_NODE_HOLDS_OBJECT(root))
-    return fail(CTL_EBADJSON, detail, "not a JSON object");
-  out->obj = json_object_ref(json_node_get_object(root));
+  /* strict JSON only (json_text.h): json-glib's own parser is lenient */
+  if (json_text_parse_object(line, len, &out->obj, detail) < 0)
+    return fail(CTL_EBADJSON, detail, "not strict JSON");
+  json_object_seal(out->obj); /* read-only, as json_parser_new_immutable() gave */
   out->id = read_id(out->obj);
 
   v = json_object_get_member(out->obj, "v");
@@ -401,7 +349,7 @@ finish(JsonObject *obj, JsonObject *extra)
   if (extra)
     json_object_foreach_member(extra, copy_member, obj);
   json_node_take_object(root, obj);
-  g_autofree char *text = json_to_string(root, FALSE);
+  g_autofree char *text = json_text_write(root); /* escapes what json-glib leaves raw */
   return g_strconcat(text, "\n", NULL);
 }
 

@@ -539,6 +539,226 @@ bug_lenient_json(void **state)
   ctltest_expect("{\"v\":1,\"id\":0x10,\"type\":\"ping\"}", CTL_EBADJSON, -1);
 }
 
+/* json-glib 1.6.6 writes U+001F raw inside strings; the strict reader then
+ * refused the builders' own line and, unable to read the id, the signalling
+ * waited 10 s for a reply to a join whose SDP held 0x1f (issue 17). */
+static void
+bug_unit_separator_in_offer(void **state)
+{
+  CtlMessage msg;
+  g_autofree char *detail = NULL;
+  g_autoptr(JsonObject) extra = json_object_new();
+  json_object_set_string_member(extra, "peer", "p-1");
+  json_object_set_string_member(extra, "participant", "WTPF-\x1f");
+  json_object_set_string_member(extra, "role", "delegate");
+  JsonArray *tracks = json_array_new();
+  json_array_add_string_element(tracks, "floor");
+  json_object_set_array_member(extra, "tracks", tracks);
+  json_object_set_string_member(extra, "offer", "v=0\r\ns=\x1f\r\n");
+
+  g_autofree char *req = ctl_build_request(77, "peer.add", extra);
+  assert_non_null(strstr(req, "s=\\u001f"));
+  assert_int_equal(ctl_parse(req, strlen(req), &msg, &detail), CTL_OK);
+  assert_int_equal(msg.id, 77);
+  assert_string_equal(ctl_get_string(&msg, "offer"), "v=0\r\ns=\x1f\r\n");
+  assert_string_equal(ctl_get_string(&msg, "participant"), "WTPF-\x1f");
+  ctl_message_clear(&msg);
+
+  g_autoptr(JsonObject) ans = json_object_new();
+  json_object_set_string_member(ans, "answer", "v=0\r\ns=\x1f\r\n");
+  g_autofree char *ok = ctl_build_reply_ok(77, ans);
+  assert_int_equal(ctl_parse(ok, strlen(ok), &msg, &detail), CTL_OK);
+  assert_int_equal(msg.id, 77);
+  assert_string_equal(ctl_get_string(&msg, "answer"), "v=0\r\ns=\x1f\r\n");
+  ctl_message_clear(&msg);
+
+  g_autofree char *err = ctl_build_reply_error(78, "bad_sdp", "bad line 's=\x1f'");
+  assert_int_equal(ctl_parse(err, strlen(err), &msg, &detail), CTL_OK);
+  assert_int_equal(msg.id, 78);
+  ctl_message_clear(&msg);
+
+  /* a raw 0x1f inside a string is still refused: the reader stays strict */
+  ctltest_expect("{\"v\":1,\"id\":79,\"type\":\"ping\",\"x\":\"\x1f\"}", CTL_EBADJSON, -1);
+}
+
+/* json-glib keeps the last of two equal member names: "id" and "peer" must
+ * not have two values, one seen by a logger and another by the relay. */
+static void
+bug_duplicate_member_names(void **state)
+{
+  ctltest_expect("{\"v\":1,\"id\":1,\"id\":2,\"type\":\"ping\"}", CTL_EBADJSON, -1);
+  ctltest_expect("{\"v\":1,\"id\":1,\"type\":\"peer.remove\",\"peer\":\"p\",\"peer\":\"q\"}",
+                 CTL_EBADJSON, -1);
+  ctltest_expect("{\"v\":1,\"v\":1,\"id\":1,\"type\":\"ping\"}", CTL_EBADJSON, -1);
+}
+
+/* More of json-glib's leniency: "01", ".5", "\x41" read as "x41", numbers
+ * that overflow to inf or wrap around, lone surrogate escapes. */
+static void
+bug_lenient_numbers_and_escapes(void **state)
+{
+  ctltest_expect("{\"v\":1,\"id\":01,\"type\":\"ping\"}", CTL_EBADJSON, -1);
+  ctltest_expect("{\"v\":1,\"id\":.5e1,\"type\":\"ping\"}", CTL_EBADJSON, -1);
+  ctltest_expect("{\"v\":1,\"id\":18446744073709551617,\"type\":\"ping\"}", CTL_EBADJSON, -1);
+  ctltest_expect("{\"v\":1,\"id\":3,\"type\":\"peer.remove\",\"peer\":\"\\x41\"}", CTL_EBADJSON, -1);
+  ctltest_expect("{\"v\":1,\"id\":1,\"type\":\"ping\",\"x\":1e999}", CTL_EBADJSON, -1);
+  ctltest_expect("{\"v\":1,\"id\":1,\"type\":\"ping\",\"x\":\"\\udc00\"}", CTL_EBADJSON, -1);
+  ctltest_expect("{\"v\":1,\"id\":1,\"type\":\"ping\"}\f", CTL_EBADJSON, -1);
+}
+
+/* Random text, valid UTF-8, heavy in control characters (U+001F above all),
+ * quotes, backslashes and non-ASCII; 1..@max_bytes bytes. */
+static char *
+ctltest_random_text(GRand *rand, gsize max_bytes)
+{
+  static const gunichar wide[] = {0xe9, 0x7ff, 0x2028, 0x2029, 0xfeff, 0xfffd, 0xffff, 0x1f3a4,
+                                  0x10ffff};
+  GString *s = g_string_new(NULL);
+  gsize want = (gsize)g_rand_int_range(rand, 1, (gint32)max_bytes + 1);
+  while (s->len < want) {
+    gsize before = s->len;
+    switch (g_rand_int_range(rand, 0, 5)) {
+    case 0:
+      g_string_append_c(s, '\x1f');
+      break;
+    case 1:
+      g_string_append_c(s, (char)g_rand_int_range(rand, 0x01, 0x20));
+      break;
+    case 2:
+      g_string_append_c(s, "\"\\/\x7f"[g_rand_int_range(rand, 0, 4)]);
+      break;
+    case 3:
+      g_string_append_unichar(s, wide[g_rand_int_range(rand, 0, G_N_ELEMENTS(wide))]);
+      break;
+    default:
+      g_string_append_c(s, (char)g_rand_int_range(rand, 0x20, 0x7f));
+      break;
+    }
+    if (s->len > max_bytes) /* keep whole characters within the bound */
+      g_string_truncate(s, before);
+    if (s->len == 0 && max_bytes < 4)
+      g_string_append_c(s, 'x');
+  }
+  return g_string_free(s, FALSE);
+}
+
+static char *
+ctltest_random_peer_id(GRand *rand)
+{
+  static const char chars[] = "abcXYZ019._-";
+  char id[65];
+  int n = g_rand_int_range(rand, 1, 65);
+  for (int i = 0; i < n; i++)
+    id[i] = chars[g_rand_int_range(rand, 0, sizeof chars - 1)];
+  id[n] = '\0';
+  return g_strdup(id);
+}
+
+/* Members the schema does not know, with random names and values. */
+static void
+ctltest_add_random_extras(GRand *rand, JsonObject *extra)
+{
+  for (int i = g_rand_int_range(rand, 0, 3); i > 0; i--) {
+    g_autofree char *text = ctltest_random_text(rand, 16);
+    g_autofree char *name = g_strconcat("x-", text, NULL);
+    g_autofree char *value = ctltest_random_text(rand, 200);
+    json_object_set_string_member(extra, name, value);
+  }
+}
+
+/* Whatever the builders write, ctl_parse accepts with the id and the strings
+ * intact: random ids and random string contents in every string field. */
+static void
+bug_unit_separator_builders_round_trip(void **state)
+{
+  GRand *rand = g_rand_new_with_seed(17002);
+  for (int round = 0; round < 3000; round++) {
+    g_autoptr(JsonObject) extra = json_object_new();
+    gint64 id = g_rand_boolean(rand) ? g_rand_int_range(rand, 0, 1000)
+                                     : (gint64)(((guint64)g_rand_int(rand) << 32 | g_rand_int(rand)) >> 1);
+    g_autofree char *peer = ctltest_random_peer_id(rand);
+    g_autofree char *s1 = ctltest_random_text(rand, 64);
+    g_autofree char *s2 = ctltest_random_text(rand, 4000);
+    const char *field = NULL, *want_name = NULL;
+    g_autofree char *line = NULL;
+    CtlKind want_kind;
+    gint64 want_id = id;
+
+    ctltest_add_random_extras(rand, extra);
+    switch (round % 6) {
+    case 0: /* peer.add: participant 1..64 bytes, offer any length */
+      json_object_set_string_member(extra, "peer", peer);
+      json_object_set_string_member(extra, "participant", s1);
+      json_object_set_string_member(extra, "role", "interpreter");
+      {
+        JsonArray *tracks = json_array_new();
+        json_array_add_string_element(tracks, "floor");
+        json_array_add_string_element(tracks, "mic");
+        json_object_set_array_member(extra, "tracks", tracks);
+      }
+      json_object_set_string_member(extra, "offer", s2);
+      line = ctl_build_request(id, want_name = "peer.add", extra);
+      want_kind = CTL_KIND_REQUEST;
+      field = "offer";
+      break;
+    case 1:
+      json_object_set_string_member(extra, "peer", peer);
+      json_object_set_string_member(extra, "offer", s2);
+      line = ctl_build_request(id, want_name = "peer.update", extra);
+      want_kind = CTL_KIND_REQUEST;
+      field = "offer";
+      break;
+    case 2:
+      json_object_set_string_member(extra, "answer", s2);
+      line = ctl_build_reply_ok(id, extra);
+      want_kind = CTL_KIND_REPLY;
+      field = "answer";
+      break;
+    case 3:
+      if (round % 4 == 3)
+        want_id = id = -1; /* "id": null */
+      line = ctl_build_reply_error(id, s1, s2);
+      want_kind = CTL_KIND_REPLY;
+      field = "message";
+      break;
+    case 4:
+      json_object_set_string_member(extra, "participant", s1);
+      json_object_set_string_member(extra, "reason", s2);
+      line = ctl_build_event(want_name = "peer.lost", peer, extra);
+      want_kind = CTL_KIND_EVENT;
+      want_id = -1;
+      field = "reason";
+      break;
+    default:
+      line = ctl_build_request(id, want_name = "ping", extra);
+      want_kind = CTL_KIND_REQUEST;
+      break;
+    }
+
+    CtlMessage msg;
+    g_autofree char *detail = NULL;
+    int rc = ctl_parse(line, strlen(line), &msg, &detail);
+    if (rc != CTL_OK)
+      print_error("round %d: %s\nrc %d: %s\n", round, line, rc, detail);
+    assert_int_equal(rc, CTL_OK);
+    assert_int_equal(msg.kind, want_kind);
+    assert_int_equal(msg.id, want_id);
+    if (want_name)
+      assert_string_equal(msg.name, want_name);
+    if (field)
+      assert_string_equal(ctl_get_string(&msg, field), s2);
+    if (round % 6 == 0)
+      assert_string_equal(ctl_get_string(&msg, "participant"), s1);
+    if (round % 6 == 3)
+      assert_string_equal(ctl_get_string(&msg, "error"), s1);
+    /* one line, and no raw control character on it */
+    for (const char *p = line; *p; p++)
+      assert_true((unsigned char)*p >= 0x20 || (*p == '\n' && p[1] == '\0'));
+    ctl_message_clear(&msg);
+  }
+  g_rand_free(rand);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -553,6 +773,10 @@ main(int argc, char **argv)
     cmocka_unit_test(bug_error_reply_null_code),
     cmocka_unit_test(bug_two_objects_one_line),
     cmocka_unit_test(bug_lenient_json),
+    cmocka_unit_test(bug_unit_separator_in_offer),
+    cmocka_unit_test(bug_duplicate_member_names),
+    cmocka_unit_test(bug_lenient_numbers_and_escapes),
+    cmocka_unit_test(bug_unit_separator_builders_round_trip),
   };
   return cmocka_run_group_tests_name("control", tests, NULL, NULL);
 }
