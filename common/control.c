@@ -106,6 +106,13 @@ static const FieldSpec peer_event_fields[] = {
   {"reason", F_STRING, FALSE, NULL},
   {NULL, 0, FALSE, NULL},
 };
+static const FieldSpec present_event_fields[] = {
+  {"peer", F_STRING, TRUE, check_peer_id},
+  {"participant", F_STRING, TRUE, check_short_text},
+  {"role", F_STRING, TRUE, check_role},
+  {"state", F_STRING, TRUE, NULL},
+  {NULL, 0, FALSE, NULL},
+};
 static const FieldSpec stats_event_fields[] = {
   {"peer", F_STRING, TRUE, check_peer_id},
   {"participant", F_STRING, FALSE, NULL},
@@ -124,6 +131,7 @@ static const FieldSpec reply_fields[] = {
   {"answer", F_STRING, FALSE, NULL},
   {"error", F_STRING, FALSE, NULL},
   {"message", F_STRING, FALSE, NULL},
+  {"count", F_INT, FALSE, NULL},
   {NULL, 0, FALSE, NULL},
 };
 
@@ -131,11 +139,13 @@ static const MessageSpec requests[] = {
   {"peer.add", peer_add_fields},
   {"peer.update", peer_update_fields},
   {"peer.remove", peer_only_fields},
+  {"peer.list", no_fields},
   {"ping", no_fields},
 };
 static const MessageSpec events[] = {
   {"peer.connected", peer_event_fields},
   {"peer.lost", peer_event_fields},
+  {"peer.present", present_event_fields},
   {"stats", stats_event_fields},
 };
 
