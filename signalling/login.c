@@ -5,12 +5,14 @@
 #include "token.h"
 #include "turn.h"
 
+#include "json_text.h"
+
 #include <string.h>
 
 static char *
 node_to_text(JsonNode *node)
 {
-  char *s = json_to_string(node, FALSE);
+  char *s = json_text_write(node);
   json_node_unref(node);
   return s;
 }
@@ -84,8 +86,7 @@ guint
 login_begin(const LoginContext *ctx, const char *body, gsize len, gint64 now_us, LoginJob **job,
             char **response)
 {
-  g_autoptr(JsonParser) parser = json_parser_new_immutable();
-  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) obj = NULL;
   const RosterEntry *entry;
   const char *badge, *code;
 
@@ -93,14 +94,10 @@ login_begin(const LoginContext *ctx, const char *body, gsize len, gint64 now_us,
   *job = NULL;
   if (len > LOGIN_MAX_BODY)
     return bad_request(response, "Request body too large.");
-  if (len == 0 || memchr(body, '\0', len) ||
-      !json_parser_load_from_data(parser, body, (gssize)len, &error))
-    return bad_request(response, "Request body is not valid JSON.");
-  JsonNode *root = json_parser_get_root(parser);
-  if (!root || !JSON_NODE_HOLDS_OBJECT(root))
-    return bad_request(response, "Request body must be a JSON object.");
-  badge = string_member(json_node_get_object(root), "badge");
-  code = string_member(json_node_get_object(root), "code");
+  if (json_text_parse_object(body, len, &obj, NULL) < 0)
+    return bad_request(response, "Request body must be one strict JSON object.");
+  badge = string_member(obj, "badge");
+  code = string_member(obj, "code");
   if (!badge || !code || !*badge || !*code || strlen(badge) > 64 || strlen(code) > 256)
     return bad_request(response, "Fields 'badge' and 'code' (strings) are required.");
 

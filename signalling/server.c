@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "server.h"
 
+#include "json_text.h"
 #include "ws.h"
 
 #include <gio/gio.h>
@@ -74,7 +75,7 @@ static char *
 venue_text(SigApp *app)
 {
   g_autoptr(JsonNode) node = venue_to_json(app->venue);
-  return json_to_string(node, FALSE);
+  return json_text_write(node);
 }
 
 /* Routes one request; POST bodies are handled at BODY_COMPLETION. */

@@ -4,6 +4,7 @@
 #include "server.h"
 #include "token.h"
 #include "control.h"
+#include "json_text.h"
 
 #include <string.h>
 
@@ -60,7 +61,7 @@ static void
 send_node(WsConn *c, JsonNode *node)
 {
   if (c->wsi) {
-    g_queue_push_tail(&c->tx, json_to_string(node, FALSE));
+    g_queue_push_tail(&c->tx, json_text_write(node));
     lws_callback_on_writable(c->wsi);
   }
   json_node_unref(node);
@@ -465,17 +466,15 @@ static const struct {
 static void
 dispatch(WsConn *c, const char *text, gsize len)
 {
-  g_autoptr(JsonParser) parser = json_parser_new_immutable();
-  JsonNode *root;
-  JsonObject *msg;
+  g_autoptr(JsonObject) msg = NULL;
+  g_autofree char *why = NULL;
   const char *type;
 
-  if (!json_parser_load_from_data(parser, text, (gssize)len, NULL) ||
-      !(root = json_parser_get_root(parser)) || !JSON_NODE_HOLDS_OBJECT(root)) {
-    send_error(c, "bad_request", "Message is not a JSON object.");
+  if (json_text_parse_object(text, len, &msg, &why) < 0) {
+    g_autofree char *text_why = g_strdup_printf("Message is not a strict JSON object (%s).", why);
+    send_error(c, "bad_request", text_why);
     return;
   }
-  msg = json_node_get_object(root);
   type = json_object_get_string_member_with_default(msg, "type", NULL);
   if (!type) {
     send_error(c, "bad_request", "Message has no string 'type'.");
