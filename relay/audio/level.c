@@ -124,6 +124,6 @@ level_read(const LevelMeter *m, LevelReading *out)
   }
   count += (double)m->filled * LEVEL_BLOCK;
   out->rms_dbfs = count > 0 ? level_to_dbfs(sqrt(sq / count)) : AUDIO_SILENCE_DBFS;
-  out->peak_dbfs = level_to_dbfs(peak);
-  out->true_peak_dbfs = level_to_dbfs(tp > peak ? tp : peak);
+  out->peak_dbfs = level_to_dbfs((double)peak);
+  out->true_peak_dbfs = level_to_dbfs((double)(tp > peak ? tp : peak));
 }

@@ -182,7 +182,7 @@ mix_bus_run(MixBus *bus)
       continue;
     mixed++;
     if (s->gain == s->gain_prev) {
-      double g = s->gain;
+      double g = (double)s->gain;
       for (unsigned n = 0; n < AUDIO_FRAME; n++)
         bus->acc[n] += mix_q(s->in[n], g);
     } else {
@@ -200,7 +200,7 @@ mix_bus_run(MixBus *bus)
     if (!s->in) {
       memcpy(s->minus, bus->total, sizeof bus->total);
     } else if (s->gain == s->gain_prev) {
-      double g = s->gain;
+      double g = (double)s->gain;
       for (unsigned n = 0; n < AUDIO_FRAME; n++)
         s->minus[n] = mix_to_float(bus->acc[n] - mix_q(s->in[n], g));
     } else {
