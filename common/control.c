@@ -5,7 +5,7 @@
 
 #include "json_text.h"
 
-typedef enum { F_STRING, F_INT, F_BOOL, F_STRING_ARRAY } FieldType;
+typedef enum { F_STRING, F_INT, F_BOOL, F_STRING_ARRAY, F_NUMBER, F_OBJECT_ARRAY } FieldType;
 typedef gboolean (*FieldCheck)(JsonNode *node);
 
 typedef struct {
@@ -79,12 +79,73 @@ check_sdp(JsonNode *node)
   return n > 0 && n < CTL_MAX_LINE;
 }
 
+/* A language code as in [relay] languages: 2-8 of [a-z-]. */
+static gboolean
+check_language(JsonNode *node)
+{
+  const char *s = json_node_get_string(node);
+  size_t n = strlen(s);
+  if (n < 2 || n > 8)
+    return FALSE;
+  for (size_t i = 0; i < n; i++)
+    if (!g_ascii_islower(s[i]) && s[i] != '-')
+      return FALSE;
+  return TRUE;
+}
+
+/* "floor", "none" or "channel:<language>". */
+static gboolean
+check_product(JsonNode *node)
+{
+  const char *s = json_node_get_string(node);
+  if (strcmp(s, "floor") == 0 || strcmp(s, "none") == 0)
+    return TRUE;
+  if (strncmp(s, "channel:", 8) != 0)
+    return FALSE;
+  g_autoptr(JsonNode) lang = json_node_new(JSON_NODE_VALUE);
+  json_node_set_string(lang, s + 8);
+  return check_language(lang);
+}
+
+/* A peer id, or "" for none. */
+static gboolean
+check_peer_or_none(JsonNode *node)
+{
+  return json_node_get_string(node)[0] == '\0' || check_peer_id(node);
+}
+
 static const FieldSpec peer_add_fields[] = {
   {"peer", F_STRING, TRUE, check_peer_id},
   {"participant", F_STRING, TRUE, check_short_text},
   {"role", F_STRING, TRUE, check_role},
   {"tracks", F_STRING_ARRAY, TRUE, check_tracks},
   {"offer", F_STRING, TRUE, check_sdp},
+  {"booth", F_STRING, FALSE, check_language},
+  {NULL, 0, FALSE, NULL},
+};
+static const FieldSpec booth_live_fields[] = {
+  {"booth", F_STRING, TRUE, check_language},
+  {"peer", F_STRING, TRUE, check_peer_or_none},
+  {NULL, 0, FALSE, NULL},
+};
+static const FieldSpec peer_on_fields[] = {
+  {"peer", F_STRING, TRUE, check_peer_id},
+  {"on", F_BOOL, TRUE, NULL},
+  {NULL, 0, FALSE, NULL},
+};
+static const FieldSpec booth_input_fields[] = {
+  {"booth", F_STRING, TRUE, check_language},
+  {"source", F_STRING, TRUE, check_product},
+  {NULL, 0, FALSE, NULL},
+};
+static const FieldSpec booth_output_fields[] = {
+  {"booth", F_STRING, TRUE, check_language},
+  {"channel", F_STRING, TRUE, check_product},
+  {NULL, 0, FALSE, NULL},
+};
+static const FieldSpec listener_channel_fields[] = {
+  {"peer", F_STRING, TRUE, check_peer_id},
+  {"channel", F_STRING, TRUE, check_product},
   {NULL, 0, FALSE, NULL},
 };
 static const FieldSpec peer_update_fields[] = {
@@ -127,11 +188,29 @@ static const FieldSpec stats_event_fields[] = {
   {"mic_level_dbov", F_INT, FALSE, NULL},
   {NULL, 0, FALSE, NULL},
 };
+static const FieldSpec level_event_fields[] = {
+  {"product", F_STRING, FALSE, NULL},
+  {"peer", F_STRING, FALSE, check_peer_id},
+  {"dbfs", F_NUMBER, TRUE, NULL},
+  {"peak_dbfs", F_NUMBER, TRUE, NULL},
+  {"limiting", F_BOOL, TRUE, NULL},
+  {NULL, 0, FALSE, NULL},
+};
+static const FieldSpec booth_state_fields[] = {
+  {"booth", F_STRING, TRUE, check_language},
+  {"live", F_STRING, TRUE, NULL},
+  {"cough", F_BOOL, TRUE, NULL},
+  {"input", F_STRING, TRUE, NULL},
+  {"output", F_STRING, TRUE, NULL},
+  {NULL, 0, FALSE, NULL},
+};
 static const FieldSpec reply_fields[] = {
   {"answer", F_STRING, FALSE, NULL},
   {"error", F_STRING, FALSE, NULL},
   {"message", F_STRING, FALSE, NULL},
   {"count", F_INT, FALSE, NULL},
+  {"product", F_STRING, FALSE, NULL},
+  {"products", F_OBJECT_ARRAY, FALSE, NULL},
   {NULL, 0, FALSE, NULL},
 };
 
@@ -141,12 +220,23 @@ static const MessageSpec requests[] = {
   {"peer.remove", peer_only_fields},
   {"peer.list", no_fields},
   {"ping", no_fields},
+  {"floor.grant", peer_only_fields},
+  {"floor.revoke", peer_only_fields},
+  {"booth.live", booth_live_fields},
+  {"booth.cough", peer_on_fields},
+  {"booth.input", booth_input_fields},
+  {"booth.output", booth_output_fields},
+  {"listener.channel", listener_channel_fields},
+  {"listener.lowbw", peer_on_fields},
+  {"audio.state", no_fields},
 };
 static const MessageSpec events[] = {
   {"peer.connected", peer_event_fields},
   {"peer.lost", peer_event_fields},
   {"peer.present", present_event_fields},
   {"stats", stats_event_fields},
+  {"level", level_event_fields},
+  {"booth.state", booth_state_fields},
 };
 
 static const struct {
@@ -179,6 +269,13 @@ node_has_type(JsonNode *node, FieldType type)
     }
     return TRUE;
   }
+  if (JSON_NODE_HOLDS_ARRAY(node) && type == F_OBJECT_ARRAY) {
+    JsonArray *a = json_node_get_array(node);
+    for (guint i = 0; i < json_array_get_length(a); i++)
+      if (!JSON_NODE_HOLDS_OBJECT(json_array_get_element(a, i)))
+        return FALSE;
+    return TRUE;
+  }
   if (!JSON_NODE_HOLDS_VALUE(node))
     return FALSE;
   GType t = json_node_get_value_type(node);
@@ -187,6 +284,8 @@ node_has_type(JsonNode *node, FieldType type)
     return t == G_TYPE_STRING;
   case F_INT:
     return t == G_TYPE_INT64;
+  case F_NUMBER:
+    return t == G_TYPE_INT64 || t == G_TYPE_DOUBLE;
   case F_BOOL:
     return t == G_TYPE_BOOLEAN;
   default:

@@ -288,14 +288,57 @@ test_bad_request_fields(void **state)
   ctltest_peer_add_expect("\"p\"", "\"B\"", "\"delegate\"", "[\"floor\"]", "{\"sdp\":\"v=0\"}", CTL_EBADREQUEST);
 }
 
+/* The audio engine's requests and events (docs/control.md, "The audio
+ * engine"): each field checked, every bad one refused. */
+static void
+test_audio_requests(void **state)
+{
+  static const struct {
+    const char *line;
+    int want;
+  } cases[] = {
+    {"{\"v\":1,\"id\":1,\"type\":\"floor.grant\",\"peer\":\"p-1\"}", CTL_OK},
+    {"{\"v\":1,\"id\":1,\"type\":\"floor.grant\"}", CTL_EBADREQUEST},
+    {"{\"v\":1,\"id\":1,\"type\":\"floor.revoke\",\"peer\":\"p 1\"}", CTL_EBADREQUEST},
+    {"{\"v\":1,\"id\":1,\"type\":\"booth.live\",\"booth\":\"fr\",\"peer\":\"p-1\"}", CTL_OK},
+    {"{\"v\":1,\"id\":1,\"type\":\"booth.live\",\"booth\":\"fr\",\"peer\":\"\"}", CTL_OK},
+    {"{\"v\":1,\"id\":1,\"type\":\"booth.live\",\"booth\":\"FR\",\"peer\":\"\"}", CTL_EBADREQUEST},
+    {"{\"v\":1,\"id\":1,\"type\":\"booth.cough\",\"peer\":\"p-1\",\"on\":true}", CTL_OK},
+    {"{\"v\":1,\"id\":1,\"type\":\"booth.cough\",\"peer\":\"p-1\",\"on\":1}", CTL_EBADREQUEST},
+    {"{\"v\":1,\"id\":1,\"type\":\"booth.input\",\"booth\":\"es\",\"source\":\"channel:fr\"}", CTL_OK},
+    {"{\"v\":1,\"id\":1,\"type\":\"booth.input\",\"booth\":\"es\",\"source\":\"channel:\"}", CTL_EBADREQUEST},
+    {"{\"v\":1,\"id\":1,\"type\":\"booth.input\",\"booth\":\"es\",\"source\":\"venue\"}", CTL_EBADREQUEST},
+    {"{\"v\":1,\"id\":1,\"type\":\"booth.output\",\"booth\":\"fr\",\"channel\":\"channel:en\"}", CTL_OK},
+    {"{\"v\":1,\"id\":1,\"type\":\"listener.channel\",\"peer\":\"p-1\",\"channel\":\"none\"}", CTL_OK},
+    {"{\"v\":1,\"id\":1,\"type\":\"listener.channel\",\"peer\":\"p-1\",\"channel\":\"channel:fr\"}", CTL_OK},
+    {"{\"v\":1,\"id\":1,\"type\":\"listener.channel\",\"peer\":\"p-1\"}", CTL_EBADREQUEST},
+    {"{\"v\":1,\"id\":1,\"type\":\"listener.lowbw\",\"peer\":\"p-1\",\"on\":false}", CTL_OK},
+    {"{\"v\":1,\"id\":1,\"type\":\"audio.state\"}", CTL_OK},
+    {"{\"v\":1,\"event\":\"level\",\"product\":\"floor\",\"dbfs\":-20.5,\"peak_dbfs\":-3,\"limiting\":false}", CTL_OK},
+    {"{\"v\":1,\"event\":\"level\",\"product\":\"floor\",\"dbfs\":\"loud\",\"peak_dbfs\":-3,\"limiting\":false}", CTL_EBADREQUEST},
+    {"{\"v\":1,\"id\":2,\"ok\":true,\"products\":[{\"name\":\"floor\"}]}", CTL_OK},
+    {"{\"v\":1,\"id\":2,\"ok\":true,\"products\":[\"floor\"]}", CTL_EBADREQUEST},
+  };
+  for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+    CtlMessage msg;
+    g_autofree char *detail = NULL;
+    int rc = ctltest_parse(cases[i].line, &msg, &detail);
+    if (rc != cases[i].want)
+      print_error("line: %s\nrc %d, want %d (%s)\n", cases[i].line, rc, cases[i].want,
+                  detail ? detail : "");
+    assert_int_equal(rc, cases[i].want);
+    ctl_message_clear(&msg);
+  }
+}
+
 static void
 test_unknown_type(void **state)
 {
-  ctltest_expect("{\"v\":1,\"id\":11,\"type\":\"floor.grant\"}", CTL_EUNKNOWNTYPE, 11);
+  ctltest_expect("{\"v\":1,\"id\":11,\"type\":\"floor.take\"}", CTL_EUNKNOWNTYPE, 11);
   ctltest_expect("{\"v\":1,\"id\":11,\"type\":\"PING\"}", CTL_EUNKNOWNTYPE, 11);
   ctltest_expect("{\"v\":1,\"id\":11,\"type\":\"\"}", CTL_EUNKNOWNTYPE, 11);
   ctltest_expect("{\"v\":1,\"id\":11,\"type\":\"peer.connected\"}", CTL_EUNKNOWNTYPE, 11);
-  ctltest_expect("{\"v\":1,\"event\":\"level\",\"peer\":\"p\"}", CTL_EUNKNOWNTYPE, -1);
+  ctltest_expect("{\"v\":1,\"event\":\"levels\",\"peer\":\"p\"}", CTL_EUNKNOWNTYPE, -1);
   ctltest_expect("{\"v\":1,\"event\":\"ping\",\"peer\":\"p\"}", CTL_EUNKNOWNTYPE, -1);
   assert_string_equal(ctl_error_name(CTL_EUNKNOWNTYPE), "unknown_type");
   assert_string_equal(ctl_error_name(-1000), "internal");
@@ -766,6 +809,7 @@ main(int argc, char **argv)
     cmocka_unit_test(test_valid_requests),      cmocka_unit_test(test_valid_replies_and_events),
     cmocka_unit_test(test_bad_json),            cmocka_unit_test(test_bad_version),
     cmocka_unit_test(test_bad_request_envelope), cmocka_unit_test(test_bad_request_fields),
+    cmocka_unit_test(test_audio_requests),
     cmocka_unit_test(test_unknown_type),        cmocka_unit_test(test_too_long),
     cmocka_unit_test(test_builders_round_trip), cmocka_unit_test(test_hostile_input),
     cmocka_unit_test(bug_limit_includes_newline),
