@@ -30,6 +30,9 @@ level_init(LevelMeter *m, unsigned window_ms)
     return -EINVAL;
   memset(m, 0, sizeof *m);
   m->n_blocks = window_ms / 10;
+  for (unsigned k = 0; k < LEVEL_TAPS; k++)
+    for (unsigned p = 0; p < 4; p++)
+      m->fir[k][p] = level_fir[p][k];
   return 0;
 }
 
@@ -37,8 +40,7 @@ void
 level_reset(LevelMeter *m)
 {
   unsigned n_blocks = m->n_blocks;
-  memset(m, 0, sizeof *m);
-  m->n_blocks = n_blocks;
+  level_init(m, n_blocks * 10);
 }
 
 /* The largest magnitude of the four interpolated values that follow the
@@ -46,18 +48,18 @@ level_reset(LevelMeter *m)
 static float
 level_oversampled_peak(const LevelMeter *m)
 {
-  /* hist[pos .. pos+TAPS-1] holds the samples newest first */
+  /* hist[pos .. pos+TAPS-1] holds the samples newest first; the four
+   * phases side by side, so that the compiler makes one vector of them */
   const float *x = m->hist + m->hist_pos;
-  float best = 0.0f;
-  for (unsigned p = 0; p < 4; p++) {
-    float y = 0.0f;
-    for (unsigned k = 0; k < LEVEL_TAPS; k++)
-      y += level_fir[p][k] * x[k];
-    y = fabsf(y);
-    if (y > best)
-      best = y;
-  }
-  return best;
+  float y[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+  for (unsigned k = 0; k < LEVEL_TAPS; k++)
+    for (unsigned p = 0; p < 4; p++)
+      y[p] += m->fir[k][p] * x[k];
+  for (unsigned p = 0; p < 4; p++)
+    y[p] = fabsf(y[p]);
+  y[0] = y[0] > y[1] ? y[0] : y[1];
+  y[2] = y[2] > y[3] ? y[2] : y[3];
+  return y[0] > y[2] ? y[0] : y[2];
 }
 
 static void

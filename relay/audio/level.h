@@ -33,6 +33,7 @@ typedef struct {
   float tp[LEVEL_MAX_BLOCKS]; /* largest oversampled magnitude of each block */
   float hist[2 * LEVEL_TAPS]; /* FIR delay line, written twice to read it contiguously */
   unsigned hist_pos;
+  float fir[LEVEL_TAPS][4]; /* the interpolator, tap by tap (filled by level_init) */
 } LevelMeter;
 
 typedef struct {

@@ -148,13 +148,12 @@ mix_bus_set_input(MixBus *bus, int id, const float *pcm)
 static inline int64_t
 mix_q(float x, double gain)
 {
-  if (!(x == x))
-    x = 0.0f;
-  else if (x > MIX_INPUT_MAX)
-    x = MIX_INPUT_MAX;
-  else if (x < -MIX_INPUT_MAX)
-    x = -MIX_INPUT_MAX;
-  return llrint((double)x * gain * MIX_Q_SCALE);
+  x = x == x ? x : 0.0f; /* NaN */
+  x = x > MIX_INPUT_MAX ? MIX_INPUT_MAX : x;
+  x = x < -MIX_INPUT_MAX ? -MIX_INPUT_MAX : x;
+  /* truncation, not rounding: an inline conversion, and just as exact for
+   * the cancellation (both sides truncate the same product) */
+  return (int64_t)((double)x * gain * MIX_Q_SCALE);
 }
 
 static inline double
