@@ -1,14 +1,21 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "dtls.h"
 
+#include "dtls_record.h"
+
 #include <errno.h>
-#include <limits.h>
 #include <gio/gio.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <string.h>
 
 #define DTLS_MTU 1200
+/* AEAD only. With CBC and encrypt-then-MAC, OpenSSL 3.0 takes any record
+ * whose MAC fails for a fatal error, and a forged record cannot be told
+ * from a real one before OpenSSL has decrypted it. RFC 8827 6.5 makes
+ * ECDHE-ECDSA-AES128-GCM-SHA256 mandatory for browsers; the RSA suites
+ * are for a DTLS server peer with an RSA certificate (GStreamer's). */
+#define DTLS_CIPHERS "ECDHE+AESGCM:ECDHE+CHACHA20"
 
 struct DtlsContext {
   SSL_CTX *ssl_ctx;
@@ -19,6 +26,12 @@ struct DtlsSession {
   SSL *ssl;
   BIO *in; /* memory BIO: received datagrams */
   DtlsState state;
+  /* OpenSSL failed after the handshake: the SRTP keys stand, records go
+   * nowhere (only an authenticated close_notify ends a connected session) */
+  gboolean retired;
+  gboolean closed;   /* ended by close_notify (state DTLS_FAILED) */
+  guint64 dropped;   /* records refused before OpenSSL, or after it retired */
+  guint64 clear_seq; /* the next epoch 0 record number OpenSSL sees */
   gboolean is_server;
   char expected_fingerprint[100];
   DtlsSendFunc send;
@@ -78,6 +91,8 @@ dtls_context_new(DtlsCert *cert, const char *srtp_profiles, GError **error)
   if (!ctx->ssl_ctx)
     goto fail;
   SSL_CTX_set_min_proto_version(ctx->ssl_ctx, DTLS1_2_VERSION);
+  if (SSL_CTX_set_cipher_list(ctx->ssl_ctx, DTLS_CIPHERS) != 1)
+    goto fail;
   SSL_CTX_set_options(ctx->ssl_ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_QUERY_MTU);
   SSL_CTX_set_verify(ctx->ssl_ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT,
                      accept_any_cert);
@@ -174,31 +189,38 @@ check_peer(DtlsSession *s)
 }
 
 /* Drives the handshake, or after it drains application data (none is
- * expected: WebRTC audio sends no data channel here) and notices close. */
+ * expected: WebRTC audio sends no data channel here) and notices close.
+ * OpenSSL's error queue is cleared first: SSL_get_error() reads it, and a
+ * stale entry from any other OpenSSL user would read as this session's. */
 static DtlsState
 advance(DtlsSession *s)
 {
-  if (s->state != DTLS_HANDSHAKING && s->state != DTLS_CONNECTED)
-    return s->state;
+  int rc, err;
+
+  ERR_clear_error();
   if (s->state == DTLS_HANDSHAKING) {
-    int rc = SSL_do_handshake(s->ssl);
-    if (rc == 1) {
+    rc = SSL_do_handshake(s->ssl);
+    err = rc == 1 ? SSL_ERROR_NONE : SSL_get_error(s->ssl, rc);
+    if (rc == 1)
       s->state = check_peer(s);
-    } else {
-      int err = SSL_get_error(s->ssl, rc);
-      if (err != SSL_ERROR_WANT_READ && err != SSL_ERROR_WANT_WRITE)
-        s->state = DTLS_FAILED;
-    }
-    ERR_clear_error();
-    return s->state;
+    else if (err != SSL_ERROR_WANT_READ && err != SSL_ERROR_WANT_WRITE)
+      s->state = DTLS_FAILED;
+    /* close_notify: in epoch 1 (a clear one never gets here), so authenticated */
+    s->closed = err == SSL_ERROR_ZERO_RETURN;
+    goto done;
   }
   char sink[2048];
-  int n;
-  while ((n = SSL_read(s->ssl, sink, sizeof sink)) > 0)
+  while ((rc = SSL_read(s->ssl, sink, sizeof sink)) > 0)
     ;
-  int err = SSL_get_error(s->ssl, n);
-  if (err == SSL_ERROR_ZERO_RETURN || err == SSL_ERROR_SSL || err == SSL_ERROR_SYSCALL)
+  err = SSL_get_error(s->ssl, rc);
+  if (err == SSL_ERROR_ZERO_RETURN) {
+    s->closed = TRUE;
     s->state = DTLS_FAILED;
+  } else if (err != SSL_ERROR_WANT_READ && err != SSL_ERROR_WANT_WRITE) {
+    s->retired = TRUE; /* the keys were derived at the handshake: audio goes on */
+  }
+
+done:
   ERR_clear_error();
   return s->state;
 }
@@ -206,16 +228,89 @@ advance(DtlsSession *s)
 DtlsState
 dtls_session_start(DtlsSession *s)
 {
-  return s->is_server ? s->state : advance(s);
+  return s->is_server || s->state != DTLS_HANDSHAKING ? s->state : advance(s);
+}
+
+/* The protected record the negotiated cipher seals an empty plaintext in
+ * (explicit nonce + tag). OpenSSL 3.0 fails the association on a shorter
+ * one instead of discarding it. Before the cipher is known no epoch 1
+ * record can be genuine, so the larger bound is safe. */
+static size_t
+min_sealed_len(const SSL *ssl)
+{
+  const SSL_CIPHER *c = SSL_get_current_cipher(ssl);
+  if (!c)
+    c = SSL_get_pending_cipher(ssl);
+  if (c && SSL_CIPHER_get_cipher_nid(c) == NID_chacha20_poly1305)
+    return 16;   /* tag; the nonce is implicit */
+  return 8 + 16; /* AES-GCM: explicit nonce, tag */
+}
+
+/* Hands an admitted record to OpenSSL. Epoch 0 records are renumbered in
+ * arrival order: nothing authenticates their sequence numbers, and one
+ * forged far ahead would move OpenSSL's replay window (RFC 6347 4.1.2.6)
+ * past every real one to come, stalling the handshake. Duplicates and
+ * reordering are the handshake layer's business (message_seq). Epoch 1
+ * numbers are authenticated: the window moves only on records that
+ * decrypt. */
+static void
+pass_record(DtlsSession *s, const DtlsRecord *rec)
+{
+  const uint8_t *start = rec->body - DTLS_RECORD_HEADER;
+  if (rec->epoch == 0) {
+    uint8_t header[DTLS_RECORD_HEADER];
+    memcpy(header, start, sizeof header);
+    for (int i = 0; i < 6; i++)
+      header[10 - i] = (uint8_t)(s->clear_seq >> (8 * i));
+    s->clear_seq++;
+    BIO_write(s->in, header, sizeof header);
+    if (rec->len)
+      BIO_write(s->in, rec->body, (int)rec->len);
+    return;
+  }
+  BIO_write(s->in, start, (int)(DTLS_RECORD_HEADER + rec->len));
 }
 
 DtlsState
 dtls_session_feed(DtlsSession *s, const uint8_t *data, size_t len)
 {
-  if (len > INT_MAX)
+  const DtlsRecordPolicy policy = {
+    .is_server = s->is_server,
+    .connected = s->state == DTLS_CONNECTED,
+    .min_sealed = min_sealed_len(s->ssl),
+  };
+  size_t n_records, n_admitted, off = 0;
+  DtlsRecord rec;
+
+  if (s->state != DTLS_HANDSHAKING && s->state != DTLS_CONNECTED)
     return s->state;
-  BIO_write(s->in, data, (int)len);
+  if (dtls_record_scan(data, len, &policy, &n_records, &n_admitted) < 0) {
+    s->dropped += MAX(n_records, 1); /* the framing is broken: nothing of it is trusted */
+    return s->state;
+  }
+  if (s->retired || n_admitted == 0) {
+    s->dropped += n_records;
+    return s->state;
+  }
+  s->dropped += n_records - n_admitted;
+  while (dtls_record_next(data, len, &off, &rec) > 0) {
+    if (dtls_record_admit(&rec, &policy) == 0)
+      pass_record(s, &rec);
+  }
   return advance(s);
+}
+
+void
+dtls_session_close(DtlsSession *s)
+{
+  if (s->state != DTLS_CONNECTED)
+    return;
+  ERR_clear_error();
+  if (!s->retired)
+    SSL_shutdown(s->ssl);
+  ERR_clear_error();
+  s->closed = TRUE;
+  s->state = DTLS_FAILED;
 }
 
 int
@@ -230,6 +325,7 @@ dtls_session_timeout_ms(DtlsSession *s)
 DtlsState
 dtls_session_handle_timeout(DtlsSession *s)
 {
+  ERR_clear_error();
   if (s->state == DTLS_HANDSHAKING && DTLSv1_handle_timeout(s->ssl) < 0)
     s->state = DTLS_FAILED;
   ERR_clear_error();
@@ -240,6 +336,18 @@ DtlsState
 dtls_session_state(const DtlsSession *s)
 {
   return s->state;
+}
+
+gboolean
+dtls_session_closed(const DtlsSession *s)
+{
+  return s->closed;
+}
+
+guint64
+dtls_session_dropped(const DtlsSession *s)
+{
+  return s->dropped;
 }
 
 int

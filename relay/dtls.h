@@ -2,7 +2,14 @@
 /* DTLS 1.2 for DTLS-SRTP (RFC 5764) over OpenSSL with memory BIOs: datagrams
  * in through dtls_session_feed(), datagrams out through the send callback.
  * One DtlsContext (SSL_CTX and the relay's certificate) is shared by all
- * sessions. No renegotiation. */
+ * sessions. No renegotiation.
+ *
+ * Anyone who can forge the peer's address can send records. Records that
+ * do not verify are counted and dropped (RFC 6347 4.1.2.7), most before
+ * OpenSSL sees them (dtls_record.h): no record ends a connected session
+ * but an authenticated close_notify. During the handshake a forged
+ * message that is well formed and in sequence still can (nothing is
+ * authenticated before the Finished messages). */
 #pragma once
 
 #include <glib.h>
@@ -16,7 +23,7 @@ typedef struct DtlsSession DtlsSession;
 typedef enum {
   DTLS_HANDSHAKING = 0,
   DTLS_CONNECTED,      /* handshake done, fingerprint matched, keys ready */
-  DTLS_FAILED,         /* handshake error or closed by the peer */
+  DTLS_FAILED,         /* over: the handshake failed, or close_notify (dtls_session_closed()) */
   DTLS_BAD_FINGERPRINT /* the peer's certificate is not the one signalled */
 } DtlsState;
 
@@ -45,13 +52,26 @@ void dtls_session_free(DtlsSession *s);
 
 /* For the client role: sends the ClientHello. No-op for a server. */
 DtlsState dtls_session_start(DtlsSession *s);
-/* Feeds one received datagram. */
+/* Feeds one received datagram (borrowed). Its records that are malformed,
+ * unauthenticated or out of place are dropped and counted, the rest go to
+ * OpenSSL; should OpenSSL fail once connected, the session stays
+ * DTLS_CONNECTED (its keys are derived) and drops whatever comes next. */
 DtlsState dtls_session_feed(DtlsSession *s, const uint8_t *data, size_t len);
+/* Sends close_notify and ends the session (a no-op unless connected). */
+void dtls_session_close(DtlsSession *s);
 /* Milliseconds until a retransmission is due, or -1 if none is pending. */
 int dtls_session_timeout_ms(DtlsSession *s);
 /* Retransmits the last flight if its timer expired. */
 DtlsState dtls_session_handle_timeout(DtlsSession *s);
 DtlsState dtls_session_state(const DtlsSession *s);
+/* Whether the session ended with close_notify, the peer's (under the
+ * session's keys: a clear-text one is dropped) or ours: a goodbye, not an
+ * error. The state is then DTLS_FAILED. */
+gboolean dtls_session_closed(const DtlsSession *s);
+/* Records dropped so far (a datagram whose framing is broken counts once).
+ * OpenSSL's own silent discards (a record that fails to decrypt) are not
+ * seen here. */
+guint64 dtls_session_dropped(const DtlsSession *s);
 
 /* Valid once the state is DTLS_CONNECTED. Returns 0 or -EIO. */
 int dtls_session_srtp_keys(DtlsSession *s, DtlsSrtpKeys *out);

@@ -137,7 +137,8 @@ on_dtls_state(RelayPeer *peer, DtlsState state)
     lose(peer, "fingerprint_mismatch");
     return;
   case DTLS_FAILED:
-    lose(peer, "dtls_failed");
+    /* a browser's normal goodbye is no failure */
+    lose(peer, dtls_session_closed(peer->dtls) ? "closed" : "dtls_failed");
     return;
   case DTLS_CONNECTED:
     break;
@@ -225,10 +226,24 @@ on_packet(IceStream *stream, const uint8_t *in, size_t len, void *data)
   if (peer->state == PEER_LOST)
     return;
   if (dtls_is_record(in, len)) {
+    guint64 dropped = 1; /* no DTLS state any more (DTLS_KEEP_S): nothing to say */
+    DtlsState st = DTLS_CONNECTED;
+    if (peer->dtls) {
+      dropped = dtls_session_dropped(peer->dtls);
+      st = dtls_session_feed(peer->dtls, in, len);
+      dropped = dtls_session_dropped(peer->dtls) - dropped;
+    }
+    if (dropped) {
+      /* forged from the peer's address, most likely: once per peer */
+      if (!peer->stats.dtls_dropped)
+        g_print("relay: peer %s: dropped a DTLS record: malformed, unauthenticated or out of "
+                "place (more are counted, not logged)\n",
+                peer->id);
+      peer->stats.dtls_dropped += dropped;
+      peer->stats.bad_received += dropped;
+    }
     if (peer->dtls)
-      on_dtls_state(peer, dtls_session_feed(peer->dtls, in, len));
-    else
-      peer->stats.bad_received++; /* long after the handshake: nothing to say */
+      on_dtls_state(peer, st);
     return;
   }
   if (len < 12 || len > PACKET_MAX || (in[0] & 0xc0) != 0x80 || !peer->srtp) {

@@ -28,6 +28,7 @@ typedef struct {
   guint64 packets_sent, octets_sent; /* RTP, octets of payload as in SR */
   guint64 rtcp_received;
   guint64 bad_received; /* undecryptable, malformed or replayed */
+  guint64 dtls_dropped; /* of those, DTLS records refused (dtls_session_dropped()) */
   guint64 send_errors;  /* socket full or gone */
   guint8 fraction_lost; /* of 256, from the last report */
   gint32 cumulative_lost;
@@ -42,7 +43,9 @@ typedef struct {
   /* audio is flowing: DTLS done, fingerprint matched, SRTP keyed */
   void (*connected)(RelayPeer *peer, void *user);
   /* the peer failed or went away; the owner should free it (not from
-   * inside this callback) */
+   * inside this callback). @reason: "closed" (DTLS close_notify),
+   * "dtls_failed", "fingerprint_mismatch", "timeout" (not connected in
+   * time), "consent_expired". Static string. */
   void (*lost)(RelayPeer *peer, const char *reason, void *user);
 } RelayPeerEvents;
 

@@ -255,7 +255,7 @@ static void
 render_metrics(GString *out, void *user)
 {
   Relay *relay = user;
-  guint64 sent = 0, bad = 0, rtcp = 0, mic = 0;
+  guint64 sent = 0, bad = 0, rtcp = 0, mic = 0, dtls_dropped = 0;
   GHashTableIter it;
   gpointer value;
   g_hash_table_iter_init(&it, relay->by_id);
@@ -265,6 +265,7 @@ render_metrics(GString *out, void *user)
     bad += st->bad_received;
     rtcp += st->rtcp_received;
     mic += st->mic_packets;
+    dtls_dropped += st->dtls_dropped;
   }
   g_string_append_printf(out,
                          "# HELP rostrum_relay_peers Peers announced by signalling.\n"
@@ -295,6 +296,12 @@ render_metrics(GString *out, void *user)
                          g_hash_table_size(relay->by_id), relay->fanout->len, relay->peers_added,
                          relay->peers_lost, relay->add_refused, relay->floor_packets, sent, rtcp,
                          bad, mic);
+  g_string_append_printf(out,
+                         "# HELP rostrum_relay_peer_dtls_dropped DTLS records refused unread "
+                         "(also in bad_received).\n"
+                         "# TYPE rostrum_relay_peer_dtls_dropped gauge\n"
+                         "rostrum_relay_peer_dtls_dropped %" G_GUINT64_FORMAT "\n",
+                         dtls_dropped);
   const IceLiteStats *ice = ice_lite_stats(relay->ice);
   g_string_append_printf(out,
                          "# HELP rostrum_relay_ice_checks_total ICE checks answered.\n"
