@@ -21,6 +21,13 @@ typedef enum {
   PEER_LOST,
 } PeerState;
 
+/* A receive track's continuity across products: out = in + offset. */
+typedef struct {
+  uint16_t seq_off, last_seq;
+  uint32_t ts_off, last_ts;
+  bool started, resync;
+} TrackOut;
+
 struct RelayPeer {
   /* What the fan-out reads for every packet comes first, in two cache
    * lines that relay_peer_prefetch's caller fetches ahead. */
@@ -28,6 +35,7 @@ struct RelayPeer {
   uint8_t floor_pt, channel_pt, mic_pt;
   SrtpLink *srtp;
   IceStream *ice;
+  TrackOut out[2]; /* floor, channel */
   SdpPlan plan;
   RelayPeerStats stats;
   /* the rest */
@@ -198,8 +206,8 @@ read_reports(RelayPeer *peer, const uint8_t *buf, size_t len)
 }
 
 /* RTP from the peer: its microphone, if signalling granted one (a
- * listener sends none). The audio goes to the mixer in the audio-engine
- * stage; the transport checks it and reads its level (RFC 6464). */
+ * listener sends none). The transport checks it and reads its level (RFC
+ * 6464); the audio engine gets it (events.mic). */
 static void
 on_mic(RelayPeer *peer, size_t len)
 {
@@ -216,6 +224,8 @@ on_mic(RelayPeer *peer, size_t len)
   int level = rtp_audio_level(&h, peer->mic_level_ext, &voice);
   if (level >= 0)
     peer->stats.mic_level_dbov = -level;
+  if (peer->env.events.mic)
+    peer->env.events.mic(peer, peer->rx, (size_t)n, peer->env.user);
 }
 
 static void
@@ -324,10 +334,31 @@ relay_peer_protect_rtp(RelayPeer *peer, RelayTrack track, const uint8_t *rtp, si
       (channel && peer->plan.channel_index < 0))
     return -EAGAIN;
   memcpy(buf, rtp, len);
-  buf[1] = (uint8_t)((rtp[1] & 0x80) | (channel ? peer->channel_pt : peer->floor_pt));
-  if (channel)
-    rtp_put32(buf + 8, peer->env.channel_ssrc);
+  TrackOut *o = &peer->out[channel ? 1 : 0];
+  uint16_t seq = rtp_get16(rtp + 2);
+  uint32_t ts = rtp_get32(rtp + 4);
+  bool marker = (rtp[1] & 0x80) != 0;
+  if (o->resync && o->started) { /* another product from now on: continue this track */
+    o->seq_off = (uint16_t)(o->last_seq + 1 - seq);
+    o->ts_off = o->last_ts + RTP_FRAME_SAMPLES - ts;
+    marker = true;
+  }
+  o->resync = false;
+  o->started = true;
+  o->last_seq = (uint16_t)(seq + o->seq_off);
+  o->last_ts = ts + o->ts_off;
+  buf[1] = (uint8_t)((marker ? 0x80 : 0) | (channel ? peer->channel_pt : peer->floor_pt));
+  rtp_put16(buf + 2, o->last_seq);
+  rtp_put32(buf + 4, o->last_ts);
+  rtp_put32(buf + 8, channel ? peer->env.channel_ssrc : peer->env.floor_ssrc);
   return srtp_link_protect(peer->srtp, buf, len, cap);
+}
+
+void
+relay_peer_repoint(RelayPeer *peer, RelayTrack track)
+{
+  if (track == RELAY_TRACK_FLOOR || track == RELAY_TRACK_CHANNEL)
+    peer->out[track == RELAY_TRACK_CHANNEL ? 1 : 0].resync = true;
 }
 
 void

@@ -47,6 +47,9 @@ typedef struct {
    * "dtls_failed", "fingerprint_mismatch", "timeout" (not connected in
    * time), "consent_expired". Static string. */
   void (*lost)(RelayPeer *peer, const char *reason, void *user);
+  /* an authenticated microphone packet (@rtp borrowed: clear RTP); may be
+   * NULL */
+  void (*mic)(RelayPeer *peer, const uint8_t *rtp, size_t len, void *user);
 } RelayPeerEvents;
 
 /* What every peer shares; all borrowed and outliving the peers. */
@@ -99,6 +102,12 @@ gboolean relay_peer_tick(RelayPeer *peer, gint64 now_us, gint64 timeout_us);
  * (@cap ≥ len + SRTP_LINK_TRAILER; returns its length, ≤ 0 when nothing is
  * to be sent), look up where it goes, then report whether it went. The
  * caller's buffers are reused batch after batch, so they stay in cache. */
+/* The track will carry another product (the fan-out re-pointed it): its
+ * next packet continues the track's sequence numbers and timestamps, with
+ * the marker bit set, so the browser sees one stream (same SSRC, no
+ * renegotiation). */
+void relay_peer_repoint(RelayPeer *peer, RelayTrack track);
+
 int relay_peer_protect_rtp(RelayPeer *peer, RelayTrack track, const uint8_t *rtp, size_t len,
                            uint8_t *buf, size_t cap);
 /* The fan-out's pointer chase (peer → SRTP link → keys → cipher state,

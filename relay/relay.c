@@ -1,43 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "relay.h"
 
+#include <errno.h>
 #include <gio/gio.h>
 #include <string.h>
-#include <sys/socket.h>
 
-#include "control_server.h"
-#include "dtls_cert.h"
-#include "floor.h"
-#include "ice_lite.h"
-#include "metrics.h"
-#include "peer.h"
+#include "relay_private.h"
 #include "rtp.h"
 #include "sdp.h"
-
-struct Relay {
-  const RelayConfig *cfg;
-  GHashTable *roles;     /* peer id → role (owned strings), as signalling announced */
-  GMainContext *ctx;
-  IceLite *ice;
-  DtlsCert *cert;
-  DtlsContext *dtls;
-  Floor *floor;
-  ControlServer *control;
-  GHashTable *by_id;     /* peer id → RelayPeer* (owned) */
-  GPtrArray *fanout;     /* RelayPeer* connected, borrowed: the per-packet walk */
-  struct SendBatch *batch; /* owned: the fan-out's send slots */
-  MetricsServer *metrics;
-  RelayPeerEnv env;
-  guint report_timer, stats_timer;
-  /* the floor's clock, for sender reports */
-  uint32_t last_rtp_ts;
-  gint64 last_rtp_us;
-  /* totals, including peers that are gone */
-  guint64 floor_packets, peers_added, peers_lost;
-  guint64 add_refused;
-};
-
-typedef char *(*RequestHandler)(Relay *relay, const CtlMessage *msg);
 
 const char *
 relay_fingerprint(const Relay *relay)
@@ -51,6 +21,13 @@ relay_metrics_port(const Relay *relay)
   return relay->metrics ? metrics_server_port(relay->metrics) : -1;
 }
 
+void
+relay_emit(Relay *relay, const char *event, const char *peer, JsonObject *extra)
+{
+  g_autofree char *line = ctl_build_event(event, peer, extra);
+  control_server_broadcast(relay->control, line);
+}
+
 static void
 emit_event(Relay *relay, const char *event, RelayPeer *peer, const char *key, const char *value)
 {
@@ -58,8 +35,7 @@ emit_event(Relay *relay, const char *event, RelayPeer *peer, const char *key, co
   json_object_set_string_member(extra, "participant", relay_peer_participant(peer));
   if (key)
     json_object_set_string_member(extra, key, value);
-  g_autofree char *line = ctl_build_event(event, relay_peer_id(peer), extra);
-  control_server_broadcast(relay->control, line);
+  relay_emit(relay, event, relay_peer_id(peer), extra);
 }
 
 /* Unlinks the peer from every table; the caller frees it. */
@@ -71,8 +47,11 @@ unlink_peer(Relay *relay, const char *id)
   if (!g_hash_table_steal_extended(relay->by_id, id, (gpointer *)&key, (gpointer *)&peer))
     return NULL;
   g_free(key);
-  g_ptr_array_remove_fast(relay->fanout, peer);
-  g_hash_table_remove(relay->roles, id);
+  fanout_forget(relay->fanout, peer);
+  PeerInfo *info = g_hash_table_lookup(relay->info, id);
+  if (info)
+    relay_audio_forget(relay, info);
+  g_hash_table_remove(relay->info, id);
   return peer;
 }
 
@@ -80,7 +59,7 @@ static void
 on_peer_connected(RelayPeer *peer, void *user)
 {
   Relay *relay = user;
-  g_ptr_array_add(relay->fanout, peer);
+  fanout_attach(relay->fanout, peer);
   g_print("relay: peer %s (%s) connected, %s\n", relay_peer_id(peer), relay_peer_participant(peer),
           relay_peer_srtp_profile(peer));
   emit_event(relay, "peer.connected", peer, "srtp_profile", relay_peer_srtp_profile(peer));
@@ -105,111 +84,45 @@ on_peer_lost(RelayPeer *peer, const char *reason, void *user)
   g_idle_add(free_peer_idle, peer); /* we are inside one of its callbacks */
 }
 
-#define SEND_BATCH 64
-#define SEND_SLOT (1500 + SRTP_LINK_TRAILER)
-
-/* Listeners whose datagrams wait for one sendmmsg on the same socket, each
- * in its own slot: the slots are reused batch after batch, so they stay in
- * cache (a buffer per listener would be a cold line per packet). */
-typedef struct SendBatch {
-  int fd;
-  unsigned n;
-  size_t rtp_len;
-  struct mmsghdr msgs[SEND_BATCH];
-  struct iovec iov[SEND_BATCH];
-  RelayPeer *who[SEND_BATCH];
-  uint8_t slot[SEND_BATCH][SEND_SLOT];
-} SendBatch;
-
 static void
-batch_flush(SendBatch *b)
-{
-  unsigned off = 0;
-  while (off < b->n) {
-    int r = sendmmsg(b->fd, b->msgs + off, b->n - off, MSG_DONTWAIT);
-    if (r <= 0) { /* this one failed (socket full): count it and go on */
-      relay_peer_count_sent(b->who[off++], b->rtp_len, FALSE);
-      continue;
-    }
-    for (int i = 0; i < r; i++)
-      relay_peer_count_sent(b->who[off + (unsigned)i], b->rtp_len, TRUE);
-    off += (unsigned)r;
-  }
-  b->n = 0;
-}
-
-/* Protects @rtp for @peer's @track into the next free slot and queues it
- * (ICE-TCP routes are sent at once). */
-static void
-batch_protect(SendBatch *b, RelayPeer *peer, RelayTrack track, const uint8_t *rtp, size_t len)
-{
-  const struct sockaddr *addr;
-  socklen_t addrlen;
-  int fd;
-  if (b->n == SEND_BATCH)
-    batch_flush(b);
-  uint8_t *buf = b->slot[b->n];
-  int n = relay_peer_protect_rtp(peer, track, rtp, len, buf, SEND_SLOT);
-  if (n <= 0)
-    return;
-  if (!relay_peer_udp_route(peer, &fd, &addr, &addrlen)) {
-    relay_peer_count_sent(peer, len, relay_peer_send_datagram(peer, buf, (size_t)n) == 0);
-    return;
-  }
-  if (b->n > 0 && fd != b->fd) { /* another socket (address family): send what waits */
-    batch_flush(b);
-    memcpy(b->slot[0], buf, (size_t)n);
-    buf = b->slot[0];
-  }
-  b->fd = fd;
-  b->iov[b->n] = (struct iovec){buf, (size_t)n};
-  b->msgs[b->n].msg_hdr = (struct msghdr){
-    .msg_name = (void *)addr, .msg_namelen = addrlen, .msg_iov = &b->iov[b->n], .msg_iovlen = 1};
-  b->who[b->n++] = peer;
-}
-
-/* One pass over the listeners: each gets the same packet protected with its
- * own keys; UDP datagrams leave in sendmmsg batches.
- * Until interpretation exists, a listener's channel track carries the floor
- * (DESIGN: a silent or unstaffed booth's channel carries the floor). */
-static void
-fan_out(Relay *relay, const uint8_t *rtp, size_t len)
-{
-  SendBatch *b = relay->batch;
-  b->fd = -1;
-  b->n = 0;
-  b->rtp_len = len;
-  RelayPeer **peers = (RelayPeer **)relay->fanout->pdata;
-  guint n = relay->fanout->len;
-  for (guint i = 0; i < n; i++) {
-    RelayPeer *peer = peers[i];
-    if (i + 4 < n) /* the walk's cache misses, fetched a few listeners ahead */
-      relay_peer_prefetch(peers[i + 4], -1);
-    for (int stage = 0; stage < RELAY_PEER_PREFETCH_STAGES - 1; stage++)
-      if (i + 3 - (guint)stage < n)
-        relay_peer_prefetch(peers[i + 3 - (guint)stage], stage);
-    batch_protect(b, peer, RELAY_TRACK_FLOOR, rtp, len);
-    if (relay_peer_has_track(peer, RELAY_TRACK_CHANNEL))
-      batch_protect(b, peer, RELAY_TRACK_CHANNEL, rtp, len);
-  }
-  if (b->n > 0)
-    batch_flush(b);
-}
-
-static void
-on_floor_packet(const uint8_t *rtp, size_t len, void *user)
+on_mic(RelayPeer *peer, const uint8_t *rtp, size_t len, void *user)
 {
   Relay *relay = user;
-  if (len >= 12) {
-    relay->last_rtp_ts = rtp_get32(rtp + 4);
-    relay->last_rtp_us = g_get_monotonic_time();
-  }
-  relay->floor_packets++;
-  fan_out(relay, rtp, len);
+  PeerInfo *info = g_hash_table_lookup(relay->info, relay_peer_id(peer));
+  if (info && info->mic >= 0)
+    audio_engine_mic_packet(relay->engine, info->mic, rtp, len);
 }
 
-/* Sender reports to every listener, and RFC 7675 consent: walk backwards,
- * since a peer that lost consent leaves the array. */
+/* A product's packet from the engine: to each of its listeners. */
+static void
+on_product_packet(int product, const uint8_t *rtp, size_t len, void *user)
+{
+  Relay *relay = user;
+  if (product == AUDIO_PRODUCT_FLOOR && len >= RTP_HEADER_MIN) {
+    relay->last_rtp_ts = rtp_get32(rtp + 4);
+    relay->last_rtp_us = g_get_monotonic_time();
+    relay->floor_packets++;
+  }
+  fanout_send(relay->fanout, product, rtp, len);
+}
+
+static void
+collect_peer(RelayPeer *peer, void *user)
+{
+  g_ptr_array_add(user, peer);
+}
+
+/* The connected peers, for a walk that may drop some (transfer container). */
+static GPtrArray *
+connected_peers(Relay *relay)
+{
+  GPtrArray *a = g_ptr_array_sized_new(fanout_peers(relay->fanout));
+  fanout_foreach_peer(relay->fanout, collect_peer, a);
+  return a;
+}
+
+/* Sender reports to every listener, and RFC 7675 consent: over a copy of
+ * the list, since a peer that lost consent leaves the fan-out. */
 static gboolean
 on_report_tick(gpointer data)
 {
@@ -218,9 +131,10 @@ on_report_tick(gpointer data)
   uint32_t rtp_ts = relay->last_rtp_ts + (uint32_t)((now - relay->last_rtp_us) * 48 / 1000);
   uint64_t ntp = rtp_ntp_time(g_get_real_time());
   gint64 timeout = (gint64)relay->cfg->consent_timeout_s * G_USEC_PER_SEC;
-  for (guint i = relay->fanout->len; i-- > 0;) {
-    RelayPeer *peer = relay->fanout->pdata[i];
-    if (relay_peer_tick(peer, now, timeout))
+  g_autoptr(GPtrArray) peers = connected_peers(relay);
+  for (guint i = 0; i < peers->len; i++) {
+    RelayPeer *peer = peers->pdata[i];
+    if (relay_peer_tick(peer, now, timeout)) /* a lost one is freed later, from idle */
       relay_peer_send_report(peer, rtp_ts, ntp);
   }
   return G_SOURCE_CONTINUE;
@@ -230,8 +144,9 @@ static gboolean
 on_stats_tick(gpointer data)
 {
   Relay *relay = data;
-  for (guint i = 0; i < relay->fanout->len; i++) {
-    RelayPeer *peer = relay->fanout->pdata[i];
+  g_autoptr(GPtrArray) peers = connected_peers(relay);
+  for (guint i = 0; i < peers->len; i++) {
+    RelayPeer *peer = peers->pdata[i];
     const RelayPeerStats *st = relay_peer_stats(peer);
     g_autoptr(JsonObject) extra = json_object_new();
     json_object_set_string_member(extra, "participant", relay_peer_participant(peer));
@@ -245,8 +160,7 @@ on_stats_tick(gpointer data)
     json_object_set_int_member(extra, "mic_packets", (gint64)st->mic_packets);
     if (st->mic_level_dbov <= 0)
       json_object_set_int_member(extra, "mic_level_dbov", st->mic_level_dbov);
-    g_autofree char *line = ctl_build_event("stats", relay_peer_id(peer), extra);
-    control_server_broadcast(relay->control, line);
+    relay_emit(relay, "stats", relay_peer_id(peer), extra);
   }
   return G_SOURCE_CONTINUE;
 }
@@ -293,7 +207,7 @@ render_metrics(GString *out, void *user)
                          "# HELP rostrum_relay_peer_mic_packets Microphone packets received.\n"
                          "# TYPE rostrum_relay_peer_mic_packets gauge\n"
                          "rostrum_relay_peer_mic_packets %" G_GUINT64_FORMAT "\n",
-                         g_hash_table_size(relay->by_id), relay->fanout->len, relay->peers_added,
+                         g_hash_table_size(relay->by_id), fanout_peers(relay->fanout), relay->peers_added,
                          relay->peers_lost, relay->add_refused, relay->floor_packets, sent, rtcp,
                          bad, mic);
   g_string_append_printf(out,
@@ -319,10 +233,12 @@ render_metrics(GString *out, void *user)
                          "rostrum_relay_ice_tcp_connections_total %" G_GUINT64_FORMAT "\n",
                          ice->stun_ok, ice->stun_unknown, ice->unknown_source, ice->malformed,
                          ice->tcp_connections);
+  relay_audio_metrics(relay, out);
   g_string_append(out, "# HELP rostrum_relay_peer_rtt_seconds From RTCP receiver reports.\n"
                        "# TYPE rostrum_relay_peer_rtt_seconds gauge\n");
-  for (guint i = 0; i < relay->fanout->len; i++) {
-    RelayPeer *peer = relay->fanout->pdata[i];
+  g_autoptr(GPtrArray) peers = connected_peers(relay);
+  for (guint i = 0; i < peers->len; i++) {
+    RelayPeer *peer = peers->pdata[i];
     const RelayPeerStats *st = relay_peer_stats(peer);
     if (st->rtt_ms >= 0)
       g_string_append_printf(out, "rostrum_relay_peer_rtt_seconds{peer=\"%s\"} %.4f\n",
@@ -378,9 +294,16 @@ handle_peer_add(Relay *relay, const CtlMessage *msg)
   char *reply;
   RelayPeer *peer;
 
+  const char *role = ctl_get_string(msg, "role");
+  const char *booth = ctl_get_string(msg, "booth");
+  gboolean interpreter = strcmp(role, "interpreter") == 0;
+
   relay->add_refused++; /* until it succeeds */
   if (g_hash_table_contains(relay->by_id, id))
     return ctl_build_reply_error(msg->id, "duplicate_peer", "a peer with this id exists");
+  if (interpreter && (!booth || audio_engine_channel(relay->engine, booth) < 0))
+    return ctl_build_reply_error(msg->id, "bad_request",
+                                 "an interpreter needs 'booth', a language of the meeting");
   if ((reply = parse_offer(msg, offer)))
     return reply;
   peer = relay_peer_new(&relay->env, id, participant, offer, tracks_allowed(msg), &answer,
@@ -391,10 +314,29 @@ handle_peer_add(Relay *relay, const CtlMessage *msg)
                                      ? "bad_sdp"
                                      : "internal",
                                  error->message);
+  PeerInfo *info = g_new0(PeerInfo, 1);
+  g_strlcpy(info->role, role, sizeof info->role);
+  info->booth = interpreter ? audio_engine_channel(relay->engine, booth) - 1 : -1;
+  info->mic = -1;
+  info->lowbw_of = -1;
+  info->has_channel_track = relay_peer_has_track(peer, RELAY_TRACK_CHANNEL);
+  /* an interpreter monitors its own channel (to hear the partner) */
+  info->channel = interpreter ? 1 + info->booth : FANOUT_NONE;
+  if (relay_peer_has_track(peer, RELAY_TRACK_MIC) &&
+      (info->mic = audio_engine_mic_add(relay->engine, id, interpreter ? booth : NULL)) < 0) {
+    int rc = info->mic;
+    g_free(info);
+    relay_peer_free(peer);
+    return ctl_build_reply_error(msg->id, rc == -ENOSPC ? "full" : "internal",
+                                 rc == -ENOSPC ? "no room for another microphone (or the booth "
+                                                 "has two interpreters)"
+                                               : "the audio engine refused the microphone");
+  }
   relay->add_refused--;
   relay->peers_added++;
   g_hash_table_insert(relay->by_id, g_strdup(id), peer);
-  g_hash_table_insert(relay->roles, g_strdup(id), g_strdup(ctl_get_string(msg, "role")));
+  g_hash_table_insert(relay->info, g_strdup(id), info);
+  relay_audio_point(relay, peer, info);
   return reply_answer(msg, answer);
 }
 
@@ -441,14 +383,13 @@ handle_peer_list(Relay *relay, const CtlMessage *msg)
   g_hash_table_iter_init(&it, relay->by_id);
   while (g_hash_table_iter_next(&it, &key, &value)) {
     RelayPeer *peer = value;
+    PeerInfo *info = g_hash_table_lookup(relay->info, key);
     g_autoptr(JsonObject) extra = json_object_new();
     json_object_set_string_member(extra, "participant", relay_peer_participant(peer));
-    json_object_set_string_member(extra, "role", g_hash_table_lookup(relay->roles, key));
+    json_object_set_string_member(extra, "role", info ? info->role : "delegate");
     json_object_set_string_member(extra, "state",
-                                  g_ptr_array_find(relay->fanout, peer, NULL) ? "connected"
-                                                                              : "waiting");
-    g_autofree char *line = ctl_build_event("peer.present", key, extra);
-    control_server_broadcast(relay->control, line);
+                                  relay_peer_srtp_profile(peer) ? "connected" : "waiting");
+    relay_emit(relay, "peer.present", key, extra);
     n++;
   }
   g_autoptr(JsonObject) extra = json_object_new();
@@ -464,7 +405,7 @@ handle_ping(Relay *relay, const CtlMessage *msg)
 
 static const struct {
   const char *type;
-  RequestHandler handle;
+  RelayRequestHandler handle;
 } request_handlers[] = {
   {"peer.add", handle_peer_add},
   {"peer.update", handle_peer_update},
@@ -479,6 +420,9 @@ dispatch(const CtlMessage *msg, void *user)
   for (size_t i = 0; i < G_N_ELEMENTS(request_handlers); i++)
     if (strcmp(msg->name, request_handlers[i].type) == 0)
       return request_handlers[i].handle(user, msg);
+  RelayRequestHandler audio = relay_audio_handler(msg->name);
+  if (audio)
+    return audio(user, msg);
   return ctl_build_reply_error(msg->id, "unknown_type", "no handler for this request");
 }
 
@@ -492,9 +436,8 @@ relay_new(const RelayConfig *cfg, GError **error)
   relay->ctx = g_main_context_ref_thread_default();
   relay->by_id = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
                                        (GDestroyNotify)relay_peer_free);
-  relay->fanout = g_ptr_array_new();
-  relay->roles = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-  relay->batch = g_new0(SendBatch, 1);
+  relay->info = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+  relay->fanout = fanout_new(AUDIO_MAX_PRODUCTS);
   relay->ice = ice_lite_new(cfg->bind_addresses, cfg->ice_port, cfg->ice_tcp,
                            cfg->public_address[0] ? cfg->public_address : NULL, error);
   if (!relay->ice)
@@ -508,10 +451,10 @@ relay_new(const RelayConfig *cfg, GError **error)
     .dtls_role = cfg->dtls_role,
     .floor_ssrc = ssrc,
     .channel_ssrc = ssrc ^ 0x5a5a5a5au,
-    .events = {on_peer_connected, on_peer_lost},
+    .events = {on_peer_connected, on_peer_lost, on_mic},
     .user = relay,
   };
-  if (!(relay->floor = floor_new(cfg, ssrc, relay->ctx, on_floor_packet, relay, error)))
+  if (!(relay->engine = audio_engine_new(cfg, relay->ctx, on_product_packet, relay, error)))
     goto fail;
   if (!(relay->control = control_server_new(cfg->control_socket, dispatch, relay, error)))
     goto fail;
@@ -521,6 +464,8 @@ relay_new(const RelayConfig *cfg, GError **error)
     goto fail;
   relay->report_timer = g_timeout_add((guint)cfg->report_interval_ms, on_report_tick, relay);
   relay->stats_timer = g_timeout_add_seconds((guint)cfg->stats_interval_s, on_stats_tick, relay);
+  relay->level_timer =
+      g_timeout_add((guint)cfg->level_interval_ms, relay_audio_on_level_tick, relay);
   return relay;
 
 fail:
@@ -537,14 +482,14 @@ relay_free(Relay *relay)
     g_source_remove(relay->report_timer);
   if (relay->stats_timer)
     g_source_remove(relay->stats_timer);
+  if (relay->level_timer)
+    g_source_remove(relay->level_timer);
   metrics_server_free(relay->metrics);
   control_server_free(relay->control);
-  floor_free(relay->floor);
-  g_ptr_array_set_size(relay->fanout, 0);
+  audio_engine_free(relay->engine); /* no product packet after this */
+  fanout_free(relay->fanout);
   g_hash_table_destroy(relay->by_id);
-  g_hash_table_destroy(relay->roles);
-  g_ptr_array_unref(relay->fanout);
-  g_free(relay->batch);
+  g_hash_table_destroy(relay->info);
   ice_lite_free(relay->ice);
   dtls_context_free(relay->dtls);
   dtls_cert_free(relay->cert);

@@ -36,6 +36,89 @@ get_int(GKeyFile *kf, const char *key, int fallback, int min, int max, int *out,
   return TRUE;
 }
 
+static gboolean
+get_bool(GKeyFile *kf, const char *key, gboolean fallback, gboolean *out, GError **error)
+{
+  g_autoptr(GError) local = NULL;
+  if (!g_key_file_has_key(kf, SECTION, key, NULL)) {
+    *out = fallback;
+    return TRUE;
+  }
+  *out = g_key_file_get_boolean(kf, SECTION, key, &local);
+  if (local) {
+    g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                "[relay] %s must be true or false", key);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean
+is_language(const char *s)
+{
+  size_t n = strlen(s);
+  if (n < 2 || n > 8)
+    return FALSE;
+  for (size_t i = 0; i < n; i++)
+    if (!g_ascii_islower(s[i]) && s[i] != '-')
+      return FALSE;
+  return TRUE;
+}
+
+static gboolean
+has_language(char **langs, const char *lang)
+{
+  return g_strv_contains((const char *const *)langs, lang);
+}
+
+/* languages, retour and sim_booths: every code known, no duplicate. */
+static gboolean
+check_audio(RelayConfig *cfg, GError **error)
+{
+  guint n = g_strv_length(cfg->languages);
+  if (n > 16) {
+    g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                "[relay] languages: at most 16, not %u", n);
+    return FALSE;
+  }
+  for (guint i = 0; i < n; i++) {
+    if (!is_language(cfg->languages[i])) {
+      g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                  "[relay] languages: '%s' is not a language code like fr", cfg->languages[i]);
+      return FALSE;
+    }
+    for (guint k = 0; k < i; k++)
+      if (strcmp(cfg->languages[k], cfg->languages[i]) == 0) {
+        g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                    "[relay] languages: '%s' twice", cfg->languages[i]);
+        return FALSE;
+      }
+  }
+  for (char **r = cfg->retour; *r; r++) {
+    g_auto(GStrv) pair = g_strsplit(*r, ":", 2);
+    if (!pair[0] || !pair[1] || !has_language(cfg->languages, pair[0]) ||
+        !has_language(cfg->languages, pair[1]) || strcmp(pair[0], pair[1]) == 0) {
+      g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                  "[relay] retour: '%s' is not BOOTH:CHANNEL with two different languages of "
+                  "'languages'", *r);
+      return FALSE;
+    }
+  }
+  for (char **b = cfg->sim_booths; *b; b++) {
+    g_auto(GStrv) pair = g_strsplit(*b, ":", 2);
+    char *end = NULL;
+    double hz = pair[0] && pair[1] ? g_ascii_strtod(pair[1], &end) : 0;
+    if (!pair[0] || !has_language(cfg->languages, pair[0]) || !end || *end || hz < 20 ||
+        hz > 20000) {
+      g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                  "[relay] sim_booths: '%s' is not BOOTH:HZ (a language of 'languages', "
+                  "20-20000 Hz)", *b);
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
+
 RelayConfig *
 relay_config_load(const char *path, GError **error)
 {
@@ -86,9 +169,35 @@ relay_config_load(const char *path, GError **error)
       !get_int(kf, "report_interval_ms", 1000, 100, 60000, &cfg->report_interval_ms, error) ||
       !get_int(kf, "stats_interval_s", 5, 1, 3600, &cfg->stats_interval_s, error) ||
       !get_int(kf, "metrics_port", 9464, -1, 65535, &cfg->metrics_port, error) ||
-      !get_int(kf, "ice_port", 0, 0, 65535, &cfg->ice_port, error)) {
+      !get_int(kf, "ice_port", 0, 0, 65535, &cfg->ice_port, error) ||
+      !get_int(kf, "channel_bitrate", 32000, 6000, 510000, &cfg->channel_bitrate, error) ||
+      !get_int(kf, "lowbw_bitrate", 16000, 6000, 510000, &cfg->lowbw_bitrate, error) ||
+      !get_int(kf, "ramp_ms", 300, 20, 5000, &cfg->ramp_ms, error) ||
+      !get_int(kf, "level_interval_ms", 1000, 100, 60000, &cfg->level_interval_ms, error) ||
+      !get_bool(kf, "opus_fec", TRUE, &cfg->opus_fec, error) ||
+      !get_bool(kf, "opus_dtx", FALSE, &cfg->opus_dtx, error)) {
     g_prefix_error(error, "%s: ", path);
     return NULL;
+  }
+  {
+    g_autofree char *langs = get_string(kf, "languages", "");
+    g_autofree char *retour = get_string(kf, "retour", "");
+    g_autofree char *sims = get_string(kf, "sim_booths", "");
+    g_autofree char *ceiling = get_string(kf, "limiter_ceiling_db", "-3");
+    char *end = NULL;
+    cfg->languages = strlist_split(langs);
+    cfg->retour = strlist_split(retour);
+    cfg->sim_booths = strlist_split(sims);
+    cfg->limiter_ceiling_db = g_ascii_strtod(ceiling, &end);
+    if (!end || *end || cfg->limiter_ceiling_db < -20 || cfg->limiter_ceiling_db > 0) {
+      g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                  "%s: [relay] limiter_ceiling_db must be a number from -20 to 0", path);
+      return NULL;
+    }
+    if (!check_audio(cfg, error)) {
+      g_prefix_error(error, "%s: ", path);
+      return NULL;
+    }
   }
   if (cfg->floor_source == FLOOR_SOURCE_FILE && !cfg->floor_file[0]) {
     g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
@@ -133,5 +242,8 @@ relay_config_free(RelayConfig *cfg)
   g_free(cfg->floor_file);
   g_free(cfg->floor_pipeline);
   g_free(cfg->metrics_address);
+  g_strfreev(cfg->languages);
+  g_strfreev(cfg->retour);
+  g_strfreev(cfg->sim_booths);
   g_free(cfg);
 }

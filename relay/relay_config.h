@@ -28,6 +28,15 @@ typedef struct {
   int stats_interval_s;   /* `stats` events on the control link */
   char *metrics_address;
   int metrics_port; /* 0: any free port; -1: no metrics endpoint */
+  /* the audio engine */
+  char **languages;   /* one channel (and booth) per language code, in order */
+  char **retour;      /* "fr:en": booth fr may feed channel en */
+  char **sim_booths;  /* "fr:660": a simulated interpreter (a tone) live in booth fr */
+  int channel_bitrate, lowbw_bitrate;
+  gboolean opus_fec, opus_dtx;
+  double limiter_ceiling_db;
+  int ramp_ms;           /* a channel's ramp from silence to the floor */
+  int level_interval_ms; /* `level` events */
 } RelayConfig;
 
 /* Loads @path. Unknown keys are ignored; a bad value is an error naming the

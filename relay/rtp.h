@@ -9,12 +9,26 @@
 #include <stdint.h>
 
 #define RTP_HEADER_MIN 12
+#define RTP_FRAME_SAMPLES 960 /* one 20 ms Opus frame at 48 kHz */
 
 /* Network byte order, for the fields of RTP, RTCP and SRTP. */
 static inline uint32_t
 rtp_get32(const uint8_t *p)
 {
   return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static inline uint16_t
+rtp_get16(const uint8_t *p)
+{
+  return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static inline void
+rtp_put16(uint8_t *p, uint16_t v)
+{
+  p[0] = (uint8_t)(v >> 8);
+  p[1] = (uint8_t)v;
 }
 
 static inline void

@@ -1,0 +1,1050 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "engine.h"
+
+#include <errno.h>
+#include <gio/gio.h>
+#include <math.h>
+#include <opus.h>
+#include <string.h>
+#include <time.h>
+
+#include "booth.h"
+#include "channel.h"
+#include "jitter.h"
+#include "mix.h"
+#include "queue.h"
+#include "rtp.h"
+#include "stream.h"
+#include "venue.h"
+
+#define TICK_US (AUDIO_FRAME_MS * 1000)
+#define MIC_QUEUE_SLOTS 1024
+#define OUT_QUEUE_SLOTS 1024
+#define LEVEL_EVERY_TICKS 5 /* snapshots every 100 ms */
+#define LATE_RESYNC_US (10 * TICK_US)
+#define LAT_BUCKETS 256 /* 1 ms each */
+#define SIM_DBFS (-12.0)
+/* A freed product or mic slot waits this long before it is reused: by then
+ * the engine has applied the remove (it reads requests every tick). */
+#define RELEASE_US (10 * TICK_US)
+
+typedef enum { PRODUCT_FLOOR, PRODUCT_CHANNEL, PRODUCT_MINUS, PRODUCT_LOWBW } ProductKind;
+
+typedef struct {
+  /* main thread */
+  bool used;
+  gint64 released_us; /* when it was last freed: not reused until the engine let go */
+  ProductKind kind;
+  char name[96];
+  int mic;  /* MINUS: the speaker */
+  int base; /* LOWBW: the product re-encoded */
+  int lowbw; /* its LOWBW variant, or -1 */
+  unsigned lowbw_refs;
+  /* engine thread */
+  bool active;
+  AudioStream stream;
+  float pcm[AUDIO_FRAME];
+  Channel ch; /* CHANNEL: what it carries, tick by tick */
+} Product;
+
+typedef struct {
+  /* main thread */
+  bool used;
+  gint64 released_us;
+  guint32 gen;
+  char peer[65];
+  int booth; /* language index, or -1 */
+  bool granted;
+  int minus; /* product while granted */
+  double sim_req; /* a simulated interpreter's tone, read by the engine at the add */
+  /* engine thread */
+  bool active;
+  guint32 active_gen;
+  int eng_booth;
+  bool on_floor, cough;
+  int bus_id;
+  JitterBuffer *jb;
+  OpusDecoder *dec;
+  float pcm[AUDIO_FRAME];
+  bool decoded;
+  LevelMeter level;
+  gint64 arrival_us[64]; /* by seq & 63: for the latency figure */
+  double sim_hz, sim_phase; /* a simulated interpreter: a tone, no packets */
+} Mic;
+
+typedef enum {
+  CMD_MIC_ADD,
+  CMD_MIC_REMOVE,
+  CMD_FLOOR,
+  CMD_BOOTH_LIVE,
+  CMD_COUGH,
+  CMD_BOOTH_OUTPUT,
+  CMD_BOOTH_INPUT,
+  CMD_PRODUCT_ADD,
+  CMD_PRODUCT_REMOVE,
+} CmdType;
+
+typedef struct {
+  CmdType type;
+  int a, b;
+  guint32 gen;
+} Cmd;
+
+struct AudioEngine {
+  const RelayConfig *cfg;
+  GMainContext *ctx;
+  AudioPacketFunc func;
+  void *user;
+  AudioVenue *venue;
+  unsigned n_lang;
+  Product products[AUDIO_MAX_PRODUCTS];
+  Mic mics[AUDIO_MAX_MICS];
+  /* the booths, twice: the main thread's copy answers requests at once
+   * (refusals included), the engine's applies them at the next tick */
+  Booth *booths[AUDIO_MAX_LANGUAGES];
+  Booth *eng_booths[AUDIO_MAX_LANGUAGES];
+  int slot_mic[AUDIO_MAX_LANGUAGES][BOOTH_INTERPRETERS]; /* engine: booth slot → mic */
+  GAsyncQueue *cmds;
+  AudioQueue *mic_in, *out;
+  GSource *wakeup;
+  GThread *thread;
+  gint stop;
+  /* engine thread */
+  MixBus *bus;
+  int venue_bus;
+  float venue_pcm[AUDIO_FRAME];
+  uint32_t tick;
+  /* snapshots, under @lock */
+  guint64 mic_packets, out_dropped; /* engine thread; copied into stats each tick */
+  GMutex lock;
+  AudioLevel product_levels[AUDIO_MAX_PRODUCTS];
+  AudioLevel mic_levels[AUDIO_MAX_MICS];
+  AudioEngineStats stats;
+  guint32 latency[LAT_BUCKETS];
+};
+
+/* --- names and lookups (main thread) ---------------------------------- */
+
+unsigned
+audio_engine_languages(const AudioEngine *e)
+{
+  return e->n_lang;
+}
+
+const char *
+audio_engine_language(const AudioEngine *e, unsigned i)
+{
+  return i < e->n_lang ? e->cfg->languages[i] : NULL;
+}
+
+static int
+lang_index(const AudioEngine *e, const char *lang)
+{
+  for (unsigned i = 0; lang && i < e->n_lang; i++)
+    if (strcmp(e->cfg->languages[i], lang) == 0)
+      return (int)i;
+  return -ENOENT;
+}
+
+int
+audio_engine_channel(const AudioEngine *e, const char *lang)
+{
+  int i = lang_index(e, lang);
+  return i < 0 ? i : 1 + i;
+}
+
+int
+audio_engine_product_by_name(const AudioEngine *e, const char *name)
+{
+  if (!name)
+    return -ENOENT;
+  if (strcmp(name, "floor") == 0)
+    return AUDIO_PRODUCT_FLOOR;
+  if (g_str_has_prefix(name, "channel:"))
+    return audio_engine_channel(e, name + 8);
+  return -ENOENT;
+}
+
+const char *
+audio_engine_product_name(const AudioEngine *e, int product)
+{
+  if (product < 0 || product >= AUDIO_MAX_PRODUCTS || !e->products[product].used)
+    return NULL;
+  return e->products[product].name;
+}
+
+int
+audio_engine_mic_by_peer(const AudioEngine *e, const char *peer)
+{
+  for (int i = 0; i < AUDIO_MAX_MICS; i++)
+    if (e->mics[i].used && strcmp(e->mics[i].peer, peer) == 0)
+      return i;
+  return -ENOENT;
+}
+
+static void
+send_cmd(AudioEngine *e, CmdType type, int a, int b, guint32 gen)
+{
+  Cmd *c = g_new(Cmd, 1);
+  *c = (Cmd){type, a, b, gen};
+  g_async_queue_push(e->cmds, c);
+}
+
+/* --- products ------------------------------------------------------------ */
+
+static int
+product_alloc(AudioEngine *e, ProductKind kind, const char *name)
+{
+  for (int i = 1 + (int)e->n_lang; i < AUDIO_MAX_PRODUCTS; i++) {
+    Product *p = &e->products[i];
+    if (p->used || (p->released_us && g_get_monotonic_time() - p->released_us < RELEASE_US))
+      continue;
+    p->used = true;
+    p->kind = kind;
+    p->lowbw = -1;
+    p->lowbw_refs = 0;
+    p->mic = p->base = -1;
+    g_strlcpy(p->name, name, sizeof p->name);
+    return i;
+  }
+  return -ENOSPC;
+}
+
+static AudioStreamConfig
+stream_config(const AudioEngine *e, ProductKind kind)
+{
+  const RelayConfig *cfg = e->cfg;
+  return (AudioStreamConfig){
+    .bitrate = kind == PRODUCT_LOWBW     ? cfg->lowbw_bitrate
+               : kind == PRODUCT_CHANNEL ? cfg->channel_bitrate
+                                         : cfg->floor_bitrate,
+    .fec = kind == PRODUCT_LOWBW ? TRUE : cfg->opus_fec,
+    .dtx = cfg->opus_dtx,
+    .ceiling_db = cfg->limiter_ceiling_db,
+  };
+}
+
+static void
+product_release(AudioEngine *e, int i)
+{
+  e->products[i].used = false;
+  e->products[i].released_us = g_get_monotonic_time();
+  send_cmd(e, CMD_PRODUCT_REMOVE, i, 0, 0);
+}
+
+int
+audio_engine_lowbw(AudioEngine *e, int product, bool on)
+{
+  if (product < 0 || product >= AUDIO_MAX_PRODUCTS || !e->products[product].used ||
+      e->products[product].kind == PRODUCT_LOWBW)
+    return -ENOENT;
+  Product *p = &e->products[product];
+  if (on) {
+    if (p->lowbw < 0) {
+      g_autofree char *name = g_strdup_printf("%s@lowbw", p->name);
+      int lb = product_alloc(e, PRODUCT_LOWBW, name);
+      if (lb < 0)
+        return lb;
+      e->products[lb].base = product;
+      p->lowbw = lb;
+      send_cmd(e, CMD_PRODUCT_ADD, lb, 0, 0);
+    }
+    p->lowbw_refs++;
+    return p->lowbw;
+  }
+  int lb = p->lowbw;
+  if (lb >= 0 && p->lowbw_refs > 0 && --p->lowbw_refs == 0) {
+    product_release(e, lb);
+    p->lowbw = -1;
+  }
+  return lb;
+}
+
+/* --- microphones ------------------------------------------------------ */
+
+static int
+mic_alloc(AudioEngine *e, const char *peer, int booth)
+{
+  for (int i = 0; i < AUDIO_MAX_MICS; i++) {
+    Mic *m = &e->mics[i];
+    if (m->used || (m->released_us && g_get_monotonic_time() - m->released_us < RELEASE_US))
+      continue;
+    m->used = true;
+    m->sim_req = 0;
+    m->gen++;
+    g_strlcpy(m->peer, peer, sizeof m->peer);
+    m->booth = booth;
+    m->granted = false;
+    m->minus = -1;
+    return i;
+  }
+  return -ENOSPC;
+}
+
+int
+audio_engine_mic_add(AudioEngine *e, const char *peer, const char *booth)
+{
+  int b = -1;
+  if (audio_engine_mic_by_peer(e, peer) >= 0)
+    return -EEXIST;
+  if (booth && (b = lang_index(e, booth)) < 0)
+    return -ENOENT;
+  if (b >= 0) {
+    int slot = booth_add_interpreter(e->booths[b], peer);
+    if (slot < 0)
+      return slot; /* -ENOSPC: two interpreters already */
+  }
+  int i = mic_alloc(e, peer, b);
+  if (i < 0) {
+    if (b >= 0)
+      booth_remove_interpreter(e->booths[b], peer);
+    return i;
+  }
+  send_cmd(e, CMD_MIC_ADD, i, 0, e->mics[i].gen);
+  return i;
+}
+
+/* A simulated interpreter (the demo's booths): a tone instead of packets. */
+static int
+mic_add_sim(AudioEngine *e, const char *peer, const char *booth, double hz)
+{
+  int b = lang_index(e, booth);
+  if (b < 0 || booth_add_interpreter(e->booths[b], peer) < 0)
+    return -ENOENT;
+  int i = mic_alloc(e, peer, b);
+  if (i < 0)
+    return i;
+  e->mics[i].sim_req = hz;
+  send_cmd(e, CMD_MIC_ADD, i, 0, e->mics[i].gen);
+  return i;
+}
+
+void
+audio_engine_mic_remove(AudioEngine *e, int mic)
+{
+  if (mic < 0 || mic >= AUDIO_MAX_MICS || !e->mics[mic].used)
+    return;
+  Mic *m = &e->mics[mic];
+  if (m->granted)
+    audio_engine_floor(e, mic, false);
+  if (m->booth >= 0)
+    booth_remove_interpreter(e->booths[m->booth], m->peer); /* the engine does the same */
+  m->used = false;
+  m->released_us = g_get_monotonic_time();
+  send_cmd(e, CMD_MIC_REMOVE, mic, 0, m->gen);
+}
+
+void
+audio_engine_mic_packet(AudioEngine *e, int mic, const uint8_t *rtp, size_t len)
+{
+  if (mic < 0 || mic >= AUDIO_MAX_MICS)
+    return;
+  audio_queue_push(e->mic_in, mic, e->mics[mic].gen, rtp, len);
+}
+
+int
+audio_engine_floor(AudioEngine *e, int mic, bool on)
+{
+  if (mic < 0 || mic >= AUDIO_MAX_MICS || !e->mics[mic].used)
+    return -ENOENT;
+  Mic *m = &e->mics[mic];
+  if (on == m->granted)
+    return on ? m->minus : 0;
+  if (on) {
+    g_autofree char *name = g_strdup_printf("minus:%s", m->peer);
+    int p = product_alloc(e, PRODUCT_MINUS, name);
+    if (p < 0)
+      return p;
+    e->products[p].mic = mic;
+    m->minus = p;
+    m->granted = true;
+    send_cmd(e, CMD_PRODUCT_ADD, p, 0, 0);
+    send_cmd(e, CMD_FLOOR, mic, 1, m->gen);
+    return p;
+  }
+  if (e->products[m->minus].lowbw >= 0) /* its low-bandwidth variant goes with it */
+    product_release(e, e->products[m->minus].lowbw);
+  send_cmd(e, CMD_FLOOR, mic, 0, m->gen);
+  product_release(e, m->minus);
+  m->granted = false;
+  m->minus = -1;
+  return 0;
+}
+
+int
+audio_engine_speaker_minus(const AudioEngine *e, int mic)
+{
+  if (mic < 0 || mic >= AUDIO_MAX_MICS || !e->mics[mic].used || !e->mics[mic].granted)
+    return -1;
+  return e->mics[mic].minus;
+}
+
+int
+audio_engine_lowbw_product(const AudioEngine *e, int product)
+{
+  if (product < 0 || product >= AUDIO_MAX_PRODUCTS || !e->products[product].used)
+    return -1;
+  return e->products[product].lowbw;
+}
+
+int
+audio_engine_booth_live(AudioEngine *e, const char *lang, int mic)
+{
+  int b = lang_index(e, lang);
+  if (b < 0)
+    return b;
+  if (mic >= 0 && (mic >= AUDIO_MAX_MICS || !e->mics[mic].used || e->mics[mic].booth != b))
+    return -EINVAL;
+  int rc = booth_switch_live(e->booths[b], mic >= 0 ? e->mics[mic].peer : NULL);
+  if (rc < 0)
+    return rc;
+  send_cmd(e, CMD_BOOTH_LIVE, b, mic, mic >= 0 ? e->mics[mic].gen : 0);
+  return 0;
+}
+
+int
+audio_engine_cough(AudioEngine *e, int mic, bool on)
+{
+  if (mic < 0 || mic >= AUDIO_MAX_MICS || !e->mics[mic].used)
+    return -ENOENT;
+  Mic *m = &e->mics[mic];
+  if (m->booth >= 0) {
+    int rc = booth_cough(e->booths[m->booth], m->peer, on);
+    if (rc < 0)
+      return rc; /* -EPERM: only the live interpreter coughs */
+  }
+  send_cmd(e, CMD_COUGH, mic, on, m->gen);
+  return 0;
+}
+
+bool
+audio_engine_booth_state(const AudioEngine *e, const char *lang, AudioBoothState *out)
+{
+  int b = lang_index(e, lang);
+  if (b < 0)
+    return false;
+  const Booth *booth = e->booths[b];
+  const char *live = booth_live_peer(booth);
+  g_strlcpy(out->live, live ? live : "", sizeof out->live);
+  out->cough = booth_coughing(booth);
+  out->input = audio_engine_booth_input_product(e, lang);
+  out->output = audio_engine_channel(e, booth_output(booth));
+  return true;
+}
+
+int
+audio_engine_booth_input_product(const AudioEngine *e, const char *lang)
+{
+  int b = lang_index(e, lang);
+  if (b < 0)
+    return b;
+  const char *in = booth_input(e->booths[b]);
+  return strcmp(in, BOOTH_INPUT_FLOOR) == 0 ? AUDIO_PRODUCT_FLOOR : audio_engine_channel(e, in);
+}
+
+int
+audio_engine_booth_input(AudioEngine *e, const char *lang, int product)
+{
+  int b = lang_index(e, lang);
+  if (b < 0)
+    return b;
+  if (product != AUDIO_PRODUCT_FLOOR && (product < 1 || product > (int)e->n_lang))
+    return -EINVAL;
+  const char *in = product == AUDIO_PRODUCT_FLOOR ? BOOTH_INPUT_FLOOR
+                                                  : e->cfg->languages[product - 1];
+  int rc = booth_set_input(e->booths, e->n_lang, (size_t)b, in);
+  if (rc < 0)
+    return rc; /* -ELOOP: booths would relay in a circle */
+  send_cmd(e, CMD_BOOTH_INPUT, b, product, 0);
+  return 0; /* who hears what is the fan-out's: the engine only keeps the booth in step */
+}
+
+int
+audio_engine_booth_output(AudioEngine *e, const char *lang, const char *channel)
+{
+  int b = lang_index(e, lang), c = lang_index(e, channel);
+  if (b < 0 || c < 0)
+    return -ENOENT;
+  for (unsigned k = 0; k < e->n_lang; k++) /* one booth per channel */
+    if ((int)k != b && strcmp(booth_output(e->booths[k]), channel) == 0)
+      return -EBUSY;
+  int rc = booth_set_output(e->booths, e->n_lang, (size_t)b, channel);
+  if (rc < 0)
+    return rc; /* -EPERM: the config allows no such retour */
+  send_cmd(e, CMD_BOOTH_OUTPUT, b, c, 0);
+  return 0;
+}
+
+/* --- the engine thread ---------------------------------------------------- */
+
+static void
+product_start(AudioEngine *e, int i)
+{
+  Product *p = &e->products[i];
+  AudioStreamConfig sc = stream_config(e, p->kind);
+  if (audio_stream_init(&p->stream, &sc) < 0)
+    return;
+  p->active = true;
+  if (p->kind == PRODUCT_CHANNEL) {
+    ChannelConfig cc;
+    channel_config_default(&cc);
+    cc.ramp_frames = (unsigned)MAX(1, e->cfg->ramp_ms / AUDIO_FRAME_MS);
+    channel_init(&p->ch, e->cfg->languages[i - 1], &cc);
+  }
+}
+
+static void
+product_stop(AudioEngine *e, int i)
+{
+  Product *p = &e->products[i];
+  if (!p->active)
+    return;
+  audio_stream_clear(&p->stream);
+  p->active = false;
+}
+
+static Mic *
+live_mic(AudioEngine *e, int i, guint32 gen)
+{
+  Mic *m = i >= 0 && i < AUDIO_MAX_MICS ? &e->mics[i] : NULL;
+  return m && m->active && m->active_gen == gen ? m : NULL;
+}
+
+static void
+apply(AudioEngine *e, const Cmd *c)
+{
+  Mic *m;
+  switch (c->type) {
+  case CMD_MIC_ADD:
+    m = &e->mics[c->a];
+    m->active = true;
+    m->active_gen = c->gen;
+    m->on_floor = m->cough = false;
+    m->bus_id = -1;
+    m->decoded = false;
+    m->sim_hz = m->sim_req;
+    m->sim_phase = 0;
+    m->eng_booth = m->booth;
+    if (m->eng_booth >= 0) {
+      int slot = booth_add_interpreter(e->eng_booths[m->eng_booth], m->peer);
+      if (slot >= 0)
+        e->slot_mic[m->eng_booth][slot] = c->a;
+    }
+    jitter_reset(m->jb);
+    opus_decoder_ctl(m->dec, OPUS_RESET_STATE);
+    level_reset(&m->level);
+    return;
+  case CMD_MIC_REMOVE:
+    if (!(m = live_mic(e, c->a, c->gen)))
+      return;
+    if (m->bus_id >= 0)
+      mix_bus_remove(e->bus, m->bus_id);
+    m->bus_id = -1;
+    if (m->eng_booth >= 0)
+      booth_remove_interpreter(e->eng_booths[m->eng_booth], m->peer);
+    m->active = false;
+    return;
+  case CMD_FLOOR:
+    if (!(m = live_mic(e, c->a, c->gen)))
+      return;
+    if (c->b && m->bus_id < 0)
+      m->bus_id = mix_bus_add(e->bus, 1.0f, true);
+    else if (!c->b && m->bus_id >= 0) {
+      mix_bus_remove(e->bus, m->bus_id);
+      m->bus_id = -1;
+    }
+    m->on_floor = c->b != 0;
+    return;
+  case CMD_BOOTH_LIVE:
+    m = c->b >= 0 ? live_mic(e, c->b, c->gen) : NULL;
+    booth_switch_live(e->eng_booths[c->a], m ? m->peer : NULL);
+    return;
+  case CMD_COUGH:
+    if (!(m = live_mic(e, c->a, c->gen)))
+      return;
+    m->cough = c->b != 0;
+    if (m->eng_booth >= 0)
+      booth_cough(e->eng_booths[m->eng_booth], m->peer, m->cough);
+    return;
+  case CMD_BOOTH_OUTPUT:
+    booth_set_output(e->eng_booths, e->n_lang, (size_t)c->a, e->cfg->languages[c->b]);
+    return;
+  case CMD_BOOTH_INPUT:
+    booth_set_input(e->eng_booths, e->n_lang, (size_t)c->a,
+                    c->b == AUDIO_PRODUCT_FLOOR ? BOOTH_INPUT_FLOOR : e->cfg->languages[c->b - 1]);
+    return;
+  case CMD_PRODUCT_ADD:
+    product_start(e, c->a);
+    return;
+  case CMD_PRODUCT_REMOVE:
+    product_stop(e, c->a);
+    return;
+  }
+}
+
+static void
+take_mic_packets(AudioEngine *e)
+{
+  uint8_t buf[AUDIO_RTP_MAX];
+  AudioQueueItem it;
+  while (audio_queue_pop(e->mic_in, &it, buf, sizeof buf)) {
+    Mic *m = live_mic(e, it.tag, it.aux);
+    RtpHeader h;
+    if (!m || rtp_parse(buf, it.len, &h) < 0 || h.payload_len == 0)
+      continue;
+    if (jitter_push(m->jb, h.seq, h.timestamp, buf + h.header_len, h.payload_len) == 0)
+      m->arrival_us[h.seq & 63] = it.t_us;
+    e->mic_packets++;
+  }
+}
+
+/* A microphone is decoded while it can be heard: on the floor or in a booth. */
+static void
+decode_mic(AudioEngine *e, Mic *m, gint64 now, double *lat_sum)
+{
+  JitterFrame f;
+  float tmp[AUDIO_OPUS_MAX_SAMPLES];
+  int n = 0;
+  m->decoded = false;
+  if (m->sim_hz > 0) {
+    double amp = pow(10.0, SIM_DBFS / 20.0);
+    for (int i = 0; i < AUDIO_FRAME; i++) {
+      m->pcm[i] = (float)(amp * sin(m->sim_phase));
+      m->sim_phase += 2 * G_PI * m->sim_hz / AUDIO_RATE;
+    }
+    m->sim_phase = fmod(m->sim_phase, 2 * G_PI);
+    m->decoded = true;
+    level_process(&m->level, m->pcm, AUDIO_FRAME);
+    return;
+  }
+  switch (jitter_pop(m->jb, &f)) {
+  case JITTER_PACKET:
+    n = opus_decode_float(m->dec, f.payload, (opus_int32)f.len, tmp, (int)MIN(f.samples, G_N_ELEMENTS(tmp)), 0);
+    if (m->arrival_us[f.seq & 63])
+      *lat_sum = (double)(now - m->arrival_us[f.seq & 63]);
+    break;
+  case JITTER_FEC:
+    n = opus_decode_float(m->dec, f.payload, (opus_int32)f.len, tmp, (int)MIN(f.samples, G_N_ELEMENTS(tmp)), 1);
+    break;
+  case JITTER_PLC:
+    n = opus_decode_float(m->dec, NULL, 0, tmp, (int)MIN(f.samples, G_N_ELEMENTS(tmp)), 0);
+    break;
+  default:
+    memset(m->pcm, 0, sizeof m->pcm);
+    level_process(&m->level, m->pcm, AUDIO_FRAME);
+    return;
+  }
+  /* 20 ms packets fill a frame exactly; other lengths are cut or padded */
+  if (n < 0)
+    n = 0;
+  memcpy(m->pcm, tmp, (size_t)MIN(n, AUDIO_FRAME) * sizeof(float));
+  if (n < AUDIO_FRAME)
+    memset(m->pcm + n, 0, (size_t)(AUDIO_FRAME - n) * sizeof(float));
+  m->decoded = true;
+  level_process(&m->level, m->pcm, AUDIO_FRAME);
+}
+
+static void
+emit(AudioEngine *e, int product, const uint8_t *rtp, int len)
+{
+  if (len > 0 && !audio_queue_push(e->out, product, 0, rtp, (size_t)len))
+    e->out_dropped++;
+}
+
+/* Channel @idx this tick (channel.h): its booth's live interpreter
+ * (silence while coughing), or the floor: ramped in by its own encoder
+ * from the level of the voice it replaces, then the floor's own packets. */
+static void
+run_channel(AudioEngine *e, int idx, const uint8_t *floor_payload, size_t floor_len,
+            const float *floor_pcm, double floor_dbfs)
+{
+  Product *p = &e->products[idx];
+  uint8_t rtp[AUDIO_RTP_MAX];
+  LevelReading lr;
+  ChannelOutput out;
+  level_read(&p->stream.level, &lr);
+  channel_tick(&p->ch, (const Booth *const *)e->eng_booths, e->n_lang, floor_dbfs, lr.rms_dbfs,
+               &out);
+  switch (out.kind) {
+  case CHANNEL_INTERPRETER:
+  case CHANNEL_SILENCE: {
+    int mic = out.booth >= 0 && out.interpreter >= 0 ? e->slot_mic[out.booth][out.interpreter] : -1;
+    Mic *m = mic >= 0 ? &e->mics[mic] : NULL;
+    if (out.kind == CHANNEL_SILENCE || !m || !m->active || !m->decoded)
+      memset(p->pcm, 0, sizeof p->pcm);
+    else
+      memcpy(p->pcm, m->pcm, sizeof p->pcm);
+    emit(e, idx, rtp, audio_stream_encode(&p->stream, p->pcm, e->tick, rtp));
+    return;
+  }
+  case CHANNEL_FLOOR_RAMP:
+    for (int i = 0; i < AUDIO_FRAME; i++) {
+      float g = out.gain_from + (out.gain_to - out.gain_from) * (float)i / (float)AUDIO_FRAME;
+      p->pcm[i] = floor_pcm[i] * g;
+    }
+    emit(e, idx, rtp, audio_stream_encode(&p->stream, p->pcm, e->tick, rtp));
+    return;
+  case CHANNEL_FLOOR_FORWARD:
+    memcpy(p->pcm, floor_pcm, sizeof p->pcm);
+    if (floor_len > 0)
+      emit(e, idx, rtp,
+           audio_stream_forward(&p->stream, p->pcm, floor_payload, floor_len, e->tick, rtp));
+    return;
+  }
+}
+
+static void
+snapshot(AudioEngine *e)
+{
+  g_mutex_lock(&e->lock);
+  for (int i = 0; i < AUDIO_MAX_PRODUCTS; i++) {
+    Product *p = &e->products[i];
+    AudioLevel *l = &e->product_levels[i];
+    l->active = p->active;
+    if (!p->active)
+      continue;
+    level_read(&p->stream.level, &l->level);
+    l->gain_reduction_db = p->stream.gain_reduction_db;
+    l->limiting = p->stream.gain_reduction_db > 0.01;
+  }
+  for (int i = 0; i < AUDIO_MAX_MICS; i++) {
+    Mic *m = &e->mics[i];
+    e->mic_levels[i].active = m->active;
+    if (m->active)
+      level_read(&m->level, &e->mic_levels[i].level);
+  }
+  g_mutex_unlock(&e->lock);
+}
+
+static void
+tick(AudioEngine *e, gint64 now)
+{
+  uint8_t rtp[AUDIO_RTP_MAX];
+  Cmd *c;
+  unsigned encoders = 0, decoders = 0;
+  double lat = -1;
+
+  while ((c = g_async_queue_try_pop(e->cmds))) {
+    apply(e, c);
+    g_free(c);
+  }
+  take_mic_packets(e);
+
+  /* microphones: the floor's speakers and every booth's interpreters */
+  for (int i = 0; i < AUDIO_MAX_MICS; i++) {
+    Mic *m = &e->mics[i];
+    if (!m->active || (!m->on_floor && m->eng_booth < 0 && m->sim_hz <= 0))
+      continue;
+    double l = -1;
+    decode_mic(e, m, now, &l);
+    decoders += m->sim_hz > 0 ? 0 : 1;
+    if (l >= 0)
+      lat = l; /* one sample per tick is enough for the figure */
+    if (m->bus_id >= 0)
+      mix_bus_set_input(e->bus, m->bus_id, m->decoded && !m->cough ? m->pcm : NULL);
+  }
+
+  /* the floor and each speaker's mix-minus */
+  audio_venue_read(e->venue, e->venue_pcm);
+  mix_bus_set_input(e->bus, e->venue_bus, e->venue_pcm);
+  mix_bus_run(e->bus);
+  Product *floor = &e->products[AUDIO_PRODUCT_FLOOR];
+  memcpy(floor->pcm, mix_bus_total(e->bus), sizeof floor->pcm);
+  int floor_len = audio_stream_encode(&floor->stream, floor->pcm, e->tick, rtp);
+  emit(e, AUDIO_PRODUCT_FLOOR, rtp, floor_len);
+  uint8_t floor_payload[AUDIO_MAX_PAYLOAD];
+  size_t floor_payload_len = floor_len > 12 ? (size_t)floor_len - 12 : 0;
+  memcpy(floor_payload, rtp + 12, floor_payload_len);
+  encoders++;
+
+  LevelReading floor_level;
+  level_read(&floor->stream.level, &floor_level);
+  for (unsigned l = 0; l < e->n_lang; l++) {
+    Product *p = &e->products[1 + l];
+    p->stream.encoded_this_tick = false;
+    run_channel(e, 1 + (int)l, floor_payload, floor_payload_len, floor->pcm, floor_level.rms_dbfs);
+    encoders += p->stream.encoded_this_tick;
+    booth_tick(e->eng_booths[l], (uint64_t)(now / 1000));
+  }
+  for (int i = 1 + (int)e->n_lang; i < AUDIO_MAX_PRODUCTS; i++) {
+    Product *p = &e->products[i];
+    if (!p->active || p->kind != PRODUCT_MINUS)
+      continue;
+    Mic *m = &e->mics[p->mic];
+    const float *minus = m->bus_id >= 0 ? mix_bus_minus(e->bus, m->bus_id) : NULL;
+    memcpy(p->pcm, minus ? minus : floor->pcm, sizeof p->pcm);
+    emit(e, i, rtp, audio_stream_encode(&p->stream, p->pcm, e->tick, rtp));
+    encoders++;
+  }
+  /* low-bandwidth encodes of what their base product made this tick */
+  for (int i = 1 + (int)e->n_lang; i < AUDIO_MAX_PRODUCTS; i++) {
+    Product *p = &e->products[i];
+    if (!p->active || p->kind != PRODUCT_LOWBW || !e->products[p->base].active)
+      continue;
+    memcpy(p->pcm, e->products[p->base].pcm, sizeof p->pcm);
+    emit(e, i, rtp, audio_stream_encode(&p->stream, p->pcm, e->tick, rtp));
+    encoders++;
+  }
+  g_main_context_wakeup(e->ctx);
+
+  e->tick++;
+  g_mutex_lock(&e->lock);
+  e->stats.ticks++;
+  e->stats.encoders = encoders;
+  e->stats.decoders = decoders;
+  e->stats.mic_packets = e->mic_packets;
+  e->stats.out_dropped = e->out_dropped;
+  if (lat >= 0)
+    e->latency[MIN((guint)(lat / 1000.0), LAT_BUCKETS - 1)]++;
+  g_mutex_unlock(&e->lock);
+  if (e->tick % LEVEL_EVERY_TICKS == 0)
+    snapshot(e);
+}
+
+static gint64
+thread_cpu_us(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return (gint64)ts.tv_sec * G_USEC_PER_SEC + ts.tv_nsec / 1000;
+}
+
+static gpointer
+engine_thread(gpointer data)
+{
+  AudioEngine *e = data;
+  gint64 next = g_get_monotonic_time();
+  while (!g_atomic_int_get(&e->stop)) {
+    next += TICK_US;
+    gint64 now = g_get_monotonic_time();
+    if (next > now) {
+      struct timespec ts = {(time_t)(next / G_USEC_PER_SEC), (long)(next % G_USEC_PER_SEC) * 1000};
+      clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+    } else if (now - next > LATE_RESYNC_US) {
+      next = now; /* stalled (suspended, overloaded): do not burst to catch up */
+      g_mutex_lock(&e->lock);
+      e->stats.late_ticks++;
+      g_mutex_unlock(&e->lock);
+    }
+    gint64 cpu0 = thread_cpu_us();
+    tick(e, g_get_monotonic_time());
+    double used = (double)(thread_cpu_us() - cpu0);
+    g_mutex_lock(&e->lock);
+    e->stats.tick_cpu_us = e->stats.tick_cpu_us * 0.98 + used * 0.02;
+    g_mutex_unlock(&e->lock);
+  }
+  return NULL;
+}
+
+/* --- the main loop's side ------------------------------------------------ */
+
+static gboolean
+out_prepare(GSource *source, gint *timeout)
+{
+  AudioEngine *e = *(AudioEngine **)(source + 1);
+  *timeout = -1;
+  return audio_queue_length(e->out) > 0;
+}
+
+static gboolean
+out_check(GSource *source)
+{
+  AudioEngine *e = *(AudioEngine **)(source + 1);
+  return audio_queue_length(e->out) > 0;
+}
+
+static gboolean
+out_dispatch(GSource *source, GSourceFunc callback, gpointer data)
+{
+  return callback(data);
+}
+
+static GSourceFuncs out_funcs = {out_prepare, out_check, out_dispatch, NULL, NULL, NULL};
+
+static gboolean
+drain_out(gpointer data)
+{
+  AudioEngine *e = data;
+  uint8_t rtp[AUDIO_RTP_MAX];
+  AudioQueueItem it;
+  while (audio_queue_pop(e->out, &it, rtp, sizeof rtp))
+    e->func(it.tag, rtp, it.len, e->user);
+  return G_SOURCE_CONTINUE;
+}
+
+bool
+audio_engine_product_level(AudioEngine *e, int product, AudioLevel *out)
+{
+  if (product < 0 || product >= AUDIO_MAX_PRODUCTS)
+    return false;
+  g_mutex_lock(&e->lock);
+  *out = e->product_levels[product];
+  g_mutex_unlock(&e->lock);
+  return out->active;
+}
+
+bool
+audio_engine_mic_level(AudioEngine *e, int mic, AudioLevel *out)
+{
+  if (mic < 0 || mic >= AUDIO_MAX_MICS)
+    return false;
+  g_mutex_lock(&e->lock);
+  *out = e->mic_levels[mic];
+  g_mutex_unlock(&e->lock);
+  return out->active;
+}
+
+static double
+latency_quantile(const guint32 *hist, double q)
+{
+  guint64 total = 0, seen = 0;
+  for (int i = 0; i < LAT_BUCKETS; i++)
+    total += hist[i];
+  if (!total)
+    return -1;
+  for (int i = 0; i < LAT_BUCKETS; i++) {
+    seen += hist[i];
+    if ((double)seen >= q * (double)total)
+      return i + 1; /* the bucket's upper edge, ms */
+  }
+  return LAT_BUCKETS;
+}
+
+void
+audio_engine_stats(AudioEngine *e, AudioEngineStats *out)
+{
+  AudioVenueStats vs;
+  audio_venue_stats(e->venue, &vs);
+  g_mutex_lock(&e->lock);
+  *out = e->stats;
+  out->latency_p50_ms = latency_quantile(e->latency, 0.5);
+  out->latency_p99_ms = latency_quantile(e->latency, 0.99);
+  g_mutex_unlock(&e->lock);
+  out->mic_dropped = audio_queue_dropped(e->mic_in);
+  out->venue_underruns = vs.underruns;
+}
+
+static void
+add_sim_booths(AudioEngine *e)
+{
+  for (char **s = e->cfg->sim_booths; *s; s++) {
+    g_auto(GStrv) pair = g_strsplit(*s, ":", 2);
+    g_autofree char *peer = g_strdup_printf("sim-%s", pair[0]);
+    int mic = mic_add_sim(e, peer, pair[0], g_ascii_strtod(pair[1], NULL));
+    if (mic < 0)
+      continue;
+    audio_engine_booth_live(e, pair[0], mic);
+  }
+}
+
+AudioEngine *
+audio_engine_new(const RelayConfig *cfg, GMainContext *ctx, AudioPacketFunc func, void *user,
+                 GError **error)
+{
+  AudioEngine *e = g_new0(AudioEngine, 1);
+  JitterConfig jc;
+
+  e->cfg = cfg;
+  e->ctx = g_main_context_ref(ctx);
+  e->func = func;
+  e->user = user;
+  e->n_lang = g_strv_length(cfg->languages);
+  g_mutex_init(&e->lock);
+  e->cmds = g_async_queue_new();
+  e->mic_in = audio_queue_new(MIC_QUEUE_SLOTS, AUDIO_RTP_MAX);
+  e->out = audio_queue_new(OUT_QUEUE_SLOTS, AUDIO_RTP_MAX);
+  e->bus = mix_bus_new(AUDIO_MAX_MICS + 1);
+  e->venue_bus = mix_bus_add(e->bus, 1.0f, false);
+  jitter_config_default(&jc);
+  for (int i = 0; i < AUDIO_MAX_MICS; i++) {
+    int err = 0;
+    e->mics[i].jb = jitter_new(&jc);
+    e->mics[i].dec = opus_decoder_create(AUDIO_RATE, 1, &err);
+    e->mics[i].booth = -1;
+    level_init(&e->mics[i].level, LEVEL_DEFAULT_WINDOW_MS);
+    if (!e->mics[i].jb || !e->mics[i].dec) {
+      g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "audio engine: out of memory");
+      goto fail;
+    }
+  }
+  /* the fixed products: the floor, then a channel per language */
+  e->products[AUDIO_PRODUCT_FLOOR] = (Product){.used = true, .kind = PRODUCT_FLOOR, .lowbw = -1};
+  g_strlcpy(e->products[0].name, "floor", sizeof e->products[0].name);
+  for (unsigned l = 0; l < e->n_lang; l++) {
+    Product *p = &e->products[1 + l];
+    *p = (Product){.used = true, .kind = PRODUCT_CHANNEL, .lowbw = -1, .mic = -1};
+    g_snprintf(p->name, sizeof p->name, "channel:%s", cfg->languages[l]);
+    /* its retours: "fr:en" lets booth fr work into channel en */
+    const char *retour[BOOTH_MAX_RETOUR];
+    size_t n_retour = 0;
+    for (char **r = cfg->retour; *r && n_retour < BOOTH_MAX_RETOUR; r++) {
+      const char *colon = strchr(*r, ':');
+      if (colon && (size_t)(colon - *r) == strlen(cfg->languages[l]) &&
+          strncmp(*r, cfg->languages[l], (size_t)(colon - *r)) == 0)
+        retour[n_retour++] = colon + 1;
+    }
+    BoothConfig bc = {.lang = cfg->languages[l], .n_retour = n_retour};
+    memcpy(bc.retour, retour, n_retour * sizeof *retour);
+    e->booths[l] = booth_new(&bc);
+    e->eng_booths[l] = booth_new(&bc);
+    e->slot_mic[l][0] = e->slot_mic[l][1] = -1;
+    if (!e->booths[l] || !e->eng_booths[l]) {
+      g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "audio engine: booth %s",
+                  cfg->languages[l]);
+      goto fail;
+    }
+  }
+  for (unsigned i = 0; i <= e->n_lang; i++)
+    product_start(e, (int)i);
+  if (!(e->venue = audio_venue_new(cfg, error)))
+    goto fail;
+  add_sim_booths(e);
+  e->wakeup = g_source_new(&out_funcs, sizeof(GSource) + sizeof(AudioEngine *));
+  *(AudioEngine **)(e->wakeup + 1) = e;
+  g_source_set_callback(e->wakeup, drain_out, e, NULL);
+  g_source_set_priority(e->wakeup, G_PRIORITY_HIGH);
+  g_source_attach(e->wakeup, ctx);
+  e->thread = g_thread_new("rostrum-audio", engine_thread, e);
+  return e;
+
+fail:
+  audio_engine_free(e);
+  return NULL;
+}
+
+void
+audio_engine_free(AudioEngine *e)
+{
+  if (!e)
+    return;
+  if (e->thread) {
+    g_atomic_int_set(&e->stop, 1);
+    g_thread_join(e->thread);
+  }
+  if (e->wakeup) {
+    g_source_destroy(e->wakeup);
+    g_source_unref(e->wakeup);
+  }
+  audio_venue_free(e->venue);
+  for (int i = 0; i < AUDIO_MAX_PRODUCTS; i++)
+    product_stop(e, i);
+  for (int i = 0; i < AUDIO_MAX_MICS; i++) {
+    jitter_free(e->mics[i].jb);
+    if (e->mics[i].dec)
+      opus_decoder_destroy(e->mics[i].dec);
+  }
+  mix_bus_free(e->bus);
+  for (unsigned l = 0; l < e->n_lang; l++) {
+    booth_free(e->booths[l]);
+    booth_free(e->eng_booths[l]);
+  }
+  Cmd *c;
+  while ((c = g_async_queue_try_pop(e->cmds)))
+    g_free(c);
+  g_async_queue_unref(e->cmds);
+  audio_queue_free(e->mic_in);
+  audio_queue_free(e->out);
+  g_mutex_clear(&e->lock);
+  g_main_context_unref(e->ctx);
+  g_free(e);
+}

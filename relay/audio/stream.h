@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* One product's output stream: its Opus encoder (fullband, settings from
+ * the config), the true-peak limiter in front of it, its level meter, and
+ * the RTP packets it emits, whose sequence numbers and timestamps stay
+ * continuous whether they come from the encoder or are another product's
+ * packets forwarded as they are (a channel carrying the floor). Engine
+ * thread only; allocates in _init, nothing per packet. Negative errno. */
+#pragma once
+
+#include <opus.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "frame.h"
+#include "level.h"
+#include "limiter.h"
+#include "seqmap.h"
+
+#define AUDIO_RTP_PT 111
+#define AUDIO_RTP_MAX (12 + AUDIO_MAX_PAYLOAD)
+
+typedef struct {
+  int bitrate; /* bits per second */
+  bool fec;    /* Opus in-band FEC (with a 10 % loss assumption) */
+  bool dtx;
+  double ceiling_db; /* the limiter's ceiling, dBFS */
+} AudioStreamConfig;
+
+/* Fields are the engine's to read; change them only through the functions. */
+typedef struct {
+  AudioStreamConfig cfg;
+  OpusEncoder *enc; /* created at the first encode; NULL while only forwarding */
+  Limiter *limiter;
+  LevelMeter level;
+  SeqMap map;
+  uint32_t ssrc;
+  uint16_t enc_seq; /* input seqs of the two sources */
+  uint32_t last_tick; /* tick of the previous packet */
+  bool sent;
+  bool encoded_this_tick;
+  double gain_reduction_db; /* the limiter's, over the last frame */
+} AudioStream;
+
+int audio_stream_init(AudioStream *s, const AudioStreamConfig *cfg);
+void audio_stream_clear(AudioStream *s);
+
+/* Limits @pcm in place (AUDIO_FRAME samples), meters it, encodes it and
+ * writes one RTP packet for @tick into @rtp (AUDIO_RTP_MAX bytes).
+ * Returns its length, 0 when DTX sends nothing, or a negative errno. */
+int audio_stream_encode(AudioStream *s, float *pcm, uint32_t tick, uint8_t *rtp);
+
+/* Meters @pcm (already what the listeners hear) and writes @payload (an
+ * encoded Opus packet of another stream, borrowed) as this stream's RTP
+ * packet for @tick. Returns its length or a negative errno. */
+int audio_stream_forward(AudioStream *s, const float *pcm, const uint8_t *payload, size_t len,
+                         uint32_t tick, uint8_t *rtp);
