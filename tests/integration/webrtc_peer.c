@@ -13,21 +13,17 @@
  *
  * Exit 0 when the tone dominates (or the expected loss came), 1 on a failed
  * check, 2 on a usage or setup error, 3 on timeout. */
-#include <gio/gio.h>
-#include <gio/gunixsocketaddress.h>
 #include <glib-unix.h>
 #include <gst/app/gstappsink.h>
 #include <gst/gst.h>
-#include <gst/sdp/sdp.h>
-#include <gst/webrtc/webrtc.h>
 #include <math.h>
-#include <nice/agent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "control.h"
+#include "peer_link.h"
 #include "tone.h"
 
 #define PEER_RATE 48000
@@ -51,17 +47,12 @@ typedef struct {
   int rtcp_interval_ms; /* 0: GStreamer's default (RFC 3550: 5 s, randomised) */
 
   GMainLoop *loop;
-  GstElement *pipe;
-  GstElement *webrtc;
-  GSocketConnection *conn;
-  GDataInputStream *in;
+  PeerLink *link;
+  GstElement *pipe; /* the link's */
   double freq;
   double mic_hz;        /* --mic-hz: also send a tone as our microphone */
   gboolean tone_ok;     /* with --mic-hz: heard the floor, waiting for the relay's count */
   gint64 mic_packets;   /* from our stats events */
-  char *offer_text;
-  gboolean offer_sent;
-  gboolean answered;
   GMutex lock; /* guards samples and n_seen (streaming thread vs main) */
   float *samples;
   gsize n_samples;
@@ -108,7 +99,8 @@ peer_on_timeout(gpointer data)
   peer_finish(p, 3,
               "timeout after %d s (offer sent: %s, answer applied: %s, connected: %s, "
               "samples decoded: %zu%s)",
-              p->timeout_s, p->offer_sent ? "yes" : "no", p->answered ? "yes" : "no",
+              p->timeout_s, peer_link_offer_sent(p->link) ? "yes" : "no",
+              peer_link_answered(p->link) ? "yes" : "no",
               p->srtp_profile ? p->srtp_profile : "no", n,
               p->holding ? ", holding: no SIGUSR1 came" : p->rechecking ? ", during the re-check" : "");
   return G_SOURCE_REMOVE;
@@ -217,9 +209,6 @@ peer_on_pad_added(GstElement *webrtc, GstPad *pad, gpointer data)
              gst_pad_link_get_name(rc));
 }
 
-static void
-peer_on_reply_line(GObject *src, GAsyncResult *res, gpointer data);
-
 /* SIGUSR1 in --hold: analyse a fresh second of audio, then exit. */
 static gboolean
 peer_on_recheck(gpointer data)
@@ -236,17 +225,6 @@ peer_on_recheck(gpointer data)
   p->holding = FALSE;
   p->rechecking = TRUE;
   return G_SOURCE_CONTINUE;
-}
-
-/* Value of the first "a=setup:" line of an SDP text (transfer full), or NULL. */
-static char *
-sdp_setup(const char *sdp)
-{
-  const char *s = strstr(sdp, "a=setup:");
-  if (!s)
-    return NULL;
-  s += strlen("a=setup:");
-  return g_strndup(s, strcspn(s, "\r\n "));
 }
 
 /* Our own events (others' are broadcast to us too). */
@@ -284,84 +262,40 @@ peer_on_event(WebrtcPeer *p, const CtlMessage *msg, const char *line)
   }
 }
 
+/* Every line from the relay but the reply to peer.add. */
 static void
-peer_read_next(WebrtcPeer *p)
-{
-  g_data_input_stream_read_line_async(p->in, G_PRIORITY_DEFAULT, NULL, peer_on_reply_line, p);
-}
-
-static void
-peer_apply_answer(WebrtcPeer *p, const char *sdp_text)
-{
-  GstSDPMessage *sdp = NULL;
-  if (gst_sdp_message_new_from_text(sdp_text, &sdp) != GST_SDP_OK) {
-    peer_finish(p, 1, "relay answer is not SDP");
-    return;
-  }
-  GstWebRTCSessionDescription *answer =
-    gst_webrtc_session_description_new(GST_WEBRTC_SDP_TYPE_ANSWER, sdp);
-  GstPromise *promise = gst_promise_new();
-  g_signal_emit_by_name(p->webrtc, "set-remote-description", answer, promise);
-  gst_promise_wait(promise);
-  const GstStructure *reply = gst_promise_get_reply(promise);
-  GError *err = NULL;
-  if (reply && gst_structure_get(reply, "error", G_TYPE_ERROR, &err, NULL) && err) {
-    peer_finish(p, 1, "webrtcbin refused the answer: %s", err->message);
-    g_error_free(err);
-  } else {
-    p->answered = TRUE;
-  }
-  gst_promise_unref(promise);
-  gst_webrtc_session_description_free(answer);
-}
-
-static void
-peer_on_reply_line(GObject *src, GAsyncResult *res, gpointer data)
+peer_on_line(PeerLink *link, const char *line, gsize len, const CtlMessage *msg, int rc,
+             const char *detail, gpointer data)
 {
   WebrtcPeer *p = data;
-  g_autoptr(GError) error = NULL;
-  gsize len = 0;
-  g_autofree char *line = g_data_input_stream_read_line_finish(G_DATA_INPUT_STREAM(src), res, &len, &error);
-  CtlMessage msg;
-  g_autofree char *detail = NULL;
-
-  if (!line) {
-    if (!p->answered)
-      peer_finish(p, 1, "control socket closed before the reply: %s",
-                  error ? error->message : "EOF");
-    return;
-  }
-  int rc = ctl_parse(line, len, &msg, &detail);
-  if (rc != CTL_OK) {
+  if (!msg)
     peer_finish(p, 1, "relay sent an invalid control line (%s: %s): %.200s", ctl_error_name(rc),
                 detail, line);
-    return;
-  }
-  if (msg.kind == CTL_KIND_EVENT) {
-    peer_on_event(p, &msg, line);
-  } else if (msg.kind == CTL_KIND_REPLY && msg.id == 1) {
-    if (!msg.ok) {
-      peer_finish(p, 1, "peer.add refused: %s: %s", ctl_get_string(&msg, "error"),
-                  ctl_get_string(&msg, "message"));
-      g_printerr("webrtc_peer: offer was:\n%s\n", p->offer_text);
-    } else if (!ctl_get_string(&msg, "answer")) {
-      peer_finish(p, 1, "peer.add reply has no answer: %s", line);
-    } else {
-      const char *answer = ctl_get_string(&msg, "answer");
-      g_autofree char *setup = sdp_setup(answer);
-      g_printerr("webrtc_peer: answer:\n%s\n", answer);
-      if (p->expect_setup && g_strcmp0(setup, p->expect_setup) != 0)
-        peer_finish(p, 1, "relay answered a=setup:%s, want a=setup:%s", setup ? setup : "(none)",
-                    p->expect_setup);
-      else
-        peer_apply_answer(p, answer);
-    }
-  } else {
+  else if (msg->kind == CTL_KIND_EVENT)
+    peer_on_event(p, msg, line);
+  else
     g_printerr("webrtc_peer: unexpected line: %s\n", line);
+}
+
+static void
+peer_on_link_failed(PeerLink *link, int status, const char *message, gpointer data)
+{
+  WebrtcPeer *p = data;
+  peer_finish(p, status, "%s", message);
+}
+
+static gboolean
+peer_on_answer(PeerLink *link, const char *answer, gpointer data)
+{
+  WebrtcPeer *p = data;
+  g_autofree char *setup = peer_link_sdp_setup(answer);
+  g_printerr("webrtc_peer: answer:\n%s\n", answer);
+  if (p->expect_setup && g_strcmp0(setup, p->expect_setup) != 0) {
+    peer_finish(p, 1, "relay answered a=setup:%s, want a=setup:%s", setup ? setup : "(none)",
+                p->expect_setup);
+    return FALSE;
   }
-  ctl_message_clear(&msg);
-  if (!p->done)
-    peer_read_next(p);
+  return TRUE;
 }
 
 /* Changes the first hex digit of the offer's sha-256 fingerprint in place:
@@ -380,131 +314,16 @@ forge_fingerprint(char *sdp)
   return FALSE;
 }
 
-static void
-peer_send_offer(WebrtcPeer *p)
+static gboolean
+peer_on_offer(PeerLink *link, char *offer, gpointer data)
 {
-  g_autoptr(JsonObject) extra = json_object_new();
-  g_autoptr(GError) error = NULL;
-  GstWebRTCSessionDescription *local = NULL;
-
-  if (p->offer_sent)
-    return;
-  g_object_get(p->webrtc, "local-description", &local, NULL);
-  if (!local) {
-    peer_finish(p, 2, "no local description after ICE gathering");
-    return;
-  }
-  p->offer_text = gst_sdp_message_as_text(local->sdp);
-  gst_webrtc_session_description_free(local);
-  if (p->forge_fingerprint && !forge_fingerprint(p->offer_text)) {
-    peer_finish(p, 2, "no sha-256 fingerprint to forge in the offer:\n%s", p->offer_text);
-    return;
+  WebrtcPeer *p = data;
+  if (p->forge_fingerprint && !forge_fingerprint(offer)) {
+    peer_finish(p, 2, "no sha-256 fingerprint to forge in the offer:\n%s", offer);
+    return FALSE;
   }
   g_printerr("webrtc_peer: offer%s:\n%s\n", p->forge_fingerprint ? " (forged fingerprint)" : "",
-             p->offer_text);
-
-  json_object_set_string_member(extra, "peer", p->peer_id);
-  json_object_set_string_member(extra, "participant", p->participant);
-  json_object_set_string_member(extra, "role", "delegate");
-  JsonArray *tracks = json_array_new();
-  json_array_add_string_element(tracks, "floor");
-  if (p->mic_hz > 0)
-    json_array_add_string_element(tracks, "mic");
-  json_object_set_array_member(extra, "tracks", tracks);
-  json_object_set_string_member(extra, "offer", p->offer_text);
-  g_autofree char *line = ctl_build_request(1, "peer.add", extra);
-  GOutputStream *out = g_io_stream_get_output_stream(G_IO_STREAM(p->conn));
-  if (!g_output_stream_write_all(out, line, strlen(line), NULL, NULL, &error)) {
-    peer_finish(p, 2, "write to control socket: %s", error->message);
-    return;
-  }
-  p->offer_sent = TRUE;
-  peer_read_next(p);
-}
-
-static gboolean
-peer_send_offer_idle(gpointer data)
-{
-  peer_send_offer(data);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-peer_on_gathering(GstElement *webrtc, GParamSpec *pspec, gpointer data)
-{
-  GstWebRTCICEGatheringState state;
-  g_object_get(webrtc, "ice-gathering-state", &state, NULL);
-  if (state == GST_WEBRTC_ICE_GATHERING_STATE_COMPLETE)
-    g_main_context_invoke(NULL, peer_send_offer_idle, data);
-}
-
-static void
-peer_on_ice_state(GstElement *webrtc, GParamSpec *pspec, gpointer data)
-{
-  GstWebRTCICEConnectionState state;
-  g_object_get(webrtc, "ice-connection-state", &state, NULL);
-  g_printerr("webrtc_peer: ice-connection-state %d\n", (int)state);
-}
-
-static void
-peer_on_offer_created(GstPromise *promise, gpointer data)
-{
-  WebrtcPeer *p = data;
-  GstWebRTCSessionDescription *offer = NULL;
-  const GstStructure *reply = gst_promise_get_reply(promise);
-  gst_structure_get(reply, "offer", GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &offer, NULL);
-  gst_promise_unref(promise);
-  if (!offer) {
-    g_printerr("webrtc_peer: create-offer gave no offer\n");
-    return;
-  }
-  g_signal_emit_by_name(p->webrtc, "set-local-description", offer, NULL);
-  gst_webrtc_session_description_free(offer);
-}
-
-static void
-peer_on_negotiation_needed(GstElement *webrtc, gpointer data)
-{
-  GstPromise *promise = gst_promise_new_with_change_func(peer_on_offer_created, data, NULL);
-  g_signal_emit_by_name(webrtc, "create-offer", NULL, promise);
-}
-
-static gboolean
-peer_on_bus(GstBus *bus, GstMessage *msg, gpointer data)
-{
-  WebrtcPeer *p = data;
-  if (GST_MESSAGE_TYPE(msg) == GST_MESSAGE_ERROR) {
-    g_autoptr(GError) err = NULL;
-    g_autofree char *dbg = NULL;
-    gst_message_parse_error(msg, &err, &dbg);
-    peer_finish(p, 1, "pipeline error from %s: %s (%s)", GST_OBJECT_NAME(msg->src), err->message,
-                dbg ? dbg : "");
-  }
-  return G_SOURCE_CONTINUE;
-}
-
-/* Gather on 127.0.0.1 only, over UDP: the test stays on loopback whatever
- * interfaces the host has (libnice skips loopback by default). */
-static gboolean
-peer_use_loopback(GstElement *webrtc)
-{
-  g_autoptr(GObject) ice = NULL;
-  g_autoptr(GObject) agent = NULL;
-  NiceAddress addr;
-
-  g_object_get(webrtc, "ice-agent", &ice, NULL);
-  if (!ice || !g_object_class_find_property(G_OBJECT_GET_CLASS(ice), "agent")) {
-    g_printerr("webrtc_peer: webrtcbin's ICE agent is not libnice\n");
-    return FALSE;
-  }
-  g_object_set(ice, "ice-tcp", FALSE, NULL);
-  g_object_get(ice, "agent", &agent, NULL);
-  nice_address_init(&addr);
-  if (!agent || !nice_address_set_from_string(&addr, "127.0.0.1") ||
-      !nice_agent_add_local_address(NICE_AGENT(agent), &addr)) {
-    g_printerr("webrtc_peer: cannot restrict ICE to 127.0.0.1\n");
-    return FALSE;
-  }
+             offer);
   return TRUE;
 }
 
@@ -517,14 +336,6 @@ peer_on_element_added(GstBin *bin, GstBin *sub_bin, GstElement *element, gpointe
   GstElementFactory *f = gst_element_get_factory(element);
   if (f && g_strcmp0(GST_OBJECT_NAME(f), "rtpsession") == 0)
     g_object_set(element, "rtcp-min-interval", (guint64)p->rtcp_interval_ms * GST_MSECOND, NULL);
-}
-
-static GSocketConnection *
-peer_connect(const char *path, GError **error)
-{
-  g_autoptr(GSocketClient) client = g_socket_client_new();
-  g_autoptr(GSocketAddress) addr = g_unix_socket_address_new(path);
-  return g_socket_client_connect(client, G_SOCKET_CONNECTABLE(addr), NULL, error);
 }
 
 /* A tone as our microphone, on a send track of its own. */
@@ -544,12 +355,8 @@ peer_add_mic(WebrtcPeer *p)
     return FALSE;
   }
   gst_bin_add(GST_BIN(p->pipe), bin);
-  GstPad *src = gst_element_get_static_pad(bin, "src");
-  GstPad *sink = gst_element_request_pad_simple(p->webrtc, "sink_%u");
-  gboolean ok = sink && gst_pad_link(src, sink) == GST_PAD_LINK_OK;
-  gst_object_unref(src);
-  if (sink)
-    gst_object_unref(sink);
+  /* a second transceiver, sendrecv as webrtcbin makes it */
+  gboolean ok = peer_link_add_source(p->link, bin, GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDRECV);
   if (!ok)
     g_printerr("webrtc_peer: cannot link the microphone to webrtcbin\n");
   return ok;
@@ -560,7 +367,6 @@ main(int argc, char **argv)
 {
   WebrtcPeer p = {.peer_id = "gst-1", .participant = "TEST-GST", .timeout_s = PEER_TIMEOUT_S};
   g_autoptr(GError) error = NULL;
-  GstWebRTCRTPTransceiver *trans = NULL;
   char *peer_id = NULL, *participant = NULL, *expect_profile = NULL, *expect_setup = NULL,
        *expect_lost = NULL;
   GOptionEntry entries[] = {
@@ -611,47 +417,26 @@ main(int argc, char **argv)
   g_mutex_init(&p.lock);
   p.loop = g_main_loop_new(NULL, FALSE);
 
-  if (!(p.conn = peer_connect(argv[1], &error))) {
-    g_printerr("webrtc_peer: connect %s: %s\n", argv[1], error->message);
+  const char *tracks_floor[] = {"floor", NULL}, *tracks_mic[] = {"floor", "mic", NULL};
+  PeerLinkIdentity id = {.peer = p.peer_id, .participant = p.participant, .role = "delegate",
+                         .tracks = p.mic_hz > 0 ? tracks_mic : tracks_floor};
+  static const PeerLinkCallbacks link_cb = {.line = peer_on_line, .offer = peer_on_offer,
+                                            .answer = peer_on_answer,
+                                            .failed = peer_on_link_failed};
+  if (!(p.link = peer_link_new(argv[1], &id, "webrtc_peer", &link_cb, &p, &error))) {
+    g_printerr("webrtc_peer: %s\n", error->message);
     return 2;
   }
-  p.in = g_data_input_stream_new(g_io_stream_get_input_stream(G_IO_STREAM(p.conn)));
-  g_data_input_stream_set_newline_type(p.in, G_DATA_STREAM_NEWLINE_TYPE_LF);
-  g_buffered_input_stream_set_buffer_size(G_BUFFERED_INPUT_STREAM(p.in), CTL_MAX_LINE);
-
-  p.pipe = gst_pipeline_new("peer");
-  p.webrtc = gst_element_factory_make("webrtcbin", "webrtc");
-  if (!p.webrtc) {
-    g_printerr("webrtc_peer: no webrtcbin element (gstreamer1.0-plugins-bad)\n");
-    return 2;
-  }
-  g_object_set(p.webrtc, "bundle-policy", GST_WEBRTC_BUNDLE_POLICY_MAX_BUNDLE, NULL);
-  if (!peer_use_loopback(p.webrtc))
-    return 2;
+  p.pipe = peer_link_pipeline(p.link);
   if (p.rtcp_interval_ms > 0)
     g_signal_connect(p.pipe, "deep-element-added", G_CALLBACK(peer_on_element_added), &p);
-  gst_bin_add(GST_BIN(p.pipe), p.webrtc);
-  /* encoding-params=2: RFC 7587 requires "opus/48000/2" in the rtpmap and
-   * the relay insists; without it webrtcbin offers "OPUS/48000". */
-  GstCaps *caps = gst_caps_from_string("application/x-rtp,media=audio,encoding-name=OPUS,"
-                                       "clock-rate=48000,payload=111,encoding-params=(string)2");
-  g_signal_emit_by_name(p.webrtc, "add-transceiver",
-                        GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_RECVONLY, caps, &trans);
-  gst_caps_unref(caps);
-  if (!trans) {
+  if (!peer_link_add_transceiver(p.link, GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_RECVONLY)) {
     g_printerr("webrtc_peer: add-transceiver failed\n");
     return 2;
   }
-  gst_object_unref(trans);
   if (p.mic_hz > 0 && !peer_add_mic(&p))
     return 2;
-  g_signal_connect(p.webrtc, "on-negotiation-needed", G_CALLBACK(peer_on_negotiation_needed), &p);
-  g_signal_connect(p.webrtc, "notify::ice-gathering-state", G_CALLBACK(peer_on_gathering), &p);
-  g_signal_connect(p.webrtc, "notify::ice-connection-state", G_CALLBACK(peer_on_ice_state), &p);
-  g_signal_connect(p.webrtc, "pad-added", G_CALLBACK(peer_on_pad_added), &p);
-  GstBus *bus = gst_pipeline_get_bus(GST_PIPELINE(p.pipe));
-  gst_bus_add_watch(bus, peer_on_bus, &p);
-  gst_object_unref(bus);
+  g_signal_connect(peer_link_webrtc(p.link), "pad-added", G_CALLBACK(peer_on_pad_added), &p);
   g_timeout_add_seconds((guint)p.timeout_s, peer_on_timeout, &p);
   if (p.hold)
     g_unix_signal_add(SIGUSR1, peer_on_recheck, &p);
@@ -662,13 +447,8 @@ main(int argc, char **argv)
   }
   g_main_loop_run(p.loop);
 
-  gst_element_set_state(p.pipe, GST_STATE_NULL);
-  gst_object_unref(p.pipe);
-  g_io_stream_close(G_IO_STREAM(p.conn), NULL, NULL);
-  g_object_unref(p.in);
-  g_object_unref(p.conn);
+  peer_link_free(p.link);
   g_main_loop_unref(p.loop);
-  g_free(p.offer_text);
   g_free(p.srtp_profile);
   g_free(p.samples);
   g_free(peer_id);
