@@ -507,6 +507,7 @@ ctl_build_event(const char *event, const char *peer, JsonObject *extra)
 {
   JsonObject *obj = base_object();
   json_object_set_string_member(obj, "event", event);
-  json_object_set_string_member(obj, "peer", peer);
+  if (peer) /* level and booth.state events of a product or a booth have none */
+    json_object_set_string_member(obj, "peer", peer);
   return finish(obj, extra);
 }

@@ -51,4 +51,5 @@ const char *ctl_get_string(const CtlMessage *msg, const char *field);
 char *ctl_build_request(gint64 id, const char *type, JsonObject *extra);
 char *ctl_build_reply_ok(gint64 id, JsonObject *extra);
 char *ctl_build_reply_error(gint64 id, const char *code, const char *message);
+/* @peer may be NULL (an event about a product or a booth). */
 char *ctl_build_event(const char *event, const char *peer, JsonObject *extra);

@@ -395,6 +395,14 @@ audio_engine_booth_live(AudioEngine *e, const char *lang, int mic)
     return b;
   if (mic >= 0 && (mic >= AUDIO_MAX_MICS || !e->mics[mic].used || e->mics[mic].booth != b))
     return -EINVAL;
+  /* one live producer per channel: a booth working into the same channel
+   * (a retour) must have its microphone off first */
+  if (mic >= 0) {
+    int other = channel_producer((const Booth *const *)e->booths, e->n_lang,
+                                 booth_output(e->booths[b]));
+    if (other >= 0 && other != b)
+      return -EBUSY;
+  }
   int rc = booth_switch_live(e->booths[b], mic >= 0 ? e->mics[mic].peer : NULL);
   if (rc < 0)
     return rc;
@@ -465,12 +473,9 @@ audio_engine_booth_output(AudioEngine *e, const char *lang, const char *channel)
   int b = lang_index(e, lang), c = lang_index(e, channel);
   if (b < 0 || c < 0)
     return -ENOENT;
-  for (unsigned k = 0; k < e->n_lang; k++) /* one booth per channel */
-    if ((int)k != b && strcmp(booth_output(e->booths[k]), channel) == 0)
-      return -EBUSY;
   int rc = booth_set_output(e->booths, e->n_lang, (size_t)b, channel);
   if (rc < 0)
-    return rc; /* -EPERM: the config allows no such retour */
+    return rc; /* -EPERM: no such retour in the config; -EBUSY: live into a live channel */
   send_cmd(e, CMD_BOOTH_OUTPUT, b, c, 0);
   return 0;
 }

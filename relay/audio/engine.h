@@ -65,7 +65,8 @@ int audio_engine_floor(AudioEngine *e, int mic, bool on);
 /* The speaker's mix-minus product while it has the floor, else -1. */
 int audio_engine_speaker_minus(const AudioEngine *e, int mic);
 /* Booth @lang's live microphone: @mic of one of its interpreters, or -1
- * for none. Returns 0, -ENOENT or -EINVAL (not this booth's). */
+ * for none. Returns 0, -ENOENT, -EINVAL (not this booth's) or -EBUSY
+ * (another booth is live into the same channel). */
 int audio_engine_booth_live(AudioEngine *e, const char *lang, int mic);
 /* -EPERM unless @mic is its booth's live one (a speaker's mic may always). */
 int audio_engine_cough(AudioEngine *e, int mic, bool on);
@@ -84,7 +85,8 @@ bool audio_engine_booth_state(const AudioEngine *e, const char *lang, AudioBooth
 int audio_engine_booth_input(AudioEngine *e, const char *lang, int product);
 int audio_engine_booth_input_product(const AudioEngine *e, const char *lang);
 /* The channel the booth's interpreter feeds (retour); -EPERM if the
- * config does not allow it, -EBUSY if another booth feeds it. */
+ * config does not allow it, -EBUSY if this booth is live and another live
+ * booth feeds that channel. */
 int audio_engine_booth_output(AudioEngine *e, const char *lang, const char *channel);
 
 /* A listener wants (@on) or no longer wants the low-bandwidth encode of
