@@ -36,6 +36,7 @@ typedef struct {
   gboolean opus_fec, opus_dtx;
   double limiter_ceiling_db;
   int ramp_ms;           /* a channel's ramp from silence to the floor */
+  int mic_jitter_ms;     /* microphones' jitter buffer target depth; 0: the default */
   int level_interval_ms; /* `level` events */
 } RelayConfig;
 

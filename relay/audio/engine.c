@@ -961,6 +961,10 @@ audio_engine_new(const RelayConfig *cfg, GMainContext *ctx, AudioPacketFunc func
   e->bus = mix_bus_new(AUDIO_MAX_MICS + 1);
   e->venue_bus = mix_bus_add(e->bus, 1.0f, false);
   jitter_config_default(&jc);
+  if (cfg->mic_jitter_ms > 0) { /* latency budget: the depth is most of mouth-to-ear here */
+    jc.target_ms = (unsigned)cfg->mic_jitter_ms;
+    jc.max_ms = jc.target_ms + 60;
+  }
   for (int i = 0; i < AUDIO_MAX_MICS; i++) {
     int err = 0;
     e->mics[i].jb = jitter_new(&jc);
