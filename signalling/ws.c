@@ -321,6 +321,7 @@ handle_join(WsConn *c, JsonObject *msg)
   g_autoptr(JsonObject) f = json_object_new();
   JsonArray *tracks = json_array_new();
   json_array_add_string_element(tracks, "floor");
+  json_array_add_string_element(tracks, "channel"); /* interpretation, if the page offers it */
   json_object_set_string_member(f, "peer", c->peer);
   json_object_set_string_member(f, "participant", c->badge);
   json_object_set_string_member(f, "role", "delegate");
@@ -453,10 +454,103 @@ handle_resume(WsConn *c, JsonObject *msg)
   send_node(c, wrap(o));
 }
 
+typedef struct {
+  WsConn *c; /* a reference */
+  char *type, *value;
+} ListenerAck;
+
+static void
+listener_reply(JsonObject *reply, const GError *error, const char *code, gpointer user_data)
+{
+  ListenerAck *ack = user_data;
+  WsConn *c = ack->c;
+  if (!reply) {
+    send_error(c, g_strcmp0(code, "unknown") == 0 ? "bad_request" : "relay_unavailable",
+               g_strcmp0(code, "unknown") == 0 ? "This meeting has no such channel."
+                                               : "The audio relay did not switch the channel.");
+  } else {
+    JsonObject *o = json_object_new();
+    json_object_set_string_member(o, "type", ack->type);
+    if (strcmp(ack->type, "channel") == 0)
+      json_object_set_string_member(o, "channel", ack->value);
+    else
+      json_object_set_boolean_member(o, "on", strcmp(ack->value, "on") == 0);
+    send_node(c, wrap(o));
+  }
+  conn_unref(c);
+  g_free(ack->type);
+  g_free(ack->value);
+  g_free(ack);
+}
+
+/* Sends the relay @request for this seat; the page gets @type back. */
+static void
+listener_request(WsConn *c, const char *request, JsonObject *fields, const char *type,
+                 const char *value)
+{
+  g_autoptr(GError) error = NULL;
+  ListenerAck *ack = g_new0(ListenerAck, 1);
+  ack->c = conn_ref(c);
+  ack->type = g_strdup(type);
+  ack->value = g_strdup(value);
+  json_object_set_string_member(fields, "peer", c->peer);
+  if (!relay_client_request(c->app->relay, request, fields, listener_reply, ack, &error))
+    listener_reply(NULL, error, NULL, ack);
+}
+
+/* Which interpretation the delegate's second track carries: "floor",
+ * "none", or a language of the meeting (docs/websocket.md). */
+static void
+handle_channel(WsConn *c, JsonObject *msg)
+{
+  const char *channel = json_object_get_string_member_with_default(msg, "channel", NULL);
+  if (c->state != WS_JOINED) {
+    send_error(c, "bad_request", "Not joined.");
+    return;
+  }
+  if (!channel) {
+    send_error(c, "bad_request", "'channel' needs a string 'channel'.");
+    return;
+  }
+  gboolean known = strcmp(channel, "floor") == 0 || strcmp(channel, "none") == 0;
+  for (char **l = c->app->venue->languages; !known && *l; l++)
+    known = strcmp(*l, channel) == 0;
+  if (!known) {
+    send_error(c, "bad_request", "This meeting has no such channel.");
+    return;
+  }
+  g_autoptr(JsonObject) f = json_object_new();
+  g_autofree char *product = strcmp(channel, "floor") == 0 || strcmp(channel, "none") == 0
+                                 ? g_strdup(channel)
+                                 : g_strdup_printf("channel:%s", channel);
+  json_object_set_string_member(f, "channel", product);
+  listener_request(c, "listener.channel", f, "channel", channel);
+}
+
+/* A weak link: one track, from a low-bitrate encode. */
+static void
+handle_lowbw(WsConn *c, JsonObject *msg)
+{
+  JsonNode *on = json_object_get_member(msg, "on");
+  if (c->state != WS_JOINED) {
+    send_error(c, "bad_request", "Not joined.");
+    return;
+  }
+  if (!on || !JSON_NODE_HOLDS_VALUE(on) || json_node_get_value_type(on) != G_TYPE_BOOLEAN) {
+    send_error(c, "bad_request", "'lowbw' needs a boolean 'on'.");
+    return;
+  }
+  g_autoptr(JsonObject) f = json_object_new();
+  json_object_set_boolean_member(f, "on", json_node_get_boolean(on));
+  listener_request(c, "listener.lowbw", f, "lowbw", json_node_get_boolean(on) ? "on" : "off");
+}
+
 static const struct {
   const char *type;
   WsHandler handle;
 } handlers[] = {
+  {"channel", handle_channel},
+  {"lowbw", handle_lowbw},
   {"join", handle_join},
   {"leave", handle_leave},
   {"restart", handle_restart},

@@ -8,6 +8,9 @@ const rostrum = {
   pc: null,
   ws: null,
   audio: $('audio'),
+  audioChannel: $('audio-channel'),
+  channel: 'floor', // what the page asked for: "floor" or a language code
+  lowbw: false,
   token: null,
   participant: null,
   t_login_click: null,
@@ -45,6 +48,44 @@ function languageName(code) {
   }
 }
 
+// A language in its own name ("français", "español"), as delegates look for it.
+function ownName(code) {
+  try {
+    const n = new Intl.DisplayNames([code], { type: 'language' }).of(code);
+    return n.charAt(0).toLocaleUpperCase(code) + n.slice(1);
+  } catch {
+    return code;
+  }
+}
+
+// The page mixes its two tracks: the interpretation at full level, the
+// original under it at the balance; with the floor chosen, the floor alone.
+function applyMix() {
+  const interp = rostrum.channel !== 'floor' && !rostrum.lowbw;
+  const share = Number($('balance').value) / 100;
+  rostrum.audio.volume = interp ? share : 1;
+  rostrum.audioChannel.volume = interp ? 1 : 0;
+  $('balance').setAttribute('aria-valuetext', `${$('balance').value} %`);
+  $('balance').disabled = !joined || !interp;
+}
+
+function sendListener(msg) {
+  if (rostrum.ws && rostrum.ws.readyState === WebSocket.OPEN && joined)
+    rostrum.ws.send(JSON.stringify(msg));
+}
+
+function chooseChannel() {
+  rostrum.channel = $('channel').value;
+  sendListener({ type: 'channel', channel: rostrum.channel === 'floor' ? 'none' : rostrum.channel });
+  applyMix();
+}
+
+function chooseLowbw() {
+  rostrum.lowbw = $('lowbw').checked;
+  sendListener({ type: 'lowbw', on: rostrum.lowbw });
+  applyMix();
+}
+
 async function loadVenue() {
   try {
     const res = await fetch('/api/venue', { cache: 'no-store' });
@@ -57,6 +98,13 @@ async function loadVenue() {
     showAgendaItem(v.current_item);
     if (Array.isArray(v.languages)) {
       $('agenda-item').title = `Languages: ${v.languages.map(languageName).join(', ')}`;
+      for (const code of v.languages) {
+        const opt = document.createElement('option');
+        opt.value = code;
+        opt.textContent = ownName(code);
+        opt.lang = code;
+        $('channel').append(opt);
+      }
     }
   } catch (err) {
     $('agenda-item').textContent = 'The meeting information could not be loaded.';
@@ -192,6 +240,10 @@ function teardown(statusText, kind = '') {
   if (rostrum.pc) rostrum.pc.close();
   rostrum.pc = null;
   rostrum.audio.srcObject = null;
+  rostrum.audioChannel.srcObject = null;
+  $('channel').disabled = true;
+  $('lowbw').disabled = true;
+  applyMix();
   $('join').disabled = false;
   $('leave').disabled = true;
   if (statusText) setStatus(statusText, kind);
@@ -210,6 +262,12 @@ function onServerMessage(msg) {
         teardown(`Audio could not start (${err.message}).`, 'bad');
       });
       $('leave').disabled = false;
+      $('channel').disabled = false;
+      $('lowbw').disabled = false;
+      // a rejoin keeps what the delegate chose
+      if (rostrum.channel !== 'floor') sendListener({ type: 'channel', channel: rostrum.channel });
+      if (rostrum.lowbw) sendListener({ type: 'lowbw', on: true });
+      applyMix();
       break;
     case 'restarted':
       if (rostrum.pc) {
@@ -227,6 +285,9 @@ function onServerMessage(msg) {
         rejoinSoon('Audio lost — reconnecting…');
       }
       break;
+    case 'channel':
+    case 'lowbw':
+      break; // the relay switched; the page already mixes for it
     case 'resumed':
       retries = 0;
       rostrum.counts.resumed++;
@@ -318,12 +379,16 @@ async function join() {
       iceTransportPolicy: forceRelay ? 'relay' : 'all',
     });
     rostrum.pc = pc;
+    // two receive tracks: the floor, and the interpretation the delegate picks
+    const floorT = pc.addTransceiver('audio', { direction: 'recvonly' });
     pc.addTransceiver('audio', { direction: 'recvonly' });
     pc.ontrack = (ev) => {
-      const stream = ev.streams[0] || new MediaStream([ev.track]);
-      rostrum.audio.srcObject = stream;
-      rostrum.audio.play().catch(() => {});
-      startMeter(stream);
+      const stream = new MediaStream([ev.track]);
+      const el = ev.transceiver === floorT ? rostrum.audio : rostrum.audioChannel;
+      el.srcObject = stream;
+      el.play().catch(() => {});
+      if (el === rostrum.audio) startMeter(stream);
+      applyMix();
     };
     restarts = 0;
     pc.oniceconnectionstatechange = () => {
@@ -393,4 +458,7 @@ function leave() {
 $('login-form').addEventListener('submit', login);
 $('join').addEventListener('click', join);
 $('leave').addEventListener('click', leave);
+$('channel').addEventListener('change', chooseChannel);
+$('lowbw').addEventListener('change', chooseLowbw);
+$('balance').addEventListener('input', applyMix);
 loadVenue();
