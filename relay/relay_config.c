@@ -195,6 +195,15 @@ relay_config_load(const char *path, GError **error)
                   "%s: [relay] limiter_ceiling_db must be a number from -20 to 0", path);
       return NULL;
     }
+    g_autofree char *loud = get_string(kf, "floor_loudness_dbfs", "");
+    cfg->floor_leveler = loud[0] != '\0';
+    cfg->floor_loudness_dbfs = cfg->floor_leveler ? g_ascii_strtod(loud, &end) : -23.0;
+    if (cfg->floor_leveler &&
+        (!end || *end || cfg->floor_loudness_dbfs < -40 || cfg->floor_loudness_dbfs > -6)) {
+      g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                  "%s: [relay] floor_loudness_dbfs must be empty (off) or from -40 to -6", path);
+      return NULL;
+    }
     if (!check_audio(cfg, error)) {
       g_prefix_error(error, "%s: ", path);
       return NULL;

@@ -35,6 +35,8 @@ typedef struct {
   int channel_bitrate, lowbw_bitrate;
   gboolean opus_fec, opus_dtx;
   double limiter_ceiling_db;
+  gboolean floor_leveler;      /* a loudness target for the floor, or none */
+  double floor_loudness_dbfs;  /* its target (short-term RMS) */
   int ramp_ms;           /* a channel's ramp from silence to the floor */
   int mic_jitter_ms;     /* microphones' jitter buffer target depth; 0: the default */
   int level_interval_ms; /* `level` events */

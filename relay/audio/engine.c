@@ -15,6 +15,7 @@
 #include "booth.h"
 #include "channel.h"
 #include "jitter.h"
+#include "leveler.h"
 #include "mix.h"
 #include "queue.h"
 #include "rtp.h"
@@ -116,6 +117,7 @@ struct AudioEngine {
   /* engine thread */
   MixBus *bus;
   int venue_bus;
+  Leveler leveler; /* the floor's loudness target */
   float venue_pcm[AUDIO_FRAME];
   uint32_t tick;
   /* snapshots, under @lock */
@@ -759,6 +761,7 @@ tick(AudioEngine *e, gint64 now)
   mix_bus_run(e->bus);
   Product *floor = &e->products[AUDIO_PRODUCT_FLOOR];
   memcpy(floor->pcm, mix_bus_total(e->bus), sizeof floor->pcm);
+  leveler_process(&e->leveler, floor->pcm, AUDIO_FRAME);
   int floor_len = audio_stream_encode(&floor->stream, floor->pcm, e->tick, rtp);
   emit(e, AUDIO_PRODUCT_FLOOR, rtp, floor_len);
   uint8_t floor_payload[AUDIO_MAX_PAYLOAD];
@@ -781,7 +784,12 @@ tick(AudioEngine *e, gint64 now)
       continue;
     Mic *m = &e->mics[p->mic];
     const float *minus = m->bus_id >= 0 ? mix_bus_minus(e->bus, m->bus_id) : NULL;
-    memcpy(p->pcm, minus ? minus : floor->pcm, sizeof p->pcm);
+    if (minus) {
+      memcpy(p->pcm, minus, sizeof p->pcm);
+      leveler_apply_last(&e->leveler, p->pcm, AUDIO_FRAME); /* levelled as the floor is */
+    } else {
+      memcpy(p->pcm, floor->pcm, sizeof p->pcm);
+    }
     emit(e, i, rtp, audio_stream_encode(&p->stream, p->pcm, e->tick, rtp));
     encoders++;
   }
@@ -978,6 +986,7 @@ audio_engine_new(const RelayConfig *cfg, GMainContext *ctx, AudioPacketFunc func
   e->out = audio_queue_new(OUT_QUEUE_SLOTS, AUDIO_RTP_MAX);
   e->bus = mix_bus_new(AUDIO_MAX_MICS + 1);
   e->venue_bus = mix_bus_add(e->bus, 1.0f, false);
+  leveler_init(&e->leveler, cfg->floor_leveler, cfg->floor_loudness_dbfs);
   jitter_config_default(&jc);
   if (cfg->mic_jitter_ms > 0) { /* latency budget: the depth is most of mouth-to-ear here */
     jc.target_ms = (unsigned)cfg->mic_jitter_ms;
