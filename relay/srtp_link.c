@@ -20,10 +20,15 @@ struct SrtpLink {
   SecureRtp *rtp_rx;
   SecureRtp *rtcp_tx;
   SecureRtp *rtcp_rx;
-  /* RTP out: the rollover counter follows the floor's sequence numbers */
-  uint32_t roc;
-  uint16_t last_seq;
-  bool rtp_started;
+  /* RTP out: a rollover counter per stream (RFC 3711 3.3.1 keeps one per
+   * SSRC): the floor track and the channel track number their packets
+   * independently, and one counter shared by both would count the jumps
+   * between them as wraps */
+  struct {
+    uint32_t ssrc, roc;
+    uint16_t last_seq;
+    bool started;
+  } out[SRTP_LINK_STREAMS];
   uint32_t rtcp_index; /* next SRTCP index out */
   ReplayWindow rtcp_rx_window;
   /* SRTP in: the peer's rollover counter as estimated, and its window */
@@ -84,12 +89,22 @@ srtp_link_protect(SrtpLink *link, uint8_t *buf, size_t len, size_t cap)
   if (len < 12)
     return -EINVAL;
   uint16_t seq = (uint16_t)(buf[2] << 8 | buf[3]);
+  uint32_t ssrc = (uint32_t)buf[8] << 24 | (uint32_t)buf[9] << 16 | (uint32_t)buf[10] << 8 | buf[11];
+  unsigned k = 0;
+  while (k < SRTP_LINK_STREAMS && link->out[k].started && link->out[k].ssrc != ssrc)
+    k++;
+  if (k == SRTP_LINK_STREAMS)
+    return -ENOSPC; /* a stream more than the tracks the peer has */
+  if (!link->out[k].started) {
+    link->out[k].ssrc = ssrc;
+    link->out[k].started = true;
+    link->out[k].last_seq = seq;
+  }
   /* in order: a step back by more than half the space is a wrap */
-  if (link->rtp_started && seq < link->last_seq && (uint16_t)(link->last_seq - seq) > 0x8000)
-    link->roc++;
-  link->last_seq = seq;
-  link->rtp_started = true;
-  return secure_rtp_protect_rtp(link->rtp_tx, buf, len, cap, link->roc);
+  if (seq < link->out[k].last_seq && (uint16_t)(link->out[k].last_seq - seq) > 0x8000)
+    link->out[k].roc++;
+  link->out[k].last_seq = seq;
+  return secure_rtp_protect_rtp(link->rtp_tx, buf, len, cap, link->out[k].roc);
 }
 
 int

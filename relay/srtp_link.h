@@ -11,6 +11,10 @@
 #include "dtls.h"
 #include "secure_rtp.h"
 
+/* RTP streams out per peer, each with its own rollover counter: the floor
+ * track and the channel track. */
+#define SRTP_LINK_STREAMS 2
+
 /* Room an SRTP/SRTCP packet needs beyond its RTP/RTCP length. */
 #define SRTP_LINK_TRAILER SECURE_RTP_TRAILER
 
@@ -21,8 +25,9 @@ SrtpLink *srtp_link_new(const DtlsSrtpKeys *keys);
 void srtp_link_free(SrtpLink *link);
 
 /* Protects the RTP packet in @buf (@len bytes, @cap ≥ len + SRTP_LINK_TRAILER)
- * in place; packets must come in sequence order. Returns the new length, or
- * -EINVAL / -EIO. */
+ * in place; each stream's (SSRC's) packets must come in sequence order, and
+ * there are at most SRTP_LINK_STREAMS of them. Returns the new length, or
+ * -EINVAL / -EIO / -ENOSPC. */
 int srtp_link_protect(SrtpLink *link, uint8_t *buf, size_t len, size_t cap);
 /* Prefetch stages for srtp_link_protect (see relay_peer_prefetch): stage 0
  * fetches what @link points to, stage 1 one level further. Reads @link. */
