@@ -676,6 +676,10 @@ run_channel(AudioEngine *e, int idx, const uint8_t *floor_payload, size_t floor_
   level_read(&p->stream.level, &lr);
   channel_tick(&p->ch, (const Booth *const *)e->eng_booths, e->n_lang, floor_dbfs, lr.rms_dbfs,
                &out);
+  /* the cough key cuts at once: nothing of the voice stays in the encoder's
+   * or the limiter's lookahead for the next packet */
+  if (out.kind == CHANNEL_SILENCE && out.changed)
+    audio_stream_cut(&p->stream);
   switch (out.kind) {
   case CHANNEL_INTERPRETER:
   case CHANNEL_SILENCE: {

@@ -96,6 +96,14 @@ audio_stream_encode(AudioStream *s, float *pcm, uint32_t tick, uint8_t *rtp)
   return write_rtp(s, SOURCE_ENCODER, s->enc_seq++, tick, payload, (size_t)n, rtp);
 }
 
+void
+audio_stream_cut(AudioStream *s)
+{
+  if (s->enc)
+    opus_encoder_ctl(s->enc, OPUS_RESET_STATE);
+  limiter_reset(s->limiter);
+}
+
 int
 audio_stream_forward(AudioStream *s, const float *pcm, const uint8_t *payload, size_t len,
                      uint32_t tick, uint8_t *rtp)

@@ -49,6 +49,11 @@ void audio_stream_clear(AudioStream *s);
  * Returns its length, 0 when DTX sends nothing, or a negative errno. */
 int audio_stream_encode(AudioStream *s, float *pcm, uint32_t tick, uint8_t *rtp);
 
+/* A cut (the cough key): forgets what the encoder and the limiter still
+ * hold of the previous frames (their lookahead), so the next packet
+ * carries only what comes after the cut. */
+void audio_stream_cut(AudioStream *s);
+
 /* Meters @pcm (already what the listeners hear) and writes @payload (an
  * encoded Opus packet of another stream, borrowed) as this stream's RTP
  * packet for @tick. Returns its length or a negative errno. */
