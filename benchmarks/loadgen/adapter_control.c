@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Adapter "control": straight to the relay's control socket
  * (docs/control.md), as signalling would: peer.add with the listener's
- * offer, peer.remove to leave. Peer ids are lg-<n>. */
+ * offer, peer.remove to leave. Peer ids are lg-<n>. With a channel track
+ * (args->channel), peer.add asks for tracks ["floor","channel"] and, once it
+ * answered, listener.channel points that track at args->channel. */
 #include <gio/gunixsocketaddress.h>
 #include <string.h>
 
@@ -9,8 +11,10 @@
 #include "loadgen.h"
 
 typedef struct {
-  LoadgenSdpFunc done; /* NULL for peer.remove */
+  LoadgenSdpFunc done; /* peer.add only */
   void *user;
+  gboolean channel; /* listener.channel, else peer.add or peer.remove */
+  unsigned index;   /* the listener's */
 } Pending;
 
 typedef struct {
@@ -24,6 +28,7 @@ typedef struct {
   LoadgenLostFunc lost;
   void *user;
   gboolean broken;
+  char *channel; /* NULL: the floor track only */
 } ControlAdapter;
 
 static void write_next(ControlAdapter *a);
@@ -83,16 +88,57 @@ send_line(ControlAdapter *a, char *line)
     write_next(a);
 }
 
-static gint64
-request(ControlAdapter *a, const char *type, JsonObject *extra, LoadgenSdpFunc done, void *user)
+/* @p: transfer full. */
+static void
+request(ControlAdapter *a, const char *type, JsonObject *extra, Pending *p)
 {
   gint64 id = a->next_id++;
+  g_hash_table_insert(a->pending, g_memdup2(&id, sizeof id), p);
+  send_line(a, ctl_build_request(id, type, extra));
+}
+
+static Pending *
+pending_new(LoadgenSdpFunc done, void *user)
+{
   Pending *p = g_new0(Pending, 1);
   p->done = done;
   p->user = user;
-  g_hash_table_insert(a->pending, g_memdup2(&id, sizeof id), p);
-  send_line(a, ctl_build_request(id, type, extra));
-  return id;
+  return p;
+}
+
+/* The channel track of listener @index carries a->channel from now on. */
+static void
+point_channel(ControlAdapter *a, unsigned index)
+{
+  g_autoptr(JsonObject) extra = json_object_new();
+  g_autofree char *peer = g_strdup_printf("lg-%u", index);
+  Pending *p = pending_new(NULL, NULL);
+  p->channel = TRUE;
+  p->index = index;
+  json_object_set_string_member(extra, "peer", peer);
+  json_object_set_string_member(extra, "channel", a->channel);
+  request(a, "listener.channel", extra, p);
+}
+
+static void
+on_reply(ControlAdapter *a, const CtlMessage *msg, Pending *p)
+{
+  g_autofree char *why = msg->ok ? NULL
+                                 : g_strdup_printf("%s: %s", ctl_get_string(msg, "error"),
+                                                   ctl_get_string(msg, "message"));
+  if (p->channel) {
+    if (!msg->ok) {
+      g_autofree char *reason = g_strdup_printf("listener.channel: %s", why);
+      a->lost(p->index, reason, a->user);
+    }
+    return;
+  }
+  if (!p->done)
+    return;
+  const char *answer = msg->ok ? ctl_get_string(msg, "answer") : NULL;
+  if (answer && a->channel) /* the peer exists now: point its channel track */
+    point_channel(a, p->index);
+  p->done(answer, answer ? NULL : (why ? why : "reply without an answer"), p->user);
 }
 
 static void
@@ -114,13 +160,7 @@ handle_line(ControlAdapter *a, const char *line, gsize len)
     Pending *p = NULL;
     gpointer key = NULL;
     if (g_hash_table_steal_extended(a->pending, &msg.id, &key, (gpointer *)&p)) {
-      if (p->done) {
-        const char *answer = msg.ok ? ctl_get_string(&msg, "answer") : NULL;
-        g_autofree char *why = msg.ok ? g_strdup("reply without an answer")
-                                      : g_strdup_printf("%s: %s", ctl_get_string(&msg, "error"),
-                                                        ctl_get_string(&msg, "message"));
-        p->done(answer, answer ? NULL : why, p->user);
-      }
+      on_reply(a, &msg, p);
       g_free(key);
       g_free(p);
     }
@@ -167,6 +207,7 @@ control_create(const LoadgenAdapterArgs *args, GMainContext *ctx, LoadgenLostFun
   a->lost = lost;
   a->user = user;
   a->next_id = 1;
+  a->channel = g_strdup(args->channel);
   a->cancel = g_cancellable_new();
   a->conn = g_socket_client_connect(client, G_SOCKET_CONNECTABLE(addr), NULL, error);
   if (!a->conn) {
@@ -189,14 +230,18 @@ control_join(gpointer self, unsigned index, const char *offer, LoadgenSdpFunc do
   g_autofree char *peer = g_strdup_printf("lg-%u", index);
   g_autofree char *badge = g_strdup_printf("BENCH-%05u", index + 1);
   JsonArray *tracks = json_array_new();
+  Pending *p = pending_new(done, user);
 
+  p->index = index;
   json_array_add_string_element(tracks, "floor");
+  if (a->channel)
+    json_array_add_string_element(tracks, "channel");
   json_object_set_string_member(extra, "peer", peer);
   json_object_set_string_member(extra, "participant", badge);
   json_object_set_string_member(extra, "role", "delegate");
   json_object_set_array_member(extra, "tracks", tracks);
   json_object_set_string_member(extra, "offer", offer);
-  request(a, "peer.add", extra, done, user);
+  request(a, "peer.add", extra, p);
 }
 
 static void
@@ -208,7 +253,7 @@ control_leave(gpointer self, unsigned index)
   if (a->broken)
     return;
   json_object_set_string_member(extra, "peer", peer);
-  request(a, "peer.remove", extra, NULL, NULL);
+  request(a, "peer.remove", extra, pending_new(NULL, NULL));
 }
 
 static gboolean
@@ -230,6 +275,7 @@ control_destroy(gpointer self)
     g_io_stream_close(G_IO_STREAM(a->conn), NULL, NULL);
   g_clear_object(&a->conn);
   g_object_unref(a->cancel);
+  g_free(a->channel);
   g_free(a);
 }
 

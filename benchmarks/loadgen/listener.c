@@ -64,6 +64,9 @@ struct LoadgenListener {
   gint64 lsr_at_us;
   guint64 errors;
   LoadgenRxStats rx;
+  /* env.channel_track: the relay's channel track, told apart by its SSRC */
+  uint32_t channel_ssrc;
+  LoadgenRxStats rx_channel;
   int media_fd; /* > 0 once the rxloop reads (a dup of) the selected pair's socket */
   GSource *release_idle; /* then removes the ICE stream from the agent */
   struct sockaddr_storage remote; /* the selected pair's remote address */
@@ -243,6 +246,19 @@ on_rtcp(LoadgenListener *l, const uint8_t *in, size_t len)
   }
 }
 
+/* The join ends with the first packet of any track. */
+static void
+first_packet(LoadgenListener *l, gint64 now, const char *what)
+{
+  if (l->state != LOADGEN_LISTENER_KEYED)
+    return;
+  l->state = LOADGEN_LISTENER_JOINED;
+  l->t_first_us = now;
+  loadgen_clear_source(&l->join_timer);
+  trace(l, what);
+  l->env.joined(l, l->env.user);
+}
+
 /* @now: the packet's arrival, monotonic µs */
 static void
 on_rtp(LoadgenListener *l, const uint8_t *in, size_t len, gint64 now)
@@ -265,15 +281,17 @@ on_rtp(LoadgenListener *l, const uint8_t *in, size_t len, gint64 now)
   }
   /* SRTP leaves the header in clear: counting listeners read it as is */
   uint16_t seq = (uint16_t)(pkt[2] << 8 | pkt[3]);
-  l->media_ssrc = rtp_get32(pkt + 8);
-  int64_t ext = loadgen_rx_packet(&l->rx, seq, rtp_get32(pkt + 4), now);
-  if (l->state == LOADGEN_LISTENER_KEYED) {
-    l->state = LOADGEN_LISTENER_JOINED;
-    l->t_first_us = now;
-    loadgen_clear_source(&l->join_timer);
-    trace(l, "first packet");
-    l->env.joined(l, l->env.user);
+  uint32_t ssrc = rtp_get32(pkt + 8);
+  if (l->env.channel_track && ssrc == l->channel_ssrc) {
+    /* the channel's packets: counted apart, out of the spread (a tone's
+     * Opus packets repeat, so its payloads cannot name a packet) */
+    loadgen_rx_packet(&l->rx_channel, seq, rtp_get32(pkt + 4), now);
+    first_packet(l, now, "first packet (channel)");
+    return;
   }
+  l->media_ssrc = ssrc;
+  int64_t ext = loadgen_rx_packet(&l->rx, seq, rtp_get32(pkt + 4), now);
+  first_packet(l, now, "first packet");
   /* The spread matches one packet across listeners by its payload: a
    * server may rewrite sequence numbers and timestamps per listener (Janus
    * does), never the Opus payload. Only decrypting listeners see it. */
@@ -494,6 +512,7 @@ loadgen_listener_new(const LoadgenListenerEnv *env, unsigned index, gboolean dec
   l->decrypt = decrypt;
   l->ssrc = g_random_int();
   loadgen_rx_init(&l->rx);
+  loadgen_rx_init(&l->rx_channel);
   return l;
 }
 
@@ -582,6 +601,7 @@ print_sdp(LoadgenListener *l, const char *setup, const char *mid, int pt)
     .setup = setup,
     .mid = mid,
     .payload_type = pt,
+    .channel_mid = l->env.channel_track && !l->env.adapter->remote_offers ? "1" : NULL,
     .n_candidates = n,
     .candidates = cands,
   };
@@ -642,6 +662,11 @@ on_remote_sdp(const char *sdp, const char *error, void *user)
       audio = &remote->media[i];
   if (!audio || strcmp(remote->fingerprint_alg, "sha-256") != 0) {
     fail(l, "bad_remote_sdp");
+    return;
+  }
+  /* the relay rejects a second track it was not allowed (tracks) */
+  if (l->env.channel_track && loadgen_sdp_track_ssrc(sdp, "channel", &l->channel_ssrc) < 0) {
+    fail(l, "no_channel_track_in_answer");
     return;
   }
   if (l->env.adapter->remote_offers) {
@@ -717,10 +742,14 @@ loadgen_listener_send_report(LoadgenListener *l)
   if (l->left || !l->srtp || !l->rx.started)
     return;
   uint8_t *p = l->buf;
-  p[0] = 0x81; /* V=2, one report block */
+  /* a second block for the channel track once it carries something; the
+   * relay sends sender reports for the floor's SSRC only (no LSR here) */
+  gboolean two = l->env.channel_track && l->rx_channel.started;
+  size_t rr_len = two ? 56 : 32;
+  p[0] = two ? 0x82 : 0x81; /* V=2, one or two report blocks */
   p[1] = 201;
   p[2] = 0;
-  p[3] = 7; /* 8 words */
+  p[3] = (uint8_t)(rr_len / 4 - 1);
   rtp_put32(p + 4, l->ssrc);
   rtp_put32(p + 8, l->media_ssrc);
   loadgen_rx_report(&l->rx, &fraction, &cumulative);
@@ -730,12 +759,21 @@ loadgen_listener_send_report(LoadgenListener *l)
   rtp_put32(p + 24, l->lsr);
   gint64 dlsr = l->lsr ? (g_get_monotonic_time() - l->lsr_at_us) * 65536 / G_USEC_PER_SEC : 0;
   rtp_put32(p + 28, (uint32_t)dlsr);
+  if (two) {
+    rtp_put32(p + 32, l->channel_ssrc);
+    loadgen_rx_report(&l->rx_channel, &fraction, &cumulative);
+    rtp_put32(p + 36, (uint32_t)fraction << 24 | ((uint32_t)cumulative & 0xffffff));
+    rtp_put32(p + 40, (uint32_t)l->rx_channel.max_ext);
+    rtp_put32(p + 44, (uint32_t)l->rx_channel.jitter);
+    rtp_put32(p + 48, 0);
+    rtp_put32(p + 52, 0);
+  }
   char cname[16];
   g_snprintf(cname, sizeof cname, "lg-%u", l->index);
-  int m = rtcp_build_sdes_cname(p + 32, PACKET_MAX - 32, l->ssrc, cname);
+  int m = rtcp_build_sdes_cname(p + rr_len, PACKET_MAX - rr_len, l->ssrc, cname);
   if (m < 0)
     return;
-  int n = srtp_link_protect_rtcp(l->srtp, p, (size_t)(32 + m), sizeof l->buf);
+  int n = srtp_link_protect_rtcp(l->srtp, p, rr_len + (size_t)m, sizeof l->buf);
   if (n < 0 || send_packet(l, p, (size_t)n) != n)
     l->errors++;
 }
@@ -744,6 +782,7 @@ void
 loadgen_listener_begin_window(LoadgenListener *l)
 {
   loadgen_rx_begin_window(&l->rx);
+  loadgen_rx_begin_window(&l->rx_channel);
 }
 
 void
@@ -792,6 +831,12 @@ const LoadgenRxStats *
 loadgen_listener_rx(const LoadgenListener *l)
 {
   return &l->rx;
+}
+
+const LoadgenRxStats *
+loadgen_listener_rx_track(const LoadgenListener *l, LoadgenTrack track)
+{
+  return track == LOADGEN_TRACK_CHANNEL ? &l->rx_channel : &l->rx;
 }
 
 guint64

@@ -55,7 +55,15 @@ typedef struct {
   void (*failed)(LoadgenListener *l, const char *reason, void *user);
   void *user;
   LoadgenRxLoop *rxloop; /* NULL: libnice delivers the media too */
+  /* Offer a second receive-only m-line (the relay's channel track) and
+   * count what arrives on it apart, by the SSRC the answer gives it. */
+  gboolean channel_track;
 } LoadgenListenerEnv;
+
+typedef enum {
+  LOADGEN_TRACK_FLOOR = 0,
+  LOADGEN_TRACK_CHANNEL,
+} LoadgenTrack;
 
 /* Transfer full. @decrypt: SRTP-decrypt every packet, else only count. */
 LoadgenListener *loadgen_listener_new(const LoadgenListenerEnv *env, unsigned index,
@@ -86,7 +94,10 @@ gboolean loadgen_listener_decrypts(const LoadgenListener *l);
 /* Join clock start (see clock_from_request) → first packet, ms; -1 if none
  * arrived. */
 double loadgen_listener_join_ms(const LoadgenListener *l);
+/* The floor track's (every packet's, with one track). */
 const LoadgenRxStats *loadgen_listener_rx(const LoadgenListener *l);
+/* One track's; the channel's stays empty without env->channel_track. */
+const LoadgenRxStats *loadgen_listener_rx_track(const LoadgenListener *l, LoadgenTrack track);
 /* SRTP authentication failures (decrypting listeners) and other errors. */
 guint64 loadgen_listener_errors(const LoadgenListener *l);
 

@@ -361,6 +361,7 @@ setup(Loadgen *lg, GError **error)
     .failed = on_failed,
     .user = lg,
     .rxloop = lg->rxloop,
+    .channel_track = cfg->channel_track,
   };
   lg->listeners = g_new0(LoadgenListener *, cfg->listeners);
   for (unsigned i = 0; i < cfg->listeners; i++) {

@@ -10,6 +10,10 @@
 
 typedef struct {
   char *control_path; /* control: the relay's control socket */
+  /* control: NULL for listeners with the floor track only; else they also
+   * have a channel track (tracks ["floor","channel"]), pointed at this
+   * product ("channel:fr") with listener.channel once peer.add answered */
+  char *channel;
   char *url;          /* rostrum: https://127.0.0.1:8443 */
   char *badge_prefix; /* rostrum: "BENCH-" → BENCH-00001 for listener 0 */
   char *code;         /* rostrum: the roster's shared access code */
@@ -84,6 +88,9 @@ typedef struct {
   int server_pids[LOADGEN_MAX_SERVER_PIDS + 1];
   unsigned ice_pacing_ms; /* libnice Ta for the whole agent */
   const char *ice_address; /* the one local ICE address, "127.0.0.1" by default */
+  /* Every listener offers a second receive-only track (the relay's channel
+   * track) and counts it apart; control adapter only (adapter_args.channel). */
+  gboolean channel_track;
   gboolean verbose;
 } LoadgenConfig;
 

@@ -34,7 +34,7 @@ main(int argc, char **argv)
   gdouble duration = 10, join_rate = 0, warmup = 0;
   g_autofree char *ice_address = NULL;
   g_autofree char *csv = NULL, *spread_csv = NULL, *adapter = NULL, *sample = NULL;
-  g_autofree char *server_pids = NULL;
+  g_autofree char *server_pids = NULL, *tracks = NULL;
   gboolean verbose = FALSE, prelogin = FALSE;
   LoadgenConfig cfg;
   memset(&cfg, 0, sizeof cfg);
@@ -58,6 +58,14 @@ main(int argc, char **argv)
      "How listeners join: control | rostrum | janus (control)", "NAME"},
     {"control", 0, 0, G_OPTION_ARG_FILENAME, &cfg.adapter_args.control_path,
      "control: the relay's control socket", "PATH"},
+    {"tracks", 0, 0, G_OPTION_ARG_STRING, &tracks,
+     "control: what each listener receives: 'floor', or 'floor,channel' (a second receive-only "
+     "m-line, pointed at --channel; both counted apart) (floor)",
+     "LIST"},
+    {"channel", 0, 0, G_OPTION_ARG_STRING, &cfg.adapter_args.channel,
+     "control, --tracks floor,channel: the channel track's product, sent as listener.channel "
+     "once peer.add answered (channel:fr)",
+     "PRODUCT"},
     {"url", 0, 0, G_OPTION_ARG_STRING, &cfg.adapter_args.url,
      "rostrum: signalling base URL (https://127.0.0.1:8443)", "URL"},
     {"badge-prefix", 0, 0, G_OPTION_ARG_STRING, &cfg.adapter_args.badge_prefix,
@@ -119,6 +127,22 @@ main(int argc, char **argv)
     g_printerr("rostrum-loadgen: --login-concurrency takes 1..10000\n");
     return 2;
   }
+  if (tracks && strcmp(tracks, "floor,channel") == 0) {
+    if (cfg.adapter != &loadgen_adapter_control) {
+      g_printerr("rostrum-loadgen: --tracks floor,channel needs --adapter control\n");
+      return 2;
+    }
+    cfg.channel_track = TRUE;
+    if (!cfg.adapter_args.channel)
+      cfg.adapter_args.channel = g_strdup("channel:fr");
+  } else if (tracks && strcmp(tracks, "floor") != 0) {
+    g_printerr("rostrum-loadgen: --tracks takes floor or floor,channel\n");
+    return 2;
+  }
+  if (cfg.adapter_args.channel && !cfg.channel_track) {
+    g_printerr("rostrum-loadgen: --channel applies to --tracks floor,channel only\n");
+    return 2;
+  }
   cfg.adapter_args.prelogin = prelogin;
   cfg.adapter_args.login_concurrency = login_concurrency ? (unsigned)login_concurrency : 8;
   cfg.decrypt_every = 10;
@@ -165,6 +189,7 @@ main(int argc, char **argv)
   if (error)
     g_printerr("rostrum-loadgen: %s\n", error->message);
   g_free(cfg.adapter_args.control_path);
+  g_free(cfg.adapter_args.channel);
   g_free(cfg.adapter_args.url);
   g_free(cfg.adapter_args.badge_prefix);
   g_free(cfg.adapter_args.code);

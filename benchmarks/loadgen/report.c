@@ -3,10 +3,16 @@
 
 #include <stdio.h>
 
+/* With a channel track, packets..jitter_ms are the floor track's and the
+ * channel track's follow the state. */
 static gboolean
 write_csv(const LoadgenReport *r, GError **error)
 {
-  g_autoptr(GString) out = g_string_new("id,join_ms,packets,lost,dup,jitter_ms,decrypted,errors,state\n");
+  gboolean two = r->cfg->channel_track;
+  g_autoptr(GString) out =
+      g_string_new("id,join_ms,packets,lost,dup,jitter_ms,decrypted,errors,state");
+  g_string_append(out,
+                  two ? ",channel_packets,channel_lost,channel_dup,channel_jitter_ms\n" : "\n");
   for (unsigned i = 0; i < r->n; i++) {
     const LoadgenListener *l = r->listeners[i];
     const LoadgenRxStats *rx = loadgen_listener_rx(l);
@@ -19,6 +25,13 @@ write_csv(const LoadgenReport *r, GError **error)
                            loadgen_listener_index(l), loadgen_listener_join_ms(l), rx->packets,
                            loadgen_rx_lost(rx), rx->dups, loadgen_rx_jitter_ms(rx),
                            loadgen_listener_decrypts(l) ? 1 : 0, loadgen_listener_errors(l), state);
+    if (two) {
+      const LoadgenRxStats *ch = loadgen_listener_rx_track(l, LOADGEN_TRACK_CHANNEL);
+      g_string_truncate(out, out->len - 1);
+      g_string_append_printf(
+          out, ",%" G_GUINT64_FORMAT ",%" G_GUINT64_FORMAT ",%" G_GUINT64_FORMAT ",%.3f\n",
+          ch->packets, loadgen_rx_lost(ch), ch->dups, loadgen_rx_jitter_ms(ch));
+    }
   }
   return g_file_set_contents(r->cfg->csv_path, out->str, (gssize)out->len, error);
 }
@@ -61,6 +74,10 @@ loadgen_report(const LoadgenReport *r, GError **error)
   g_autofree double *spread = g_new0(double, r->spread->n_samples + 1);
   guint64 packets = 0, lost = 0, expected = 0, dups = 0, errors = 0;
   unsigned joined = 0, decrypted = 0, silent = 0, n_join = 0, n_jitter = 0;
+  /* per track, with a channel track: [0] floor, [1] channel */
+  gboolean two = r->cfg->channel_track;
+  guint64 t_packets[2] = {0, 0}, t_lost[2] = {0, 0}, t_expected[2] = {0, 0};
+  unsigned t_lossy[2] = {0, 0}, t_silent[2] = {0, 0};
   g_autoptr(GHashTable) reasons = g_hash_table_new(g_str_hash, g_str_equal);
 
   for (unsigned i = 0; i < r->n; i++) {
@@ -71,8 +88,9 @@ loadgen_report(const LoadgenReport *r, GError **error)
       joined++;
       join[n_join++] = jm;
     }
+    const LoadgenRxStats *ch = loadgen_listener_rx_track(l, LOADGEN_TRACK_CHANNEL);
     if (loadgen_listener_state(l) == LOADGEN_LISTENER_JOINED) {
-      if (rx->packets == 0)
+      if (rx->packets == 0 || (two && ch->packets == 0))
         silent++;
       jitter[n_jitter++] = loadgen_rx_jitter_ms(rx);
     } else {
@@ -88,6 +106,20 @@ loadgen_report(const LoadgenReport *r, GError **error)
     lost += loadgen_rx_lost(rx);
     expected += loadgen_rx_expected(rx);
     errors += loadgen_listener_errors(l);
+    if (two) {
+      for (int t = 0; t < 2; t++) {
+        const LoadgenRxStats *x = t ? ch : rx;
+        t_packets[t] += x->packets;
+        t_lost[t] += loadgen_rx_lost(x);
+        t_expected[t] += loadgen_rx_expected(x);
+        t_lossy[t] += loadgen_rx_lost(x) > 0;
+        t_silent[t] += x->packets == 0;
+      }
+      packets += ch->packets;
+      dups += ch->dups;
+      lost += loadgen_rx_lost(ch);
+      expected += loadgen_rx_expected(ch);
+    }
   }
   for (size_t i = 0; i < r->spread->n_samples; i++)
     spread[i] = (double)r->spread->samples[i] / 1000.0;
@@ -132,6 +164,16 @@ loadgen_report(const LoadgenReport *r, GError **error)
                          sp_p50, sp_p99, sp_max, join_p50, join_p99,
                          r->join_phase_s > 0 ? joined / r->join_phase_s : 0.0,
                          r->join_from ? r->join_from : "request", decrypted, r->n);
+  /* packets= and lost= above count both tracks; each one's here, with the
+   * listeners that lost a packet on it (lossy) or got none (silent) */
+  for (int t = 0; two && t < 2; t++) {
+    const char *k = t ? "channel" : "floor";
+    double pct = t_expected[t] ? 100.0 * (double)t_lost[t] / (double)t_expected[t] : 0.0;
+    g_string_append_printf(s,
+                           " %s_packets=%" G_GUINT64_FORMAT " %s_lost=%" G_GUINT64_FORMAT
+                           " %s_loss_pct=%.3f %s_lossy=%u %s_silent=%u",
+                           k, t_packets[t], k, t_lost[t], k, pct, k, t_lossy[t], k, t_silent[t]);
+  }
   /* the join phase's CPU per joined listener: what a join costs the
    * server (all its processes) and the load generator */
   if (joined > 0 && r->join_server_cpu_us >= 0)
