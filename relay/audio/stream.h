@@ -7,6 +7,7 @@
  * thread only; allocates in _init, nothing per packet. Negative errno. */
 #pragma once
 
+#include <glib.h>
 #include <opus.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -17,6 +18,10 @@
 #include "seqmap.h"
 
 #define AUDIO_RTP_PT 111
+#define AUDIO_TRIM_MAX_DB 9.0
+#define AUDIO_TRIM_RELEASE_DB 0.1 /* per 20 ms frame: 5 dB/s */
+#define AUDIO_TRIM_HOLD_DB 0.5     /* decoded within this of the ceiling: hold the trim */
+#define AUDIO_TRIM_TRIES 4         /* encodes of one frame at most, after the first */
 #define AUDIO_RTP_MAX (12 + AUDIO_MAX_PAYLOAD)
 
 typedef struct {
@@ -30,7 +35,20 @@ typedef struct {
 typedef struct {
   AudioStreamConfig cfg;
   OpusEncoder *enc; /* created at the first encode; NULL while only forwarding */
+  OpusDecoder *check; /* decodes what we just encoded: what listeners will hear */
   Limiter *limiter;
+  /* Opus adds overshoot to a signal at the ceiling (a limited square wave
+   * decodes ~3 dB hotter): when what listeners decode passes the ceiling,
+   * the frames after the limiter are trimmed by the excess, then the trim
+   * releases at AUDIO_TRIM_RELEASE_DB per frame. 0 dB for normal speech. */
+  double trim_db;
+  double decoded_peak_db; /* the last frame's, as a listener decodes it */
+  /* the encoder and the check decoder before this frame: a frame that
+   * would decode past the ceiling is encoded again, trimmed (libopus
+   * states are flat blocks: memcpy copies them) */
+  void *enc_snap, *check_snap;
+  size_t enc_size, check_size;
+  guint64 reencoded; /* frames encoded twice to stay under the ceiling */
   LevelMeter level;
   SeqMap map;
   uint32_t ssrc;
