@@ -132,7 +132,7 @@ audio_stream_encode(AudioStream *s, float *pcm, uint32_t tick, uint8_t *rtp)
   /* past the ceiling: this frame again, from the same state, trimmed by the
    * excess (the codec is not linear: a few tries, the last one with room) */
   for (int attempt = 0; over > 0 && attempt < AUDIO_TRIM_TRIES; attempt++) {
-    double cut = over + 0.1 * (attempt + 1);
+    double cut = over + 0.25 * (attempt + 1);
     memcpy(s->enc, s->enc_snap, s->enc_size);
     memcpy(s->check, s->check_snap, s->check_size);
     apply_gain_db(pcm, cut);

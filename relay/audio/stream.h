@@ -19,8 +19,8 @@
 
 #define AUDIO_RTP_PT 111
 #define AUDIO_TRIM_MAX_DB 9.0
-#define AUDIO_TRIM_RELEASE_DB 0.5 /* per 20 ms frame: 25 dB/s (the check guards every frame) */
-#define AUDIO_TRIM_HOLD_DB 0.5     /* decoded within this of the ceiling: hold the trim */
+#define AUDIO_TRIM_RELEASE_DB 0.25 /* per 20 ms frame: 12.5 dB/s */
+#define AUDIO_TRIM_HOLD_DB 1.5     /* decoded within this of the ceiling: hold the trim */
 #define AUDIO_TRIM_TRIES 4         /* encodes of one frame at most, after the first */
 #define AUDIO_RTP_MAX (12 + AUDIO_MAX_PAYLOAD)
 
