@@ -28,9 +28,12 @@
  *       e      energy at each --report-hz frequency, normalised like
  *              tone_goertzel(): a full-scale sine at the frequency gives 1.0
  *              (10*log10(e) is the tone's peak amplitude in dBFS);
- *       ssrc, seq  of that packet.
- *   {"spectrum":true,"track":..,"max_hz":F,"threshold_db":-60,"peak_hz":F,"peak_db":x,...}
- *       with --spectrum S, once per track after S s of its audio.
+ *       ssrc, seq  of that packet (seq as it came on the wire).
+ *   {"spectrum":true,"track":..,"max_hz":F,"threshold_db":-60,"peak_hz":F,"peak_db":x,
+ *    "band_hz":[12000,16000],"band_db":x,...}
+ *       with --spectrum S, once per track after S s of its audio: the highest
+ *       frequency whose bin is above --spectrum-db, the strongest bin, and
+ *       the power in --spectrum-band as the dBFS of a sine.
  *   {"event":...,"t_ms":N}   every event the relay sends on our control
  *       connection (it broadcasts every event to every client).
  *   {"error":"..."}    the link failed (also on stderr); exit 1 or 2.
@@ -54,7 +57,7 @@
 #define AP_MAX_HZ 16
 #define AP_MAX_PADS 8
 #define AP_RING 128      /* PTS -> packet map, per pad */
-#define AP_ARRIVALS 1024 /* seq -> arrival time, per SSRC */
+#define AP_ARRIVALS 1024 /* RTP timestamp -> arrival time, per SSRC */
 #define AP_MAX_SSRCS 8
 #define AP_GAP_FILL_MAX_S 5 /* longer timestamp gaps restart the timeline */
 #define AP_SPECTRUM_N 16384 /* FFT size for --spectrum (341 ms) */
@@ -109,6 +112,7 @@ struct AudioPeer {
   int latency_ms;
   double spectrum_s;
   double spectrum_db;
+  double band_lo, band_hi;
 
   GMainLoop *loop;
   PeerLink *link;
@@ -120,6 +124,7 @@ struct AudioPeer {
   struct {
     guint32 ssrc;
     gboolean used;
+    guint32 ts[AP_ARRIVALS];
     guint16 seq[AP_ARRIVALS];
     gint64 t_us[AP_ARRIVALS];
   } arr[AP_MAX_SSRCS];
@@ -279,14 +284,16 @@ fft(double *re, double *im, size_t n)
 }
 
 /* Hann-windowed magnitude spectrum, normalised so that a full-scale sine
- * on a bin reads 0 dB: the highest frequency above @threshold_db, and the
- * strongest bin. */
+ * on a bin reads 0 dB: the highest frequency above @threshold_db, the
+ * strongest bin, and the power in --spectrum-band (divided by Hann's noise
+ * bandwidth, 1.5 bins, so that one sine in the band reads its level however
+ * the codec smeared it). */
 static void
 spectrum_line(AudioPeer *ap, RxPad *pad)
 {
   size_t n = AP_SPECTRUM_N;
   double *re = g_new(double, n), *im = g_new0(double, n);
-  double max_hz = 0.0, peak_hz = 0.0, peak_db = AP_SILENT_DB;
+  double max_hz = 0.0, peak_hz = 0.0, peak_db = AP_SILENT_DB, band = 0.0;
   for (size_t i = 0; i < n; i++)
     re[i] = (double)pad->spec[i] * (0.5 - 0.5 * cos(2.0 * M_PI * (double)i / (double)(n - 1)));
   fft(re, im, n);
@@ -296,6 +303,8 @@ spectrum_line(AudioPeer *ap, RxPad *pad)
     double hz = (double)k * AP_RATE / (double)n;
     if (d > ap->spectrum_db)
       max_hz = hz;
+    if (hz >= ap->band_lo && hz <= ap->band_hi)
+      band += mag * mag / 1.5;
     if (d > peak_db) {
       peak_db = d;
       peak_hz = hz;
@@ -305,9 +314,10 @@ spectrum_line(AudioPeer *ap, RxPad *pad)
   g_free(im);
   g_autofree char *line = g_strdup_printf(
       "{\"spectrum\":true,\"track\":\"%s\",\"pad\":\"%s\",\"t_ms\":%.1f,\"max_hz\":%.1f,"
-      "\"threshold_db\":%.1f,\"peak_hz\":%.1f,\"peak_db\":%.2f,\"n\":%zu}",
+      "\"threshold_db\":%.1f,\"peak_hz\":%.1f,\"peak_db\":%.2f,\"band_hz\":[%g,%g],"
+      "\"band_db\":%.2f,\"n\":%zu}",
       pad->track, pad->name, ap_ms(ap, g_get_monotonic_time()), max_hz, ap->spectrum_db, peak_hz,
-      peak_db, n);
+      peak_db, ap->band_lo, ap->band_hi, db(band), n);
   ap_print(ap, line);
 }
 
@@ -436,15 +446,30 @@ ap_on_sample(GstAppSink *sink, gpointer data)
   return GST_FLOW_OK;
 }
 
+typedef struct {
+  guint16 seq;
+  guint32 ts, ssrc;
+} RtpHeader;
+
 static gboolean
-rtp_header(GstBuffer *buf, guint16 *seq, guint32 *ssrc)
+rtp_header(GstBuffer *buf, RtpHeader *h)
 {
-  guint8 h[12];
-  if (gst_buffer_extract(buf, 0, h, sizeof h) != sizeof h || (h[0] >> 6) != 2)
+  guint8 b[12];
+  if (gst_buffer_extract(buf, 0, b, sizeof b) != sizeof b || (b[0] >> 6) != 2)
     return FALSE;
-  *seq = (guint16)(h[2] << 8 | h[3]);
-  *ssrc = (guint32)h[8] << 24 | (guint32)h[9] << 16 | (guint32)h[10] << 8 | h[11];
+  h->seq = (guint16)(b[2] << 8 | b[3]);
+  h->ts = (guint32)b[4] << 24 | (guint32)b[5] << 16 | (guint32)b[6] << 8 | b[7];
+  h->ssrc = (guint32)b[8] << 24 | (guint32)b[9] << 16 | (guint32)b[10] << 8 | b[11];
   return TRUE;
+}
+
+/* Packets are matched across the jitter buffer by SSRC and RTP timestamp,
+ * not by sequence number: webrtcbin's rtpulpfecdec, after the jitter
+ * buffer, renumbers the packets of a stream that starts late. */
+static guint
+arrival_index(guint32 ts)
+{
+  return (ts / 960u) % AP_ARRIVALS; /* 20 ms frames at 48 kHz */
 }
 
 /* A jitter buffer's input: SRTP is already removed, and nothing has
@@ -453,15 +478,14 @@ static gboolean
 ap_note_arrival(GstBuffer **buf, guint idx, gpointer data)
 {
   AudioPeer *ap = data;
-  guint16 seq;
-  guint32 ssrc;
+  RtpHeader h;
   gint64 now = g_get_monotonic_time();
-  if (!rtp_header(*buf, &seq, &ssrc))
+  if (!rtp_header(*buf, &h))
     return TRUE;
   g_mutex_lock(&ap->arr_lock);
   int slot = -1, free_slot = -1;
   for (int i = 0; i < AP_MAX_SSRCS; i++) {
-    if (ap->arr[i].used && ap->arr[i].ssrc == ssrc)
+    if (ap->arr[i].used && ap->arr[i].ssrc == h.ssrc)
       slot = i;
     else if (!ap->arr[i].used && free_slot < 0)
       free_slot = i;
@@ -469,11 +493,13 @@ ap_note_arrival(GstBuffer **buf, guint idx, gpointer data)
   if (slot < 0 && free_slot >= 0) {
     slot = free_slot;
     ap->arr[slot].used = TRUE;
-    ap->arr[slot].ssrc = ssrc;
+    ap->arr[slot].ssrc = h.ssrc;
   }
   if (slot >= 0) {
-    ap->arr[slot].seq[seq % AP_ARRIVALS] = seq;
-    ap->arr[slot].t_us[seq % AP_ARRIVALS] = now;
+    guint k = arrival_index(h.ts);
+    ap->arr[slot].ts[k] = h.ts;
+    ap->arr[slot].seq[k] = h.seq;
+    ap->arr[slot].t_us[k] = now;
   }
   g_mutex_unlock(&ap->arr_lock);
   return TRUE;
@@ -491,16 +517,22 @@ ap_on_jb_input(GstPad *p, GstPadProbeInfo *info, gpointer data)
   return GST_PAD_PROBE_OK;
 }
 
-static gint64
-ap_arrival(AudioPeer *ap, guint32 ssrc, guint16 seq)
+/* Fills @pkt's arrival time and wire sequence number; FALSE if unknown. */
+static gboolean
+ap_arrival(AudioPeer *ap, const RtpHeader *h, PacketInfo *pkt)
 {
-  gint64 t = -1;
+  gboolean found = FALSE;
+  guint k = arrival_index(h->ts);
   g_mutex_lock(&ap->arr_lock);
   for (int i = 0; i < AP_MAX_SSRCS; i++)
-    if (ap->arr[i].used && ap->arr[i].ssrc == ssrc && ap->arr[i].seq[seq % AP_ARRIVALS] == seq)
-      t = ap->arr[i].t_us[seq % AP_ARRIVALS];
+    if (ap->arr[i].used && ap->arr[i].ssrc == h->ssrc && ap->arr[i].ts[k] == h->ts &&
+        ap->arr[i].t_us[k] > 0) {
+      pkt->rx_us = ap->arr[i].t_us[k];
+      pkt->seq = ap->arr[i].seq[k];
+      found = TRUE;
+    }
   g_mutex_unlock(&ap->arr_lock);
-  return t;
+  return found;
 }
 
 /* webrtcbin's output (RTP after the jitter buffer): remember which packet
@@ -510,10 +542,13 @@ ap_on_rtp_out(GstPad *p, GstPadProbeInfo *info, gpointer data)
 {
   RxPad *pad = data;
   GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER(info);
-  PacketInfo pkt = {.pts = GST_BUFFER_PTS(buf)};
-  if (!rtp_header(buf, &pkt.seq, &pkt.ssrc))
+  PacketInfo pkt = {.pts = GST_BUFFER_PTS(buf), .rx_us = -1};
+  RtpHeader h;
+  if (!rtp_header(buf, &h))
     return GST_PAD_PROBE_OK;
-  pkt.rx_us = ap_arrival(pad->ap, pkt.ssrc, pkt.seq);
+  pkt.ssrc = h.ssrc;
+  pkt.seq = h.seq;
+  ap_arrival(pad->ap, &h, &pkt);
   pad->ring[pad->ring_head++ % AP_RING] = pkt;
   return GST_PAD_PROBE_OK;
 }
@@ -731,10 +766,12 @@ main(int argc, char **argv)
                   .report_ms = 10,
                   .timeout_s = 60,
                   .latency_ms = 100,
-                  .spectrum_db = -60};
+                  .spectrum_db = -60,
+                  .band_lo = 12000,
+                  .band_hi = 16000};
   g_autoptr(GError) error = NULL;
   char *peer_id = NULL, *participant = NULL, *role = NULL, *booth = NULL, *tracks = NULL,
-       *mic_wave = NULL, *report_hz = NULL, *method = NULL;
+       *mic_wave = NULL, *report_hz = NULL, *method = NULL, *band = NULL;
   GOptionEntry entries[] = {
       {"peer-id", 0, 0, G_OPTION_ARG_STRING, &peer_id, "Peer id in peer.add (ap-1)", "ID"},
       {"participant", 0, 0, G_OPTION_ARG_STRING, &participant, "Badge in peer.add (TEST-AP)",
@@ -768,6 +805,8 @@ main(int argc, char **argv)
        "S"},
       {"spectrum-db", 0, 0, G_OPTION_ARG_DOUBLE, &ap.spectrum_db, "Threshold for --spectrum (-60)",
        "DB"},
+      {"spectrum-band", 0, 0, G_OPTION_ARG_STRING, &band,
+       "Band whose power --spectrum reports (12000,16000)", "LO,HI"},
       {"latency-ms", 0, 0, G_OPTION_ARG_INT, &ap.latency_ms, "webrtcbin's jitter buffer (100)",
        "MS"},
       {"timeout", 0, 0, G_OPTION_ARG_INT, &ap.timeout_s, "Stop after S seconds (60)", "S"},
@@ -782,6 +821,9 @@ main(int argc, char **argv)
   ok = ok && ap_parse_tracks(&ap, tracks ? tracks : "floor");
   ok = ok && ap.report_ms >= 0 && ap.report_ms <= 1000 && ap.timeout_s > 0 && ap.latency_ms >= 0 &&
        ap.mic_hz > 0 && ap.mic_bitrate >= 6000 && ap.mic_gain_db <= 20;
+  if (band && (sscanf(band, "%lf,%lf", &ap.band_lo, &ap.band_hi) != 2 || ap.band_lo < 0 ||
+               ap.band_hi <= ap.band_lo))
+    ok = FALSE;
   if (method && strcmp(method, "fit") == 0)
     ap.method = METHOD_FIT;
   else if (method && strcmp(method, "goertzel") != 0)
@@ -894,5 +936,6 @@ main(int argc, char **argv)
   g_free(mic_wave);
   g_free(report_hz);
   g_free(method);
+  g_free(band);
   return ap.status;
 }
