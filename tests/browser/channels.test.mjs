@@ -13,30 +13,14 @@
 //   ROSTRUM_BUILD=build node --test channels.test.mjs
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { Harness, CHROMIUM, BADGE, CODE, sleep, waitFor } from './harness.mjs';
+import { Harness, loadChromium, BADGE, CODE, sleep, waitFor } from './harness.mjs';
 
-let chromium;
-try {
-  ({ chromium } = await import('playwright-core'));
-} catch {
-  console.log('SKIP: playwright-core is not installed (run "npm ci" in tests/browser)');
-  process.exit(77);
-}
-if (!existsSync(CHROMIUM)) {
-  console.log(`SKIP: no ${CHROMIUM}`);
-  process.exit(77);
-}
+const chromium = await loadChromium();
 
 const FILE_TIMEOUT_MS = 100_000;
 const FLOOR_HZ = 660, FR_HZ = 550, ES_HZ = 770;
 const h = new Harness('rostrum-channels-');
-const hardStop = setTimeout(() => {
-  console.error(`channels.test: hard timeout after ${FILE_TIMEOUT_MS} ms`);
-  h.killDaemons('SIGKILL');
-  process.exit(1);
-}, FILE_TIMEOUT_MS + 5_000);
-hardStop.unref();
+h.hardStop('channels.test', FILE_TIMEOUT_MS);
 let browser = null;
 let page = null;
 

@@ -22,22 +22,12 @@
 //                            and of every succeeded pair (default udp)
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import dgram from 'node:dgram';
 import path from 'node:path';
-import { Harness, CHROMIUM, BADGE, CODE, waitFor } from './harness.mjs';
+import { Harness, loadChromium, BADGE, CODE, waitFor } from './harness.mjs';
 
-let chromium;
-try {
-  ({ chromium } = await import('playwright-core'));
-} catch {
-  console.log('SKIP: playwright-core is not installed (run "npm ci" in tests/browser)');
-  process.exit(77);
-}
-if (!existsSync(CHROMIUM)) {
-  console.log(`SKIP: no ${CHROMIUM}`);
-  process.exit(77);
-}
+const chromium = await loadChromium();
 const FILE_TIMEOUT_MS = 120_000;
 const TONE_HZ = 660;
 const RELAY_OVERRIDES = JSON.parse(process.env.ROSTRUM_RELAY_OVERRIDES || '{}');
@@ -61,12 +51,7 @@ let baseUrl = null;
 
 // Hard bound on the whole file, whatever hangs (the runner's own timeouts
 // cannot interrupt a stuck child process).
-const hardStop = setTimeout(() => {
-  console.error(`delegate.test: hard timeout after ${FILE_TIMEOUT_MS} ms`);
-  h.killDaemons('SIGKILL');
-  process.exit(1);
-}, FILE_TIMEOUT_MS + 5_000);
-hardStop.unref();
+h.hardStop('delegate.test', FILE_TIMEOUT_MS);
 
 // A UDP port nobody holds right now (for coturn).
 function freeUdpPort() {

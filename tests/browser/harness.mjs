@@ -5,7 +5,7 @@
 // control socket, SQLite reads, and Chromium. Each test file makes one
 // Harness; everything runs on loopback.
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -20,6 +20,22 @@ export const BADGE = 'WTPF-0001';
 export const CODE = 'floor-4401'; // demo roster, config/DEMO-CODES.md
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// playwright-core's chromium, or exit 77 (meson's SKIP) saying what is missing.
+export async function loadChromium() {
+  let chromium;
+  try {
+    ({ chromium } = await import('playwright-core'));
+  } catch {
+    console.log('SKIP: playwright-core is not installed (run "npm ci" in tests/browser)');
+    process.exit(77);
+  }
+  if (!existsSync(CHROMIUM)) {
+    console.log(`SKIP: no ${CHROMIUM}`);
+    process.exit(77);
+  }
+  return chromium;
+}
 
 // Polls @fn (sync or async) every @every ms until it returns a truthy value
 // or @ms pass; returns its last value.
@@ -49,6 +65,17 @@ export class Harness {
     this.configFile = null;
     this.baseUrl = null;
     process.on('exit', () => this.killDaemons('SIGKILL'));
+  }
+
+  // A hard bound on the whole file, whatever hangs (the test runner's own
+  // timeouts cannot interrupt a stuck child process).
+  hardStop(name, ms) {
+    const t = setTimeout(() => {
+      console.error(`${name}: hard timeout after ${ms} ms`);
+      this.killDaemons('SIGKILL');
+      process.exit(1);
+    }, ms + 5_000);
+    t.unref();
   }
 
   // config/rostrum.ini with the test's overrides: every key of the sample is

@@ -12,32 +12,16 @@
 //   ROSTRUM_BUILD=build node --test restart.test.mjs
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import net from 'node:net';
-import { Harness, CHROMIUM, sleep, waitFor } from './harness.mjs';
+import { Harness, loadChromium, sleep, waitFor } from './harness.mjs';
 
-let chromium;
-try {
-  ({ chromium } = await import('playwright-core'));
-} catch {
-  console.log('SKIP: playwright-core is not installed (run "npm ci" in tests/browser)');
-  process.exit(77);
-}
-if (!existsSync(CHROMIUM)) {
-  console.log(`SKIP: no ${CHROMIUM}`);
-  process.exit(77);
-}
+const chromium = await loadChromium();
 
 const FILE_TIMEOUT_MS = 120_000;
 const MAX_GAP_MS = 100;
 const DELEGATES = [['WTPF-0001', 'floor-4401'], ['WTPF-0003', 'floor-4403']];
 const h = new Harness('rostrum-restart-');
-const hardStop = setTimeout(() => {
-  console.error(`restart.test: hard timeout after ${FILE_TIMEOUT_MS} ms`);
-  h.killDaemons('SIGKILL');
-  process.exit(1);
-}, FILE_TIMEOUT_MS + 5_000);
-hardStop.unref();
+h.hardStop('restart.test', FILE_TIMEOUT_MS);
 let browser = null;
 const pages = [];
 

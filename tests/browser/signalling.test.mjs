@@ -21,12 +21,7 @@ try {
 
 const FILE_TIMEOUT_MS = 100_000;
 const h = new Harness('rostrum-signalling-');
-const hardStop = setTimeout(() => {
-  console.error(`signalling.test: hard timeout after ${FILE_TIMEOUT_MS} ms`);
-  h.killDaemons('SIGKILL');
-  process.exit(1);
-}, FILE_TIMEOUT_MS + 5_000);
-hardStop.unref();
+h.hardStop('signalling.test', FILE_TIMEOUT_MS);
 
 let origin = null; // the page's own origin, e.g. https://127.0.0.1:40123
 
