@@ -386,4 +386,17 @@ relay_audio_metrics(Relay *relay, GString *out)
                              "rostrum_audio_product_limiting{product=\"%s\"} %d\n",
                              name, l.level.rms_dbfs, name, l.limiting ? 1 : 0);
   }
+  g_string_append(out, "# HELP rostrum_audio_mic_dbfs A decoded microphone's short-term RMS.\n"
+                       "# TYPE rostrum_audio_mic_dbfs gauge\n");
+  GHashTableIter it;
+  gpointer key, value;
+  g_hash_table_iter_init(&it, relay->info);
+  while (g_hash_table_iter_next(&it, &key, &value)) {
+    PeerInfo *info = value;
+    AudioLevel l;
+    if (info->mic >= 0 && audio_engine_mic_level(e, info->mic, &l) &&
+        l.level.rms_dbfs > AUDIO_SILENCE_DBFS)
+      g_string_append_printf(out, "rostrum_audio_mic_dbfs{peer=\"%s\"} %.1f\n", (const char *)key,
+                             l.level.rms_dbfs);
+  }
 }
