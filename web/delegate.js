@@ -74,9 +74,16 @@ function sendListener(msg) {
     rostrum.ws.send(JSON.stringify(msg));
 }
 
+// What the delegate hears, in plain words.
+function hearingText() {
+  if (rostrum.channel === 'floor') return 'Audio connected — you are hearing the floor.';
+  return `Audio connected — you are hearing ${ownName(rostrum.channel)}, with the floor under it.`;
+}
+
 function chooseChannel() {
   rostrum.channel = $('channel').value;
   sendListener({ type: 'channel', channel: rostrum.channel === 'floor' ? 'none' : rostrum.channel });
+  if ($('status').className === 'ok') setStatus(hearingText(), 'ok');
   applyMix();
 }
 
@@ -280,7 +287,7 @@ function onServerMessage(msg) {
       if (msg.state === 'connected') {
         rostrum.counts.media_connected++;
         rostrum.t_media_connected = performance.now();
-        setStatus('Audio connected — you are hearing the floor.', 'ok');
+        setStatus(hearingText(), 'ok');
       } else {
         rejoinSoon('Audio lost — reconnecting…');
       }
@@ -293,7 +300,7 @@ function onServerMessage(msg) {
       rostrum.counts.resumed++;
       showAgendaItem(msg.agenda_item);
       if (rostrum.pc && rostrum.pc.connectionState === 'connected')
-        setStatus('Audio connected — you are hearing the floor.', 'ok');
+        setStatus(hearingText(), 'ok');
       break;
     case 'superseded':
       wantSeat = false;
@@ -396,7 +403,7 @@ async function join() {
       // the network changed (Wi-Fi to mobile, a new address): keep the seat
       // with an ICE restart rather than a new join
       const state = pc.iceConnectionState;
-      if (state === 'connected' && restarts > 0) setStatus('Audio connected — you are hearing the floor.', 'ok');
+      if (state === 'connected' && restarts > 0) setStatus(hearingText(), 'ok');
       if (state === 'failed') restartIce();
       if (state === 'disconnected') {
         setTimeout(() => {
