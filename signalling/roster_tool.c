@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* rostrum-roster: roster helper.
  *   rostrum-roster hash CODE          print a code_hash for the roster
- *   rostrum-roster check ROSTER.csv   validate a roster file */
+ *   rostrum-roster check ROSTER.csv   validate a roster file
+ *   rostrum-roster check-meeting FILE validate a meeting (config/meetings/) */
+#include "meeting.h"
 #include "passhash.h"
 #include "roster.h"
 
@@ -12,7 +14,8 @@ static int
 usage(void)
 {
   fprintf(stderr, "usage: rostrum-roster hash CODE\n"
-                  "       rostrum-roster check ROSTER.csv\n");
+                  "       rostrum-roster check ROSTER.csv\n"
+                  "       rostrum-roster check-meeting FILE\n");
   return 2;
 }
 
@@ -38,6 +41,19 @@ main(int argc, char **argv)
       return 1;
     }
     printf("%s: %u entries, OK\n", argv[2], roster_size(roster));
+    return 0;
+  }
+  if (strcmp(argv[1], "check-meeting") == 0) {
+    g_autoptr(Meeting) meeting = NULL;
+    g_autoptr(GPtrArray) errors = NULL;
+    if (meeting_load_file(argv[2], &meeting, &errors) < 0) {
+      for (guint i = 0; i < errors->len; i++) {
+        g_autofree char *line = meeting_error_format(errors->pdata[i]);
+        fprintf(stderr, "%s\n", line);
+      }
+      return 1;
+    }
+    printf("ok\n");
     return 0;
   }
   return usage();
