@@ -14,6 +14,7 @@ typedef struct {
   GPtrArray *errors;
   GTimeZone *tz; /* NULL if the meeting's zone is bad */
   GHashTable *day_ids, *session_ids, *item_ids, *language_codes, *category_ids;
+  GHashTable *bad_dates; /* MeetingDay* whose date was refused: no offset checks */
 } Ctx;
 
 /* ---- errors ---- */
@@ -615,6 +616,8 @@ parse_days(Ctx *c, JsonObject *o, Meeting *m)
     const char *id = member_string(e, "id"), *date = member_string(e, "date");
     d->id = g_strdup(id);
     g_ptr_array_add(m->days, d);
+    if (!member(e, "date", T_STRING_OR_NULL))
+      g_hash_table_add(c->bad_dates, d); /* missing or wrong: not "no date yet" */
     if (id) {
       g_autofree char *pid = field_path(p, "id");
       if (!id_ok(id))
@@ -626,6 +629,7 @@ parse_days(Ctx *c, JsonObject *o, Meeting *m)
       g_autofree char *pd = field_path(p, "date");
       if (!date_parse(date, &d->gdate)) {
         report(c, MEETING_ERR_DATE, pd, "'%s' is not an ISO 8601 date (YYYY-MM-DD)", date);
+        g_hash_table_add(c->bad_dates, d);
         continue;
       }
       d->date = g_strdup(date);
@@ -756,7 +760,7 @@ parse_session_time(Ctx *c, JsonObject *e, const char *p, const char *name, const
     report(c, MEETING_ERR_TIME, pt, "'%s' is not an ISO 8601 time (hh:mm[:ss][Z|±hh:mm])", s);
     return FALSE;
   }
-  if (!day)
+  if (!day || g_hash_table_contains(c->bad_dates, day))
     return TRUE;
   if (!day->date && t->has_offset) {
     report(c, MEETING_ERR_OFFSET, pt,
@@ -923,6 +927,7 @@ meeting_parse(const char *text, gsize len, const char *file, Meeting **out, GPtr
       .item_ids = id_table_new(),
       .language_codes = id_table_new(),
       .category_ids = id_table_new(),
+      .bad_dates = g_hash_table_new(NULL, NULL),
   };
   g_autoptr(JsonObject) o = NULL;
   g_autofree char *detail = NULL;
@@ -956,6 +961,7 @@ done:
   g_hash_table_unref(c.item_ids);
   g_hash_table_unref(c.language_codes);
   g_hash_table_unref(c.category_ids);
+  g_hash_table_unref(c.bad_dates);
   int rc = c.errors->len ? -EINVAL : 0;
   if (rc < 0)
     meeting_free(m);
