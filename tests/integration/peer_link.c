@@ -212,7 +212,12 @@ link_on_offer_created(GstPromise *promise, gpointer data)
     g_printerr("%s: create-offer gave no offer\n", link->prefix);
     return;
   }
-  g_signal_emit_by_name(link->webrtc, "set-local-description", offer, NULL);
+  /* With a promise, not NULL: when webrtcbin is already closed (the peer is
+   * stopping), it replies with an error structure, and with no promise to
+   * own it that structure leaks (GStreamer 1.22, LeakSanitizer). */
+  GstPromise *done = gst_promise_new();
+  g_signal_emit_by_name(link->webrtc, "set-local-description", offer, done);
+  gst_promise_unref(done);
   gst_webrtc_session_description_free(offer);
 }
 
