@@ -700,10 +700,11 @@ parse_categories(Ctx *c, JsonObject *o, Meeting *m)
   }
 }
 
-/* An array of role names: the MeetingRole bits; unknown names, duplicates
- * and (if @allowed is not 0) roles outside @allowed are reported. */
+/* An array of role names: the MeetingRole bits; unknown names, duplicates,
+ * roles outside @allowed (if not 0) and roles in @forbidden are reported. */
 static unsigned
-parse_role_list(Ctx *c, JsonObject *o, const char *name, gboolean nonempty, unsigned allowed)
+parse_role_list(Ctx *c, JsonObject *o, const char *name, gboolean nonempty, unsigned allowed,
+                unsigned forbidden)
 {
   JsonArray *a = member_array(c, o, "", name, nonempty);
   unsigned bits = 0;
@@ -720,6 +721,10 @@ parse_role_list(Ctx *c, JsonObject *o, const char *name, gboolean nonempty, unsi
       report(c, MEETING_ERR_DUPLICATE, p, "role '%s' given twice", s);
     else if (allowed && !(allowed & r))
       report(c, MEETING_ERR_ROLE, p, "role '%s' is not in the meeting's roles", s);
+    else if (r & forbidden)
+      report(c, MEETING_ERR_ROLE, p,
+             "role '%s' would admit every category; name categories in closed_session_categories",
+             s);
     bits |= r;
   }
   return bits;
@@ -947,9 +952,10 @@ meeting_parse(const char *text, gsize len, const char *file, Meeting **out, GPtr
   parse_days(&c, o, m);
   parse_languages(&c, o, m);
   parse_categories(&c, o, m);
-  m->roles = parse_role_list(&c, o, "roles", TRUE, 0);
+  m->roles = parse_role_list(&c, o, "roles", TRUE, 0, 0);
   parse_closed_categories(&c, o, m);
-  m->closed_session_roles = parse_role_list(&c, o, "closed_session_roles", FALSE, m->roles);
+  m->closed_session_roles =
+      parse_role_list(&c, o, "closed_session_roles", FALSE, m->roles, MEETING_ROLE_DELEGATE);
   parse_sessions(&c, o, m);
   parse_agenda(&c, o, m);
   check_roles_against_booths(&c, o, m);
