@@ -8,31 +8,19 @@
 
 #include <string.h>
 
-/* Verify must stay well under 100 ms: it runs on the login path. Under ASan
- * the bound measures the instrumentation instead (OpenSSL's PBKDF2 allocates
- * an HMAC context per iteration, 4-8x slower), so it gets ten times more. */
-#if defined(__SANITIZE_ADDRESS__)
-#define VERIFY_BUDGET_US 1000000
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define VERIFY_BUDGET_US 1000000
-#endif
-#endif
-#ifndef VERIFY_BUDGET_US
-#define VERIFY_BUDGET_US 100000
-#endif
+/* The verify's cost (PBKDF2, ~40 ms; it runs on the login path off the
+ * loop) is a benchmark figure (BENCHMARKS.md, the login storm), not a
+ * timed assertion: on a loaded two-core machine or under ASan a wall-clock
+ * bound here measured the machine. */
 
 static void
 test_roundtrip(void **state)
 {
   g_autofree char *h = NULL;
-  gint64 t0;
   assert_int_equal(passhash_hash("floor-4401", 0, &h), PASSHASH_OK);
   assert_true(g_str_has_prefix(h, "pbkdf2-sha256$100000$"));
   assert_int_equal(passhash_check_format(h), PASSHASH_OK);
-  t0 = g_get_monotonic_time();
   assert_int_equal(passhash_verify("floor-4401", h), PASSHASH_OK);
-  assert_true(g_get_monotonic_time() - t0 < VERIFY_BUDGET_US);
   assert_int_equal(passhash_verify("floor-4402", h), PASSHASH_EMISMATCH);
   assert_int_equal(passhash_verify("", h), PASSHASH_EMISMATCH);
 }
