@@ -773,22 +773,25 @@ parse_session_time(Ctx *c, JsonObject *e, const char *p, const char *name, const
            day->id);
     return FALSE;
   }
-  if (day->date && !t->has_offset) {
-    report(c, MEETING_ERR_OFFSET, pt, "'%s' lacks its UTC offset (day '%s' is %s), e.g. %.5s+02:00",
-           s, day->id, day->date, s);
-    return FALSE;
-  }
+  int zone_off = t->offset; /* the zone's offset at that local time, if known */
   if (day->date && c->tz) {
     g_autoptr(GDateTime) dt = g_date_time_new(
         c->tz, g_date_get_year(&day->gdate), g_date_get_month(&day->gdate),
         g_date_get_day(&day->gdate), t->seconds / 3600, t->seconds / 60 % 60, t->seconds % 60);
-    int zone_off = dt ? (int)(g_date_time_get_utc_offset(dt) / G_USEC_PER_SEC) : t->offset;
-    if (zone_off != t->offset) {
-      g_autofree char *want = offset_text(zone_off), *got = offset_text(t->offset);
-      report(c, MEETING_ERR_OFFSET, pt, "UTC offset %s is not that of %s on %s (%s)", got,
-             g_time_zone_get_identifier(c->tz), day->date, want);
-      return FALSE;
-    }
+    if (dt)
+      zone_off = (int)(g_date_time_get_utc_offset(dt) / G_USEC_PER_SEC);
+  }
+  g_autofree char *want = offset_text(zone_off);
+  if (day->date && !t->has_offset) {
+    report(c, MEETING_ERR_OFFSET, pt, "'%s' lacks its UTC offset (day '%s' is %s)%s%.5s%s", s,
+           day->id, day->date, c->tz ? ", e.g. " : "", c->tz ? s : "", c->tz ? want : "");
+    return FALSE;
+  }
+  if (zone_off != t->offset) {
+    g_autofree char *got = offset_text(t->offset);
+    report(c, MEETING_ERR_OFFSET, pt, "UTC offset %s is not that of %s on %s (%s)", got,
+           g_time_zone_get_identifier(c->tz), day->date, want);
+    return FALSE;
   }
   return TRUE;
 }
