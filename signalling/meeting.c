@@ -2,12 +2,12 @@
 #include "meeting.h"
 
 #include "json_text.h"
+#include "meeting_lex.h"
 
 #include <errno.h>
 #include <string.h>
 
 #define MEETING_MAX_FILE (1024 * 1024)
-#define MEETING_MAX_ID 64
 
 typedef struct {
   const char *file;
@@ -237,162 +237,6 @@ check_notes(Ctx *c, JsonObject *o, const char *path)
   }
 }
 
-/* ---- lexical checks ---- */
-
-/* Ids of days, sessions, items: [A-Za-z0-9][A-Za-z0-9._-]*, at most 64. */
-static gboolean
-id_ok(const char *s)
-{
-  size_t n = strlen(s);
-  if (n == 0 || n > MEETING_MAX_ID || !g_ascii_isalnum(s[0]))
-    return FALSE;
-  for (size_t i = 1; i < n; i++)
-    if (!g_ascii_isalnum(s[i]) && !strchr("._-", s[i]))
-      return FALSE;
-  return TRUE;
-}
-
-/* Meeting ids (file names): lower-case words joined by '-'. */
-static gboolean
-slug_ok(const char *s)
-{
-  size_t n = strlen(s);
-  if (n == 0 || n > MEETING_MAX_ID || s[0] == '-' || s[n - 1] == '-' || strstr(s, "--"))
-    return FALSE;
-  for (size_t i = 0; i < n; i++)
-    if (!(g_ascii_islower(s[i]) || g_ascii_isdigit(s[i]) || s[i] == '-'))
-      return FALSE;
-  return TRUE;
-}
-
-/* Category ids: [a-z][a-z0-9_]*, at most 64. */
-static gboolean
-category_id_ok(const char *s)
-{
-  size_t n = strlen(s);
-  if (n == 0 || n > MEETING_MAX_ID || !g_ascii_islower(s[0]))
-    return FALSE;
-  for (size_t i = 1; i < n; i++)
-    if (!(g_ascii_islower(s[i]) || g_ascii_isdigit(s[i]) || s[i] == '_'))
-      return FALSE;
-  return TRUE;
-}
-
-/* BCP 47-like: a 2–3 letter lower-case primary subtag, then subtags of 1–8
- * letters or digits ("zh", "zh-Hans", "es-419"); at most 35 characters. */
-static gboolean
-language_ok(const char *s)
-{
-  size_t n = strlen(s), i = 0;
-  if (n > 35)
-    return FALSE;
-  while (i < n && g_ascii_islower(s[i]))
-    i++;
-  if (i < 2 || i > 3)
-    return FALSE;
-  while (i < n) {
-    if (s[i] != '-')
-      return FALSE;
-    size_t start = ++i;
-    while (i < n && g_ascii_isalnum(s[i]))
-      i++;
-    if (i - start < 1 || i - start > 8)
-      return FALSE;
-  }
-  return TRUE;
-}
-
-/* A tz database name: words of [A-Za-z0-9_+-] joined by '/', the first
- * beginning with a letter; no "." so that nothing outside the database is
- * ever opened. */
-static gboolean
-timezone_syntax_ok(const char *s)
-{
-  size_t n = strlen(s);
-  if (n == 0 || n > 64 || !g_ascii_isalpha(s[0]) || s[n - 1] == '/' || strstr(s, "//"))
-    return FALSE;
-  for (size_t i = 0; i < n; i++)
-    if (!g_ascii_isalnum(s[i]) && !strchr("_+-/", s[i]))
-      return FALSE;
-  return TRUE;
-}
-
-static int
-digits(const char *s, int n)
-{
-  int v = 0;
-  for (int i = 0; i < n; i++) {
-    if (!g_ascii_isdigit(s[i]))
-      return -1;
-    v = v * 10 + (s[i] - '0');
-  }
-  return v;
-}
-
-/* "YYYY-MM-DD", a real calendar day. */
-static gboolean
-date_parse(const char *s, GDate *out)
-{
-  if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
-    return FALSE;
-  int y = digits(s, 4), m = digits(s + 5, 2), d = digits(s + 8, 2);
-  if (y < 1 || m < 1 || m > 12 || d < 1 ||
-      !g_date_valid_dmy((GDateDay)d, (GDateMonth)m, (GDateYear)y))
-    return FALSE;
-  g_date_clear(out, 1);
-  g_date_set_dmy(out, (GDateDay)d, (GDateMonth)m, (GDateYear)y);
-  return TRUE;
-}
-
-/* "hh:mm" or "hh:mm:ss", then nothing, "Z" or "±hh:mm" (ISO 8601 extended). */
-static gboolean
-time_parse(const char *s, MeetingTime *t)
-{
-  size_t n = strlen(s);
-  int h, m, sec = 0;
-  size_t i;
-  if (n < 5 || s[2] != ':' || (h = digits(s, 2)) < 0 || (m = digits(s + 3, 2)) < 0)
-    return FALSE;
-  i = 5;
-  if (i < n && s[i] == ':') {
-    if (n < 8 || (sec = digits(s + 6, 2)) < 0)
-      return FALSE;
-    i = 8;
-  }
-  if (h > 23 || m > 59 || sec > 59)
-    return FALSE;
-  t->seconds = h * 3600 + m * 60 + sec;
-  t->has_offset = FALSE;
-  t->offset = 0;
-  if (i == n)
-    return TRUE;
-  if (s[i] == 'Z' && i + 1 == n) {
-    t->has_offset = TRUE;
-    return TRUE;
-  }
-  int oh, om;
-  if ((s[i] != '+' && s[i] != '-') || n - i != 6 || s[i + 3] != ':' ||
-      (oh = digits(s + i + 1, 2)) < 0 || (om = digits(s + i + 4, 2)) < 0 || om > 59)
-    return FALSE;
-  int off = oh * 3600 + om * 60;
-  if (s[i] == '-')
-    off = -off;
-  if (off < -12 * 3600 || off > 14 * 3600)
-    return FALSE;
-  t->has_offset = TRUE;
-  t->offset = off;
-  return TRUE;
-}
-
-static char *
-offset_text(int off)
-{
-  if (off == 0)
-    return g_strdup("Z");
-  int a = off < 0 ? -off : off;
-  return g_strdup_printf("%c%02d:%02d", off < 0 ? '-' : '+', a / 3600, a / 60 % 60);
-}
-
 /* ---- the Meeting ---- */
 
 static void
@@ -581,7 +425,7 @@ parse_top(Ctx *c, JsonObject *o, Meeting *m)
   const char *s;
   check_object(c, o, "", top_fields);
   check_notes(c, o, "");
-  if ((s = member_string(o, "id")) && !slug_ok(s))
+  if ((s = member_string(o, "id")) && !meeting_lex_slug_ok(s))
     report(c, MEETING_ERR_SYNTAX, "id",
            "'%s' is not a meeting id (lower-case letters and digits joined by '-')", s);
   m->id = g_strdup(s);
@@ -591,7 +435,7 @@ parse_top(Ctx *c, JsonObject *o, Meeting *m)
   m->location = g_strdup(member_string(o, "location"));
   if ((s = member_string(o, "timezone"))) {
     m->timezone = g_strdup(s);
-    if (timezone_syntax_ok(s))
+    if (meeting_lex_timezone_syntax_ok(s))
       c->tz = g_time_zone_new_identifier(s);
     if (!c->tz)
       report(c, MEETING_ERR_TIMEZONE, "timezone",
@@ -620,14 +464,14 @@ parse_days(Ctx *c, JsonObject *o, Meeting *m)
       g_hash_table_add(c->bad_dates, d); /* missing or wrong: not "no date yet" */
     if (id) {
       g_autofree char *pid = field_path(p, "id");
-      if (!id_ok(id))
+      if (!meeting_lex_id_ok(id))
         report(c, MEETING_ERR_SYNTAX, pid, "'%s' is not an id ([A-Za-z0-9._-], at most 64)", id);
       else
         claim_id(c, c->day_ids, id, pid, d);
     }
     if (date) {
       g_autofree char *pd = field_path(p, "date");
-      if (!date_parse(date, &d->gdate)) {
+      if (!meeting_lex_date_parse(date, &d->gdate)) {
         report(c, MEETING_ERR_DATE, pd, "'%s' is not an ISO 8601 date (YYYY-MM-DD)", date);
         g_hash_table_add(c->bad_dates, d);
         continue;
@@ -662,7 +506,7 @@ parse_languages(Ctx *c, JsonObject *o, Meeting *m)
     if (!code)
       continue;
     g_autofree char *pc = field_path(p, "code");
-    if (!language_ok(code)) {
+    if (!meeting_lex_language_ok(code)) {
       report(c, MEETING_ERR_LANGUAGE, pc, "'%s' is not a BCP 47 language tag (e.g. en, zh, es-419)",
              code);
       continue;
@@ -691,7 +535,7 @@ parse_categories(Ctx *c, JsonObject *o, Meeting *m)
     if (!id)
       continue;
     g_autofree char *pid = field_path(p, "id");
-    if (!category_id_ok(id)) {
+    if (!meeting_lex_category_id_ok(id)) {
       report(c, MEETING_ERR_SYNTAX, pid, "'%s' is not a category id ([a-z][a-z0-9_]*)", id);
       continue;
     }
@@ -761,7 +605,7 @@ parse_session_time(Ctx *c, JsonObject *e, const char *p, const char *name, const
   if (!s)
     return FALSE;
   g_autofree char *pt = field_path(p, name);
-  if (!time_parse(s, t)) {
+  if (!meeting_lex_time_parse(s, t)) {
     report(c, MEETING_ERR_TIME, pt, "'%s' is not an ISO 8601 time (hh:mm[:ss][Z|±hh:mm])", s);
     return FALSE;
   }
@@ -781,14 +625,14 @@ parse_session_time(Ctx *c, JsonObject *e, const char *p, const char *name, const
     if (dt)
       zone_off = (int)(g_date_time_get_utc_offset(dt) / G_USEC_PER_SEC);
   }
-  g_autofree char *want = offset_text(zone_off);
+  g_autofree char *want = meeting_lex_offset_text(zone_off);
   if (day->date && !t->has_offset) {
     report(c, MEETING_ERR_OFFSET, pt, "'%s' lacks its UTC offset (day '%s' is %s)%s%.5s%s", s,
            day->id, day->date, c->tz ? ", e.g. " : "", c->tz ? s : "", c->tz ? want : "");
     return FALSE;
   }
   if (zone_off != t->offset) {
-    g_autofree char *got = offset_text(t->offset);
+    g_autofree char *got = meeting_lex_offset_text(t->offset);
     report(c, MEETING_ERR_OFFSET, pt, "UTC offset %s is not that of %s on %s (%s)", got,
            g_time_zone_get_identifier(c->tz), day->date, want);
     return FALSE;
@@ -850,7 +694,7 @@ parse_sessions(Ctx *c, JsonObject *o, Meeting *m)
     s->closed = closed && json_node_get_boolean(closed);
     if (id) {
       g_autofree char *pid = field_path(p, "id");
-      if (!id_ok(id))
+      if (!meeting_lex_id_ok(id))
         report(c, MEETING_ERR_SYNTAX, pid, "'%s' is not an id ([A-Za-z0-9._-], at most 64)", id);
       else
         claim_id(c, c->session_ids, id, pid, s);
@@ -894,7 +738,7 @@ parse_agenda(Ctx *c, JsonObject *o, Meeting *m)
     it->title = g_strdup(member_string(e, "title"));
     if (id) {
       g_autofree char *pid = field_path(p, "id");
-      if (!id_ok(id))
+      if (!meeting_lex_id_ok(id))
         report(c, MEETING_ERR_SYNTAX, pid, "'%s' is not an id ([A-Za-z0-9._-], at most 64)", id);
       else
         claim_id(c, c->item_ids, id, pid, it);
