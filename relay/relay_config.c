@@ -173,7 +173,7 @@ relay_config_load(const char *path, GError **error)
       !get_int(kf, "channel_bitrate", 32000, 6000, 510000, &cfg->channel_bitrate, error) ||
       !get_int(kf, "lowbw_bitrate", 16000, 6000, 510000, &cfg->lowbw_bitrate, error) ||
       !get_int(kf, "ramp_ms", 300, 20, 5000, &cfg->ramp_ms, error) ||
-      !get_int(kf, "mic_jitter_ms", 20, 10, 200, &cfg->mic_jitter_ms, error) ||
+      !get_int(kf, "mic_jitter_ms", 40, 10, 200, &cfg->mic_jitter_ms, error) ||
       !get_int(kf, "level_interval_ms", 1000, 100, 60000, &cfg->level_interval_ms, error) ||
       !get_bool(kf, "opus_fec", TRUE, &cfg->opus_fec, error) ||
       !get_bool(kf, "opus_dtx", FALSE, &cfg->opus_dtx, error)) {

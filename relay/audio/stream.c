@@ -99,7 +99,9 @@ decoded_over(AudioStream *s, const uint8_t *payload, opus_int32 n)
   for (int i = 0; i < got; i++)
     peak = fmaxf(peak, fabsf(out[i]));
   s->decoded_peak_db = level_to_dbfs(peak);
-  return s->decoded_peak_db - s->cfg.ceiling_db;
+  /* a little under the ceiling: part of a frame only decodes with the next
+   * one (the codec's overlap), which this frame's check cannot see */
+  return s->decoded_peak_db - (s->cfg.ceiling_db - AUDIO_CHECK_MARGIN_DB);
 }
 
 static void
@@ -132,7 +134,7 @@ audio_stream_encode(AudioStream *s, float *pcm, uint32_t tick, uint8_t *rtp)
   /* past the ceiling: this frame again, from the same state, trimmed by the
    * excess (the codec is not linear: a few tries, the last one with room) */
   for (int attempt = 0; over > 0 && attempt < AUDIO_TRIM_TRIES; attempt++) {
-    double cut = over + 0.25 * (attempt + 1);
+    double cut = over + 0.5 * (attempt + 1);
     memcpy(s->enc, s->enc_snap, s->enc_size);
     memcpy(s->check, s->check_snap, s->check_size);
     apply_gain_db(pcm, cut);

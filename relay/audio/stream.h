@@ -18,10 +18,11 @@
 #include "seqmap.h"
 
 #define AUDIO_RTP_PT 111
-#define AUDIO_TRIM_MAX_DB 9.0
-#define AUDIO_TRIM_RELEASE_DB 0.25 /* per 20 ms frame: 12.5 dB/s */
+#define AUDIO_TRIM_MAX_DB 12.0
+#define AUDIO_TRIM_RELEASE_DB 0.5 /* per 20 ms frame: 25 dB/s */
 #define AUDIO_TRIM_HOLD_DB 1.5     /* decoded within this of the ceiling: hold the trim */
-#define AUDIO_TRIM_TRIES 4         /* encodes of one frame at most, after the first */
+#define AUDIO_CHECK_MARGIN_DB 0.3 /* the check aims this far under the ceiling */
+#define AUDIO_TRIM_TRIES 6         /* encodes of one frame at most, after the first */
 #define AUDIO_RTP_MAX (12 + AUDIO_MAX_PAYLOAD)
 
 typedef struct {

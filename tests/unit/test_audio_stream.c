@@ -76,6 +76,33 @@ square_decodes_under_the_ceiling(void **state)
   audio_stream_clear(s);
 }
 
+/* The hard case: speech, then a full-scale square at once (Opus's
+ * transient coding overshoots most at an onset). */
+static void
+onset_decodes_under_the_ceiling(void **state)
+{
+  AudioStream *s = stream_new();
+  int err;
+  OpusDecoder *dec = opus_decoder_create(AUDIO_RATE, 1, &err);
+  float pcm[AUDIO_FRAME], out[AUDIO_FRAME];
+  uint8_t rtp[AUDIO_RTP_MAX];
+  double phase = 0, peak = 0;
+  for (uint32_t tick = 0; tick < 150; tick++) {
+    for (int i = 0; i < AUDIO_FRAME; i++, phase += 2 * M_PI * 3000 / AUDIO_RATE) {
+      double speech = 0.1 * sin(phase / 3.0) + 0.1 * sin(phase * 440.0 / 3000.0);
+      pcm[i] = (float)(speech + (tick >= 50 ? (sin(phase) >= 0 ? 1.0 : -1.0) : 0.0));
+    }
+    int len = audio_stream_encode(s, pcm, tick, rtp);
+    int got = opus_decode_float(dec, rtp + 12, len - 12, out, AUDIO_FRAME, 0);
+    for (int i = 0; tick > 2 && i < got; i++)
+      peak = fmax(peak, fabs(out[i]));
+  }
+  opus_decoder_destroy(dec);
+  print_message("speech then a full-scale square: decoded peak %.2f dBFS\n", 20 * log10(peak));
+  assert_true(20 * log10(peak) <= CEILING_DB + 0.1);
+  audio_stream_clear(s);
+}
+
 static void
 burst_decodes_under_the_ceiling(void **state)
 {
@@ -122,6 +149,7 @@ main(void)
 {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(square_decodes_under_the_ceiling),
+    cmocka_unit_test(onset_decodes_under_the_ceiling),
     cmocka_unit_test(burst_decodes_under_the_ceiling),
     cmocka_unit_test(speech_level_is_untouched),
     cmocka_unit_test(forwarding_continues_the_stream),
