@@ -3,6 +3,7 @@
 #include <glib-unix.h>
 #include <gst/gst.h>
 #include <stdio.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include "relay.h"
@@ -32,6 +33,11 @@ main(int argc, char **argv)
   /* First of all: whatever umask we inherit, what this daemon creates (the
    * control socket; GStreamer's files) is for its own user only. */
   umask(077);
+  /* Media is what everyone hears: on a shared machine the relay's loop
+   * (the fan-out) goes before logins, browsers and builds. Without the
+   * permission (CAP_SYS_NICE) it runs at normal priority. */
+  if (setpriority(PRIO_PROCESS, 0, -10) != 0)
+    g_printerr("relay: runs at normal priority (no permission to raise it)\n");
   g_option_context_add_main_entries(opts, entries, NULL);
   g_option_context_add_group(opts, gst_init_get_option_group());
   if (!g_option_context_parse(opts, &argc, &argv, &error)) {

@@ -163,7 +163,8 @@ class Scenario:
         return self.relay.poll() is None
 
     def metrics(self):
-        with urllib.request.urlopen(self.metrics_url, timeout=3) as r:
+        # generous: a sanitized relay busy with 50 joining listeners answers slowly
+        with urllib.request.urlopen(self.metrics_url, timeout=15) as r:
             text = r.read().decode()
         out = {}
         for line in text.splitlines():
