@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* DTLS record framing and the policy on what reaches OpenSSL
- * (relay/dtls_record.c): headers, lengths, versions, epochs, clear-text
+ * (relay/transport/dtls_record.c): headers, lengths, versions, epochs, clear-text
  * alerts, handshake fragments, hellos, message direction. */
 #include <setjmp.h>
 #include <stdarg.h>
