@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "app.h"
 
+#include "console.h"
 #include "passhash.h"
 #include "server.h"
 #include "tlsfiles.h"
@@ -30,6 +31,32 @@ make_dummy_hash(void)
   return hash;
 }
 
+/* The meeting file, validated whole: every error is reported. */
+static gboolean
+load_meeting(SigApp *app, GError **error)
+{
+  g_autofree char *path = sigconfig_meeting_path(app->cfg);
+  g_autoptr(GPtrArray) errors = NULL;
+  if (meeting_load_file(path, &app->meeting, &errors) < 0) {
+    g_autoptr(GString) all = g_string_new(NULL);
+    for (guint i = 0; errors && i < errors->len; i++) {
+      g_autofree char *line = meeting_error_format(errors->pdata[i]);
+      g_string_append_printf(all, "%s%s", i ? "\n" : "", line);
+    }
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "meeting %s:\n%s", path,
+                all->len ? all->str : "cannot be read");
+    return FALSE;
+  }
+  live_init(&app->live, app->meeting);
+  if (*app->cfg->session && live_open(&app->live, app->cfg->session) < 0) {
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                "[signalling] session: '%s' is not a session of meeting %s", app->cfg->session,
+                app->meeting->id);
+    return FALSE;
+  }
+  return TRUE;
+}
+
 SigApp *
 sig_app_new(SigConfig *cfg, GMainLoop *loop, GError **error)
 {
@@ -47,10 +74,8 @@ sig_app_new(SigConfig *cfg, GMainLoop *loop, GError **error)
     set_error_from_detail(error, rc, msg);
     return NULL;
   }
-  if ((rc = venue_load_file(cfg->venue, &app->venue, &detail)) < 0) {
-    set_error_from_detail(error, rc, detail);
+  if (!load_meeting(app, error))
     return NULL;
-  }
   if (!tlsfiles_ensure_cert(cfg->tls_cert, cfg->tls_key, error))
     return NULL;
   app->token_key = tlsfiles_ensure_token_key(cfg->token_key_file, &app->token_key_len, error);
@@ -82,6 +107,7 @@ sig_app_new(SigConfig *cfg, GMainLoop *loop, GError **error)
     .turn_secret = app->turn_secret,
     .turn_ttl = cfg->turn_ttl_seconds,
   };
+  console_init(app);
   app->relay = relay_client_new(cfg->relay_socket, ws_on_relay_event, ws_on_relay_state, app);
   return g_steal_pointer(&app);
 }
@@ -108,7 +134,8 @@ sig_app_free(SigApp *app)
     memset(app->token_key, 0, app->token_key_len);
   g_free(app->token_key);
   g_free(app->turn_secret);
-  venue_free(app->venue);
+  console_free(app);
+  meeting_free(app->meeting);
   roster_free(app->roster);
   sigconfig_free(app->cfg);
   g_free(app);

@@ -11,7 +11,9 @@
 #include "relay_client.h"
 #include "roster.h"
 #include "sigconfig.h"
-#include "venue.h"
+#include "live.h"
+#include "meeting.h"
+#include "speakers.h"
 
 #include <glib.h>
 
@@ -21,7 +23,16 @@ struct lws_vhost;
 typedef struct SigApp {
   SigConfig *cfg;             /* owned */
   Roster *roster;             /* owned */
-  Venue *venue;               /* owned */
+  Meeting *meeting;           /* owned: config/meetings/<name>.json */
+  Live live;                  /* the session, open/closed, the agenda item */
+  Speakers *speakers;         /* owned: the speakers' list */
+  GPtrArray *booths;          /* owned: Booth* (relay/audio/booth.h), the meeting's
+                               * booths in its language order */
+  GHashTable *conns;          /* WsConn* set (borrowed): every open WebSocket */
+  guint console_timer;        /* booth time-outs, throttled pushes */
+  gboolean participants_dirty; /* push the participant list at the next tick */
+  GHashTable *levels;         /* product or badge -> JsonNode* (owned): relay levels */
+  gboolean levels_dirty;
   AttendanceLog *attendance;  /* owned */
   AttendanceQueue *journal;   /* owned: group commit into attendance */
   RateLimit *limiter;         /* owned */

@@ -74,7 +74,7 @@ write_response(struct lws *wsi, HttpReq *req)
 static char *
 venue_text(SigApp *app)
 {
-  g_autoptr(JsonNode) node = venue_to_json(app->venue);
+  g_autoptr(JsonNode) node = live_venue_json(&app->live);
   return json_text_write(node);
 }
 
