@@ -332,6 +332,10 @@ handle_input(WsConn *c, JsonObject *msg)
     ws_send_error(c, "bad_request", "'source' is floor or channel:<a booth's language>.");
     return;
   }
+  if (strcmp(input, booth_output(b)) == 0) {
+    ws_send_error(c, "bad_request", "A booth cannot work from its own channel.");
+    return;
+  }
   rc = booth_set_input((Booth *const *)app->booths->pdata, app->booths->len,
                        (size_t)booth_index(app, c->booth), input);
   if (rc < 0) {
