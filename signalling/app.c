@@ -96,9 +96,11 @@ sig_app_new(SigConfig *cfg, GMainLoop *loop, GError **error)
     return NULL;
   }
   app->limiter = ratelimit_new(LOGIN_MAX_FAILURES, LOGIN_WINDOW_US);
+  app->addr_limiter = ratelimit_new(LOGIN_MAX_ADDRESS_FAILURES, LOGIN_WINDOW_US);
   app->login = (LoginContext){
     .roster = app->roster,
     .limiter = app->limiter,
+    .addr_limiter = app->addr_limiter,
     .key = app->token_key,
     .key_len = app->token_key_len,
     .ttl = cfg->token_ttl_seconds,
@@ -127,6 +129,7 @@ sig_app_free(SigApp *app)
   g_hash_table_destroy(app->present);
   g_strfreev(app->origins);
   ratelimit_free(app->limiter);
+  ratelimit_free(app->addr_limiter);
   attendance_queue_free(app->journal); /* writes what waits */
   attendance_close(app->attendance);
   g_free(app->dummy_hash);

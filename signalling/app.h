@@ -35,7 +35,8 @@ typedef struct SigApp {
   gboolean levels_dirty;
   AttendanceLog *attendance;  /* owned */
   AttendanceQueue *journal;   /* owned: group commit into attendance */
-  RateLimit *limiter;         /* owned */
+  RateLimit *limiter;         /* owned: login failures per badge */
+  RateLimit *addr_limiter;    /* owned: login failures per client address */
   RelayClient *relay;         /* owned */
   guint8 *token_key;          /* owned */
   gsize token_key_len;

@@ -180,8 +180,10 @@ http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, voi
       return 0;
     }
     LoginJob *job = NULL;
+    char addr[64] = "";
+    lws_get_peer_simple(wsi, addr, sizeof addr);
     status = login_begin(&app->login, (const char *)req->body->data, req->body->len,
-                         g_get_real_time(), &job, &out);
+                         g_get_real_time(), *addr ? addr : NULL, &job, &out);
     if (!job) {
       respond(wsi, req, status, out);
       return 0;
