@@ -25,11 +25,18 @@ typedef enum {
 
 typedef struct {
   char *badge;     /* [A-Za-z0-9._-], 1..64 chars */
-  char *name;
+  char *name;      /* display name: "given family" (or the legacy name column) */
   char *entity;
   RosterCategory category;
   char **roles;    /* NULL-terminated, e.g. "delegate", "interpreter:fr" */
-  char *code_hash; /* passhash format */
+  char *code_hash; /* passhash format, or NULL: no code issued yet (cannot log in) */
+  /* added with the import format of docs/roster.md */
+  char *family_name;  /* never NULL ("" if the legacy name column was used) */
+  char *given_name;   /* never NULL, may be "" */
+  char *email;        /* never NULL, may be "" */
+  gboolean ldc;       /* a delegation of a least developed country */
+  gboolean revoked;   /* only from storage_participants_load(with_revoked) */
+  char *category_id;  /* the category as written (a meeting's category id) */
 } RosterEntry;
 
 typedef struct Roster Roster;
