@@ -88,7 +88,13 @@ void
 ws_record(WsConn *c, const char *kind, const char *reason, AttendanceDoneFunc done, gpointer user)
 {
   g_autofree char *wall = attendance_wall_time_now();
-  AttendanceEvent e = {c->badge, kind, c->item, wall, g_get_monotonic_time(), c->peer, reason};
+  AttendanceEvent e = {.badge = c->badge,
+                       .kind = kind,
+                       .agenda_item = c->item,
+                       .wall_time = wall,
+                       .mono_us = g_get_monotonic_time(),
+                       .peer = c->peer,
+                       .reason = reason};
   attendance_queue_add(c->app->journal, &e, done, user);
 }
 

@@ -7,6 +7,14 @@
 #include "attendance.h"
 #include "test_db.h"
 
+/* Stage 1's seven fields, designated (AttendanceEvent has more since schema 3). */
+#define EV(b, k, i, w, m, p, r)                                                              \
+  {                                                                                          \
+    .badge = (b), .kind = (k), .agenda_item = (i), .wall_time = (w), .mono_us = (m),         \
+    .peer = (p), .reason = (r)                                                               \
+  }
+
+
 #include <glib/gstdio.h>
 #include <sqlite3.h>
 #include <string.h>
@@ -93,7 +101,7 @@ test_bad_kind(void **state)
   g_autoptr(GError) error = NULL;
   g_autoptr(AttendanceLog) log = attendance_open(f->path, &error);
   assert_non_null(log);
-  assert_false(attendance_record(log, "WTPF-0001", "reconnect", "1", "x", 1, NULL, &error));
+  assert_false(attendance_record(log, "WTPF-0001", "teleport", "1", "x", 1, NULL, &error));
   assert_true(g_error_matches(error, ATTENDANCE_ERROR, ATTENDANCE_ERROR_INVAL));
   assert_int_equal(attendance_count(log, NULL), 0);
 }
@@ -107,9 +115,9 @@ test_record_many(void **state)
   g_autoptr(AttendanceLog) log = attendance_open(f->path, &error);
   assert_non_null(log);
   AttendanceEvent ev[3] = {
-    {"WTPF-0001", "join", "1", "2026-05-12T09:30:00.000Z", 1, "p-1", NULL},
-    {"WTPF-0002", "join", "1", "2026-05-12T09:30:00.001Z", 2, "p-2", NULL},
-    {"WTPF-0001", "leave", "1", "2026-05-12T09:31:00.000Z", 3, "p-1", "left"},
+    EV("WTPF-0001", "join", "1", "2026-05-12T09:30:00.000Z", 1, "p-1", NULL),
+    EV("WTPF-0002", "join", "1", "2026-05-12T09:30:00.001Z", 2, "p-2", NULL),
+    EV("WTPF-0001", "leave", "1", "2026-05-12T09:31:00.000Z", 3, "p-1", "left"),
   };
   assert_true(attendance_record_many(log, ev, 3, &error));
   assert_int_equal(attendance_count(log, NULL), 3);
@@ -117,7 +125,7 @@ test_record_many(void **state)
                                               " ORDER BY id DESC LIMIT 1");
   assert_string_equal(last, "WTPF-0001leave");
 
-  ev[1].kind = "reconnect"; /* not a kind: the whole batch is refused */
+  ev[1].kind = "teleport"; /* not a kind: the whole batch is refused */
   assert_false(attendance_record_many(log, ev, 3, &error));
   assert_true(g_error_matches(error, ATTENDANCE_ERROR, ATTENDANCE_ERROR_INVAL));
   assert_int_equal(attendance_count(log, NULL), 3);
@@ -146,13 +154,13 @@ test_migrates_unversioned(void **state)
   g_autoptr(AttendanceLog) log = attendance_open(f->path, &error);
   assert_non_null(log);
   assert_int_equal(attendance_count(log, NULL), 1);
-  AttendanceEvent e = {"WTPF-0009", "leave", "1", "2026-05-12T09:31:00.000Z", 2, "p-9",
-                       ATTENDANCE_REASON_RESTART};
+  AttendanceEvent e = EV("WTPF-0009", "leave", "1", "2026-05-12T09:31:00.000Z", 2, "p-9",
+                         ATTENDANCE_REASON_RESTART);
   assert_true(attendance_record_many(log, &e, 1, &error));
   g_autofree char *reason = query_text(f->path, "SELECT reason FROM attendance_event WHERE id = 2");
   assert_string_equal(reason, "ended_by_restart");
   g_autofree char *version = query_text(f->path, "PRAGMA user_version");
-  assert_string_equal(version, "2");
+  assert_string_equal(version, "3");
 }
 
 /* Open intervals: peers whose last event is a join. */
@@ -164,11 +172,11 @@ test_open_joins(void **state)
   g_autoptr(AttendanceLog) log = attendance_open(f->path, &error);
   assert_non_null(log);
   AttendanceEvent ev[] = {
-    {"A", "join", "1", "2026-05-12T09:30:00.000Z", 1, "p-a", NULL},
-    {"B", "join", "1", "2026-05-12T09:30:00.000Z", 2, "p-b", NULL},
-    {"A", "leave", "1", "2026-05-12T09:31:00.000Z", 3, "p-a", "left"},
-    {"A", "join", "2", "2026-05-12T09:32:00.000Z", 4, "p-a2", NULL},
-    {"C", "join", "2", "2026-05-12T09:32:00.000Z", 5, NULL, NULL}, /* no peer: not a seat */
+    EV("A", "join", "1", "2026-05-12T09:30:00.000Z", 1, "p-a", NULL),
+    EV("B", "join", "1", "2026-05-12T09:30:00.000Z", 2, "p-b", NULL),
+    EV("A", "leave", "1", "2026-05-12T09:31:00.000Z", 3, "p-a", "left"),
+    EV("A", "join", "2", "2026-05-12T09:32:00.000Z", 4, "p-a2", NULL),
+    EV("C", "join", "2", "2026-05-12T09:32:00.000Z", 5, NULL, NULL), /* no peer: not a seat */
   };
   assert_true(attendance_record_many(log, ev, G_N_ELEMENTS(ev), &error));
   g_autoptr(GPtrArray) open = attendance_open_joins(log, &error);

@@ -91,7 +91,10 @@ test_quoted_newline(void **state)
   g_autofree char *detail = NULL;
   Roster *r = NULL;
   assert_int_equal(parse(text, &r, &detail), ROSTER_EINVAL);
-  assert_string_equal(detail, "line 4: unknown category 'nope'");
+  /* both bad lines, each with its number: the quoted newline (a control
+   * character in a name) and the category two physical lines further */
+  assert_string_equal(detail, "line 2: a name or the entity is not UTF-8 text of at most 256 "
+                              "bytes\nline 4: unknown category 'nope'");
 }
 
 static void
