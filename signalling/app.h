@@ -10,6 +10,7 @@
 #include "ratelimit.h"
 #include "relay_client.h"
 #include "roster.h"
+#include "roster_sync.h"
 #include "sigconfig.h"
 #include "venue.h"
 
@@ -20,7 +21,8 @@ struct lws_vhost;
 
 typedef struct SigApp {
   SigConfig *cfg;             /* owned */
-  Roster *roster;             /* owned */
+  Roster *roster;             /* owned (a reference): swapped by roster_sync */
+  RosterSync *roster_sync;    /* owned: follows rostrum-admin's changes */
   Venue *venue;               /* owned */
   AttendanceLog *attendance;  /* owned */
   AttendanceQueue *journal;   /* owned: group commit into attendance */
