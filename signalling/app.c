@@ -11,15 +11,6 @@
 #include <openssl/rand.h>
 #include <string.h>
 
-static gboolean
-set_error_from_detail(GError **error, int rc, char *detail)
-{
-  g_set_error(error, G_IO_ERROR, rc == -5 ? G_IO_ERROR_NOT_FOUND : G_IO_ERROR_INVALID_DATA, "%s",
-              detail ? detail : "error");
-  g_free(detail);
-  return FALSE;
-}
-
 static char *
 make_dummy_hash(void)
 {
@@ -57,25 +48,46 @@ load_meeting(SigApp *app, GError **error)
   return TRUE;
 }
 
+/* rostrum-admin changed the participants: log in against the new roster
+ * (a login in flight keeps a reference to the old one). A revoked badge is
+ * absent from @fresh, so its tokens no longer join (ws.c looks it up). */
+static void
+on_roster_changed(Roster *fresh, const GPtrArray *gone, gpointer user)
+{
+  SigApp *app = user;
+  roster_free(app->roster);
+  app->roster = roster_ref(fresh);
+  app->login.roster = app->roster;
+  for (guint i = 0; i < gone->len; i++)
+    g_message("roster: %s revoked or removed", (const char *)gone->pdata[i]);
+  console_roster_changed(app, gone);
+}
+
 SigApp *
 sig_app_new(SigConfig *cfg, GMainLoop *loop, GError **error)
 {
   g_autoptr(SigApp) app = g_new0(SigApp, 1);
-  char *detail = NULL;
-  int rc;
 
   app->cfg = cfg;
   app->loop = loop;
   app->peers = g_hash_table_new(g_str_hash, g_str_equal);
   app->present = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-  if ((rc = roster_load_file(cfg->roster, &app->roster, &detail)) < 0) {
-    char *msg = g_strdup_printf("roster %s: %s", cfg->roster, detail ? detail : "error");
-    g_free(detail);
-    set_error_from_detail(error, rc, msg);
+  g_autofree char *db_dir = g_path_get_dirname(cfg->database);
+  g_mkdir_with_parents(db_dir, 0700);
+  app->attendance = attendance_open(cfg->database, error);
+  if (!app->attendance)
     return NULL;
-  }
   if (!load_meeting(app, error))
     return NULL;
+  /* the roster lives in the database; [signalling] roster (if set) is
+   * imported into it first, checked against the meeting. rostrum-admin's
+   * changes are picked up live. */
+  app->roster = roster_sync_load(attendance_storage(app->attendance), cfg->roster, app->meeting,
+                                 error);
+  if (!app->roster)
+    return NULL;
+  app->roster_sync = roster_sync_new(attendance_storage(app->attendance), app->roster, 0,
+                                     on_roster_changed, app);
   if (!tlsfiles_ensure_cert(cfg->tls_cert, cfg->tls_key, error))
     return NULL;
   app->token_key = tlsfiles_ensure_token_key(cfg->token_key_file, &app->token_key_len, error);
@@ -83,11 +95,6 @@ sig_app_new(SigConfig *cfg, GMainLoop *loop, GError **error)
     return NULL;
   if (cfg->turn_urls[0] && !(app->turn_secret = tlsfiles_ensure_text_secret(cfg->turn_secret_file,
                                                                               error)))
-    return NULL;
-  g_autofree char *db_dir = g_path_get_dirname(cfg->database);
-  g_mkdir_with_parents(db_dir, 0700);
-  app->attendance = attendance_open(cfg->database, error);
-  if (!app->attendance)
     return NULL;
   app->journal = attendance_queue_new(app->attendance, NULL);
   app->dummy_hash = make_dummy_hash();
@@ -130,6 +137,7 @@ sig_app_free(SigApp *app)
   g_strfreev(app->origins);
   ratelimit_free(app->limiter);
   ratelimit_free(app->addr_limiter);
+  roster_sync_free(app->roster_sync);
   attendance_queue_free(app->journal); /* writes what waits */
   attendance_close(app->attendance);
   g_free(app->dummy_hash);

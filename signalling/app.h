@@ -10,6 +10,7 @@
 #include "ratelimit.h"
 #include "relay_client.h"
 #include "roster.h"
+#include "roster_sync.h"
 #include "sigconfig.h"
 #include "live.h"
 #include "meeting.h"
@@ -22,7 +23,8 @@ struct lws_vhost;
 
 typedef struct SigApp {
   SigConfig *cfg;             /* owned */
-  Roster *roster;             /* owned */
+  Roster *roster;             /* owned (a reference): swapped by roster_sync */
+  RosterSync *roster_sync;    /* owned: follows rostrum-admin's changes */
   Meeting *meeting;           /* owned: config/meetings/<name>.json */
   Live live;                  /* the session, open/closed, the agenda item */
   Speakers *speakers;         /* owned: the speakers' list */

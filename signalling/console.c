@@ -892,6 +892,39 @@ console_seat_ended(WsConn *c)
 }
 
 void
+console_roster_changed(SigApp *app, const GPtrArray *gone)
+{
+  g_autoptr(GList) conns = g_hash_table_get_keys(app->conns);
+  g_autoptr(GList) seats = g_hash_table_get_values(app->peers);
+  conns = g_list_concat(conns, g_steal_pointer(&seats));
+  for (GList *l = conns; l; l = l->next) {
+    WsConn *c = l->data;
+    gboolean revoked = FALSE;
+    for (guint i = 0; c->badge && i < gone->len && !revoked; i++)
+      revoked = strcmp(c->badge, gone->pdata[i]) == 0;
+    if (!revoked) {
+      console_identify(c);
+      continue;
+    }
+    if (c->console || c->state == WS_JOINED) {
+      JsonObject *o = json_object_new();
+      json_object_set_string_member(o, "type", "removed");
+      json_object_set_string_member(o, "reason", "revoked");
+      json_object_set_string_member(o, "message",
+                                    "Your accreditation has been withdrawn; the audio has "
+                                    "stopped. Please contact the registration desk.");
+      ws_send_node(c, ws_wrap(o));
+    }
+    c->console = FALSE;
+    c->roles = 0;
+    if (c->state == WS_JOINED) {
+      g_message("badge %s revoked: seat %s ended", c->badge, c->peer);
+      ws_end_join(c, TRUE, "revoked"); /* may free an adopted seat: nothing after */
+    }
+  }
+}
+
+void
 console_on_relay_event(SigApp *app, const char *event, const char *peer, JsonObject *msg)
 {
   if (strcmp(event, "level") == 0) {

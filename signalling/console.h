@@ -36,5 +36,10 @@ void console_seat_ended(WsConn *c);
  * booth.state, venue and recording states. */
 void console_on_relay_event(SigApp *app, const char *event, const char *peer, JsonObject *msg);
 
+/* The roster changed (rostrum-admin): every seat and console of a badge
+ * in @gone (revoked or removed; char*) is told `removed` (`revoked`) and its
+ * media ends at once; the others get their roles again. */
+void console_roster_changed(SigApp *app, const GPtrArray *gone);
+
 /* {"id","title",...} of agenda item @id, or a JSON null (transfer full). */
 JsonNode *console_item_json(SigApp *app, const char *id);

@@ -36,7 +36,7 @@ login_participant_json(const RosterEntry *e)
   json_object_set_string_member(o, "badge", e->badge);
   json_object_set_string_member(o, "name", e->name);
   json_object_set_string_member(o, "entity", e->entity);
-  json_object_set_string_member(o, "category", roster_category_name(e->category));
+  json_object_set_string_member(o, "category", e->category_id ? e->category_id : roster_category_name(e->category));
   for (char **r = e->roles; *r; r++)
     json_array_add_string_element(roles, *r);
   json_object_set_array_member(o, "roles", roles);
@@ -65,8 +65,9 @@ struct LoginJob {
   char *badge;
   char *code;
   char *hash;               /* the entry's, or the dummy for an unknown badge */
-  const RosterEntry *entry; /* NULL for an unknown badge */
+  const RosterEntry *entry; /* NULL for an unknown badge; lives in roster */
   char *address;            /* the client's, or NULL */
+  Roster *roster;           /* a reference: the daemon may swap its roster meanwhile */
   gboolean verified;
 };
 
@@ -80,6 +81,7 @@ login_job_free(LoginJob *job)
     memset(job->code, 0, strlen(job->code));
   g_free(job->code);
   g_free(job->hash);
+  roster_free(job->roster);
   g_free(job->address);
   g_free(job);
 }
@@ -121,9 +123,13 @@ login_begin(const LoginContext *ctx, const char *body, gsize len, gint64 now_us,
   *job = g_new0(LoginJob, 1);
   (*job)->badge = g_strdup(badge);
   (*job)->code = g_strdup(code);
-  /* Unknown badges cost the same hashing time as known ones. */
+  /* Unknown badges, and badges with no code issued yet, cost the same
+   * hashing time as known ones. */
+  if (entry && !entry->code_hash)
+    entry = NULL;
   (*job)->hash = g_strdup(entry ? entry->code_hash : ctx->dummy_hash);
   (*job)->entry = entry;
+  (*job)->roster = roster_ref((Roster *)ctx->roster);
   (*job)->address = g_strdup(address);
   return 0;
 }
