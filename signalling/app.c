@@ -22,6 +22,55 @@ make_dummy_hash(void)
   return hash;
 }
 
+/* A restart goes on where the meeting was: the session open (or none) and
+ * closed or not, and the item, as the event log last says for this
+ * meeting. FALSE when the log has no session event of it (a new meeting:
+ * [signalling] session applies). */
+static gboolean
+restore_live(SigApp *app)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) events = storage_events(attendance_storage(app->attendance), NULL, &error);
+  const StorageEvent *open = NULL, *restrict_ = NULL, *item = NULL;
+  gboolean any = FALSE;
+  if (!events) {
+    g_warning("meeting state not restored: %s", error->message);
+    return FALSE;
+  }
+  for (guint i = 0; i < events->len; i++) {
+    const StorageEvent *e = &((StorageEventRow *)events->pdata[i])->e;
+    if (g_strcmp0(e->meeting, app->meeting->id) != 0)
+      continue;
+    if (strcmp(e->kind, STORAGE_KIND_SESSION_OPEN) == 0) {
+      any = TRUE;
+      open = e;
+      restrict_ = NULL;
+      item = e;
+    } else if (strcmp(e->kind, STORAGE_KIND_SESSION_CLOSE) == 0) {
+      any = TRUE;
+      open = NULL;
+    } else if (open && strcmp(e->kind, STORAGE_KIND_SESSION_RESTRICT) == 0) {
+      restrict_ = e;
+    } else if (open && strcmp(e->kind, STORAGE_KIND_ITEM) == 0) {
+      item = e;
+    }
+  }
+  if (!any)
+    return FALSE;
+  if (open && live_open(&app->live, open->session) == 0) {
+    if (item && item->agenda_item)
+      live_set_item(&app->live, item->agenda_item);
+    if (restrict_)
+      live_restrict(&app->live, g_strcmp0(restrict_->reason, "closed") == 0);
+    g_message("meeting %s: session %s restored (%s, item %s)", app->meeting->id,
+              open->session, app->live.closed ? "closed" : "open",
+              app->live.item ? app->live.item->id : "none");
+  } else {
+    g_message("meeting %s: no session open (as the log says)", app->meeting->id);
+  }
+  return TRUE;
+}
+
 /* The meeting file, validated whole: every error is reported. */
 static gboolean
 load_meeting(SigApp *app, GError **error)
@@ -39,11 +88,25 @@ load_meeting(SigApp *app, GError **error)
     return FALSE;
   }
   live_init(&app->live, app->meeting);
+  if (restore_live(app))
+    return TRUE;
   if (*app->cfg->session && live_open(&app->live, app->cfg->session) < 0) {
     g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
                 "[signalling] session: '%s' is not a session of meeting %s", app->cfg->session,
                 app->meeting->id);
     return FALSE;
+  }
+  if (app->live.open) { /* in the log, so that a restart goes on from here */
+    g_autofree char *wall = attendance_wall_time_now();
+    AttendanceEvent e = {.kind = STORAGE_KIND_SESSION_OPEN,
+                         .agenda_item = live_item_id(&app->live),
+                         .wall_time = wall,
+                         .mono_us = g_get_monotonic_time(),
+                         .reason = "config",
+                         .meeting = app->meeting->id,
+                         .session = app->live.session->id};
+    if (!attendance_record_many(app->attendance, &e, 1, error))
+      return FALSE;
   }
   return TRUE;
 }

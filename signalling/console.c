@@ -34,6 +34,19 @@ console_identify(WsConn *c)
   c->category = g_strdup(roster_category_name(e->category));
 }
 
+const char *
+console_role_name(const WsConn *c)
+{
+  static __thread char buf[48];
+  if (c->booth) {
+    g_snprintf(buf, sizeof buf, "interpreter:%s", c->booth);
+    return buf;
+  }
+  return (c->roles & MEETING_ROLE_OPERATOR) ? "operator"
+         : (c->roles & MEETING_ROLE_CHAIR) && !(c->roles & MEETING_ROLE_DELEGATE) ? "chair"
+                                                                                   : "delegate";
+}
+
 static guint
 booth_interpreters(SigApp *app, const char *booth, const char *except_badge)
 {
@@ -116,6 +129,18 @@ console_relay(SigApp *app, WsConn *who, const char *request, JsonObject *fields)
   ack->what = g_strdup(request);
   if (!relay_client_request(app->relay, request, fields, relay_ack, ack, &error))
     relay_ack(NULL, error, NULL, ack);
+}
+
+void
+console_audit(WsConn *c, const char *action, const char *target, const char *detail)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *wall = attendance_wall_time_now();
+  StorageAudit a = {.actor = c->badge, .action = action, .target = target, .detail = detail,
+                    .wall_time = wall};
+  if (!storage_audit(attendance_storage(c->app->attendance), &a, &error))
+    g_critical("audit %s %s by %s not written: %s", action, target ? target : "", c->badge,
+               error->message);
 }
 
 /* --------------------------------------------------------------- pushes */
@@ -298,11 +323,7 @@ participants_message(SigApp *app)
     JsonObject *p = json_object_new();
     set_person(app, p, s->badge);
     json_object_set_string_member(p, "category", s->category ? s->category : "");
-    json_object_set_string_member(p, "role",
-                                  s->booth ? "interpreter"
-                                  : (s->roles & MEETING_ROLE_OPERATOR) ? "operator"
-                                  : (s->roles & MEETING_ROLE_CHAIR)    ? "chair"
-                                                                       : "delegate");
+    json_object_set_string_member(p, "role", console_role_name(s));
     if (s->booth)
       json_object_set_string_member(p, "booth", s->booth);
     json_object_set_string_member(p, "peer", s->peer);
@@ -368,22 +389,47 @@ on_tick(gpointer data)
 
 /* ------------------------------------------------------------ attendance */
 
-/* Files every joined seat's interval under the current item: a seat whose
- * item changed gets a leave (@reason) and a join under the new item, at the
- * same instant. */
+/* A session or agenda event in the log, by @actor (the bluesheet splits
+ * every open interval at an "item" and ends them at "session_close"). */
 static void
-refile_seats(SigApp *app, const char *reason)
+meeting_recorded(gboolean ok, const GError *error, gpointer user)
+{
+  push_meeting(user); /* what the consoles see is on disk: a restart goes on from it */
+}
+
+static void
+record_meeting_event(SigApp *app, const char *actor, const char *kind, const char *reason)
+{
+  g_autofree char *wall = attendance_wall_time_now();
+  AttendanceEvent e = {.badge = actor,
+                       .kind = kind,
+                       .agenda_item = app->live.item ? app->live.item->id : NULL,
+                       .wall_time = wall,
+                       .mono_us = g_get_monotonic_time(),
+                       .reason = reason,
+                       .meeting = app->meeting->id,
+                       .session = app->live.session ? app->live.session->id : NULL};
+  attendance_queue_add(app->journal, &e, meeting_recorded, app);
+}
+
+/* Every joined seat follows the session and item: a session that opens
+ * gets a join of each seat already connected (its own log starts there). */
+static void
+refile_seats(SigApp *app, gboolean new_session)
 {
   const char *item = live_item_id(&app->live);
+  const char *session = app->live.open ? app->live.session->id : NULL;
   g_autoptr(GList) seats = g_hash_table_get_values(app->peers);
   for (GList *l = seats; l; l = l->next) {
     WsConn *s = l->data;
-    if (s->state != WS_JOINED || g_strcmp0(s->item, item) == 0)
+    if (s->state != WS_JOINED)
       continue;
-    ws_record(s, "leave", reason, NULL, NULL);
     g_free(s->item);
     s->item = g_strdup(item);
-    ws_record(s, "join", NULL, NULL, NULL);
+    g_free(s->session);
+    s->session = g_strdup(session);
+    if (new_session && session)
+      ws_record(s, "join", NULL, NULL, NULL);
   }
 }
 
@@ -428,16 +474,18 @@ tell_relay_item(SigApp *app)
   console_relay(app, NULL, "agenda.item", f);
 }
 
-/* After any change of the session or item. */
+/* After any change of the session or item: the log, the seats, the
+ * relay, every console. */
 static void
-meeting_changed(SigApp *app, const char *reason)
+meeting_changed(WsConn *by, const char *kind, const char *reason)
 {
-  refile_seats(app, reason);
+  SigApp *app = by->app;
+  record_meeting_event(app, by->badge, kind, reason);
+  refile_seats(app, strcmp(kind, STORAGE_KIND_SESSION_OPEN) == 0);
   guint removed = enforce_admission(app);
   if (removed)
     g_message("session closed: %u participant(s) removed from the media", removed);
   tell_relay_item(app);
-  push_meeting(app);
   app->participants_dirty = TRUE;
 }
 
@@ -553,7 +601,8 @@ handle_session_open(WsConn *c, JsonObject *msg)
     return;
   }
   g_message("%s opened session %s", c->badge, id);
-  meeting_changed(c->app, "session_opened");
+  console_audit(c, "session.open", id, NULL);
+  meeting_changed(c, STORAGE_KIND_SESSION_OPEN, NULL);
 }
 
 static void
@@ -565,7 +614,8 @@ handle_session_close(WsConn *c, JsonObject *msg)
     return;
   }
   g_message("%s closed session %s", c->badge, c->app->live.session->id);
-  meeting_changed(c->app, "session_ended");
+  console_audit(c, "session.close", c->app->live.session->id, NULL);
+  meeting_changed(c, STORAGE_KIND_SESSION_CLOSE, NULL);
 }
 
 static void
@@ -581,7 +631,8 @@ handle_session_restrict(WsConn *c, JsonObject *msg)
   }
   g_message("%s made session %s %s", c->badge, c->app->live.session->id,
             closed ? "closed (Member States only)" : "open to all");
-  meeting_changed(c->app, "session_closed");
+  console_audit(c, "session.restrict", c->app->live.session->id, closed ? "closed" : "open");
+  meeting_changed(c, STORAGE_KIND_SESSION_RESTRICT, closed ? "closed" : "open");
 }
 
 static void
@@ -596,7 +647,8 @@ handle_agenda_set(WsConn *c, JsonObject *msg)
     return;
   }
   g_message("%s switched to agenda item %s", c->badge, id);
-  meeting_changed(c->app, "agenda_item");
+  console_audit(c, "agenda.set", id, NULL);
+  meeting_changed(c, STORAGE_KIND_ITEM, NULL);
 }
 
 /* The joined seat of @badge, or NULL (onsite, or not connected). */
@@ -675,6 +727,7 @@ handle_queue_grant(WsConn *c, JsonObject *msg)
   }
   floor_to_relay(app, c, badge, TRUE);
   g_message("%s gave the floor to %s", c->badge, badge);
+  console_audit(c, "queue.grant", badge, NULL);
   console_push_queue(app);
   app->participants_dirty = TRUE;
 }
@@ -692,6 +745,7 @@ handle_queue_revoke(WsConn *c, JsonObject *msg)
     return;
   }
   floor_to_relay(app, c, badge, FALSE);
+  console_audit(c, "queue.revoke", badge, NULL);
   console_push_queue(app);
   app->participants_dirty = TRUE;
 }
@@ -709,6 +763,7 @@ handle_queue_add(WsConn *c, JsonObject *msg)
     reply_errno(c, rc, "speaker");
     return;
   }
+  console_audit(c, "queue.add", badge, NULL);
   console_push_queue(c->app);
 }
 
@@ -723,6 +778,7 @@ handle_queue_remove(WsConn *c, JsonObject *msg)
     reply_errno(c, rc, "request");
     return;
   }
+  console_audit(c, "queue.remove", badge, NULL);
   console_push_queue(c->app);
 }
 
@@ -742,6 +798,10 @@ handle_queue_reorder(WsConn *c, JsonObject *msg)
   if ((rc = speakers_move(c->app->speakers, badge, (int)CLAMP(p, -1, G_MAXINT))) < 0) {
     reply_errno(c, rc, "place");
     return;
+  }
+  {
+    g_autofree char *detail = g_strdup_printf("place %" G_GINT64_FORMAT, p);
+    console_audit(c, "queue.reorder", badge, detail);
   }
   console_push_queue(c->app);
 }
@@ -764,6 +824,7 @@ handle_participant_remove(WsConn *c, JsonObject *msg)
                                 "The meeting's secretariat has ended your connection.");
   ws_send_node(seat, ws_wrap(o));
   g_message("%s removed %s", c->badge, badge);
+  console_audit(c, "participant.remove", badge, NULL);
   ws_end_join(seat, TRUE, "removed_by_operator");
 }
 
@@ -779,6 +840,7 @@ handle_participant_mute(WsConn *c, JsonObject *msg)
     return;
   }
   floor_to_relay(app, c, badge, FALSE);
+  console_audit(c, "participant.mute", badge, NULL);
   console_push_queue(app);
 }
 

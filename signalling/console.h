@@ -20,6 +20,9 @@ void console_free(SigApp *app);
  * FALSE if the type is not one of them. */
 gboolean console_dispatch(WsConn *c, const char *type, JsonObject *msg);
 
+/* What the attendance log files the seat's role as: "interpreter:fr",
+ * "operator", "chair" or "delegate" (static or c's own string). */
+const char *console_role_name(const WsConn *c);
 /* Fills c->roles, c->booth, c->category from the roster for c->badge. */
 void console_identify(WsConn *c);
 /* A join: identifies c->badge, checks that the session admits it (a closed

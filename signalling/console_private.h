@@ -26,6 +26,9 @@ gboolean console_is_staff(const WsConn *c);
 const char *console_string(WsConn *c, JsonObject *msg, const char *name);
 int console_bool(WsConn *c, JsonObject *msg, const char *name);
 WsConn *console_seat_of(SigApp *app, const char *badge);
+/* The audit log: @c's badge did @action on @target (may be NULL) with
+ * @detail (may be NULL); durable when it returns (a failure is logged). */
+void console_audit(WsConn *c, const char *action, const char *target, const char *detail);
 void console_push_queue(SigApp *app);
 
 /* booths.c */

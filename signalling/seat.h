@@ -24,6 +24,7 @@ typedef struct WsConn {
   char *badge;     /* set at hello or join */
   char *peer;      /* set at join */
   char *item;      /* agenda item the current attendance interval is filed under */
+  char *session;   /* session it is filed under (NULL between sessions) */
   char *remote;    /* peer address, for logs */
   gboolean superseded; /* the same badge joined again while this join was in flight */
   gboolean adopted;    /* a seat kept across a signalling restart, owned by app->peers */

@@ -35,6 +35,7 @@ ws_conn_unref(WsConn *c)
   g_free(c->badge);
   g_free(c->peer);
   g_free(c->item);
+  g_free(c->session);
   g_free(c->remote);
   g_free(c->booth);
   g_free(c->category);
@@ -88,14 +89,20 @@ void
 ws_record(WsConn *c, const char *kind, const char *reason, AttendanceDoneFunc done, gpointer user)
 {
   g_autofree char *wall = attendance_wall_time_now();
+  SigApp *app = c->app;
   AttendanceEvent e = {.badge = c->badge,
                        .kind = kind,
                        .agenda_item = c->item,
                        .wall_time = wall,
                        .mono_us = g_get_monotonic_time(),
                        .peer = c->peer,
-                       .reason = reason};
-  attendance_queue_add(c->app->journal, &e, done, user);
+                       .reason = reason,
+                       .meeting = app->meeting->id,
+                       .session = c->session,
+                       .role = console_role_name(c),
+                       .channel = c->channel,
+                       .where = "remote"};
+  attendance_queue_add(app->journal, &e, done, user);
 }
 
 static void
@@ -323,6 +330,8 @@ handle_join(WsConn *c, JsonObject *msg)
   g_free(c->item);
   c->peer = new_peer_id(app);
   c->item = g_strdup(live_item_id(&app->live));
+  g_free(c->session);
+  c->session = g_strdup(app->live.open ? app->live.session->id : NULL);
   json_object_set_string_member(f, "peer", c->peer);
   json_object_set_string_member(f, "participant", c->badge);
   json_object_set_string_member(f, "offer", offer);
@@ -439,6 +448,7 @@ handle_resume(WsConn *c, JsonObject *msg)
   c->badge = g_steal_pointer(&badge);
   c->peer = g_strdup(seat->peer);
   c->item = g_strdup(seat->item);
+  c->session = g_strdup(seat->session);
   c->channel = g_strdup(seat->channel);
   console_identify(c);
   c->state = WS_JOINED;
@@ -671,6 +681,8 @@ adopt(SigApp *app, const AttendanceOpenJoin *j)
   c->badge = g_strdup(j->badge);
   c->peer = g_strdup(j->peer);
   c->item = g_strdup(j->agenda_item);
+  c->session = g_strdup(j->session);
+  c->channel = g_strdup(j->channel);
   c->remote = g_strdup("(adopted)");
   console_identify(c);
   c->adopted = TRUE;
@@ -706,7 +718,8 @@ reconcile(SigApp *app)
       adopted++;
       continue;
     }
-    WsConn tmp = {.app = app, .badge = j->badge, .peer = j->peer, .item = j->agenda_item};
+    WsConn tmp = {.app = app, .badge = j->badge, .peer = j->peer, .item = j->agenda_item,
+                  .session = j->session, .channel = j->channel};
     ws_record(&tmp, "leave", ATTENDANCE_REASON_RESTART, NULL, NULL);
     closed++;
   }

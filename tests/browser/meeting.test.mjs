@@ -14,8 +14,9 @@ import assert from 'node:assert/strict';
 import https from 'node:https';
 import net from 'node:net';
 import readline from 'node:readline';
+import { execFileSync } from 'node:child_process';
 import path from 'node:path';
-import { Harness, SYNTHETIC_OFFER, waitFor } from './harness.mjs';
+import { Harness, SYNTHETIC_OFFER, waitFor, build } from './harness.mjs';
 
 let WebSocket;
 try {
@@ -38,6 +39,18 @@ const ACADEMIA = 'WTPF-0006'; // academia: not in a closed session
 const FR = 'WTPF-0007';      // interpreter:fr
 const OPERATOR = 'WTPF-0008';
 const code = (badge) => `floor-44${badge.slice(-2)}`;
+
+function get(urlPath, token) {
+  const url = new URL(urlPath, h.baseUrl);
+  return new Promise((resolve, reject) => {
+    https.get(url, { rejectUnauthorized: false, timeout: 10_000,
+      headers: token ? { authorization: `Bearer ${token}` } : {} }, (res) => {
+      let data = '';
+      res.on('data', (c) => { data += c; });
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, text: data }));
+    }).on('error', reject);
+  });
+}
 
 function post(urlPath, body) {
   const url = new URL(urlPath, h.baseUrl);
@@ -225,14 +238,23 @@ describe('the meeting', { timeout: FILE_TIMEOUT_MS }, () => {
     op.say({ type: 'agenda.set', item: '3' });
     for (const c of [op, chair, a, academia, fr])
       await next(c, (m) => m.type === 'meeting' && m.item?.id === '3');
-    const rows = await waitFor(() => {
-      const r = h.sqlite(`SELECT kind, agenda_item, reason FROM attendance_event WHERE badge = '${MS_A}' ORDER BY id`);
-      return r.length >= 3 ? r : null;
-    }, 3_000);
-    assert.deepEqual(rows.map((r) => [r.kind, r.agenda_item, r.reason]),
-      [['join', '1', null], ['leave', '1', 'agenda_item'], ['join', '3', null]]);
-    // the relay is told the item (its recordings split there)
-    // (a relay without recordings answers unknown: signalling only logs it)
+    // one "item" event in the log (the bluesheet splits every interval there)
+    const ev = await waitFor(() => h.sqlite(`SELECT badge, agenda_item, session, meeting FROM attendance_event WHERE kind = 'item'`)[0], 3_000);
+    assert.deepEqual(ev, { badge: OPERATOR, agenda_item: '3', session: 'day-1-am', meeting: 'wtpf-26' });
+    const joinRow = h.sqlite(`SELECT agenda_item, session, role, place FROM attendance_event WHERE badge = '${MS_A}' AND kind = 'join'`);
+    assert.deepEqual(joinRow, [{ agenda_item: '1', session: 'day-1-am', role: 'delegate', place: 'remote' }]);
+    // the bluesheet lists A under both items
+    for (const item of ['1', '3']) {
+      const csv = await get(`/api/bluesheet?session=day-1-am&item=${item}&format=csv`, op.token);
+      assert.equal(csv.status, 200, csv.text);
+      assert.match(csv.headers['content-type'], /text\/csv/);
+      assert.ok(csv.text.includes(MS_A) && csv.text.includes(ACADEMIA), `item ${item}:\n${csv.text}`);
+      if (item === '3') console.log(`# bluesheet, item 3:\n# ${csv.text.split('\n').slice(0, 3).join('\n# ')}`);
+    }
+    // only an operator may download it
+    assert.equal((await get('/api/bluesheet?session=day-1-am', a.token)).status, 403);
+    assert.equal((await get('/api/bluesheet?session=day-1-am', null)).status, 401);
+    assert.equal((await get('/api/bluesheet?session=day-1-am&format=xml', op.token)).status, 400);
   });
 
   test('speakers\' list: request order, reorder, grant reaches the relay, revoke', async () => {
@@ -335,11 +357,65 @@ describe('the meeting', { timeout: FILE_TIMEOUT_MS }, () => {
     op.say({ type: 'session.open', session: 'day-1-pm' });
     const m = await next(a, (x) => x.type === 'meeting' && x.session?.id === 'day-1-pm');
     assert.equal(m.item.id, '3', 'the agenda goes on where it stopped');
+    // the new session's log starts with a join of every seat still connected
     const rows = await waitFor(() => {
-      const r = h.sqlite(`SELECT kind, agenda_item, reason FROM attendance_event WHERE badge = '${MS_A}' ORDER BY id`);
-      return r.length >= 7 ? r : null;
+      const r = h.sqlite(`SELECT kind, agenda_item FROM attendance_event WHERE badge = '${MS_A}' AND session = 'day-1-pm' ORDER BY id`);
+      return r.length >= 1 ? r : null;
     }, 3_000);
-    assert.deepEqual(rows.slice(3).map((r) => [r.kind, r.agenda_item, r.reason]),
-      [['leave', '3', 'session_ended'], ['join', null, null], ['leave', null, 'session_opened'], ['join', '3', null]]);
+    assert.deepEqual(rows, [{ kind: 'join', agenda_item: '3' }]);
+    const kinds = h.sqlite(`SELECT kind, session FROM attendance_event WHERE kind LIKE 'session%' ORDER BY id`);
+    assert.deepEqual(kinds.map((k) => [k.kind, k.session]), [['session_open', 'day-1-am'],
+      ['session_restrict', 'day-1-am'], ['session_restrict', 'day-1-am'],
+      ['session_close', 'day-1-am'], ['session_open', 'day-1-pm']]);
+  });
+
+  test('the audit log has every operator and chair action, with who and on whom', async () => {
+    const r = await get('/api/audit?format=json', op.token);
+    assert.equal(r.status, 200, r.text);
+    const entries = JSON.parse(r.text);
+    const list = entries.audit;
+    const seen = list.map((e) => [e.actor, e.action, e.target]);
+    for (const want of [[OPERATOR, 'agenda.set', '3'], [MS_CHAIR, 'queue.grant', ACADEMIA],
+      [MS_CHAIR, 'queue.reorder', ACADEMIA], [OPERATOR, 'session.restrict', 'day-1-am'],
+      [OPERATOR, 'session.open', 'day-1-pm']])
+      assert.ok(seen.some((x) => JSON.stringify(x) === JSON.stringify(want)), `${want} not in ${JSON.stringify(seen)}`);
+  });
+
+  test('a restart of signalling goes on with the session and item where they were', async () => {
+    a.messages.length = 0;
+    op.say({ type: 'agenda.set', item: '5' });
+    await next(a, (m) => m.type === 'meeting' && m.item?.id === '5');
+    a.messages.length = 0;
+    op.say({ type: 'session.restrict', closed: true });
+    await next(a, (m) => m.type === 'meeting' && m.session?.closed === true);
+    await h.kill('rostrum-signalling');
+    await h.startSignalling();
+    origin = h.baseUrl.replace(/\/$/, '');
+    const again = await client(MS_A);
+    const m = again.welcome.meeting;
+    assert.deepEqual([m.session.id, m.session.status, m.session.closed, m.item.id], ['day-1-pm', 'open', true, '5']);
+    again.close();
+  });
+
+  test('rostrum-admin revoke ends the badge\'s media within 1 s and its token no longer works', async () => {
+    const admin = path.join(build, 'signalling', 'rostrum-admin');
+    const lukas = await client('WTPF-0002');
+    assert.equal((await join(lukas)).type, 'joined');
+    const t0 = Date.now();
+    execFileSync(admin, ['--database', path.join(h.tmp, 'attendance.sqlite'), 'revoke', 'WTPF-0002'],
+      { encoding: 'utf8', timeout: 10_000 });
+    const r = await next(lukas, (x) => x.type === 'removed', 3_000);
+    assert.equal(r.reason, 'revoked');
+    const peers = await relayPeers();
+    const took = Date.now() - t0;
+    assert.ok(!peers.includes(lukas.peer), 'the revoked badge is still in the relay');
+    assert.ok(took < 1_000, `revocation took ${took} ms`);
+    console.log(`# revoke → media ended: ${took} ms`);
+    lukas.messages.length = 0;
+    lukas.say({ type: 'join', token: lukas.token, offer: SPEAKER_OFFER });
+    assert.equal((await next(lukas, (x) => x.type === 'error')).code, 'bad_token');
+    const login = await post('/api/login', { badge: 'WTPF-0002', code: code('WTPF-0002') });
+    assert.equal(login.status, 401);
+    lukas.close();
   });
 });
