@@ -14,7 +14,7 @@ shift 3
 src=$(cd "$(dirname "$0")/.." && pwd)
 dir=$(mktemp -d /tmp/rostrum-bench.XXXXXX)
 code=bench-code-1
-"$src/benchmarks/make-roster.sh" "$n" "$dir/roster.csv" "$code" "$build/signalling/rostrum-roster"
+"$src/benchmarks/make-roster.sh" "$n" "$dir/roster.csv" "$code" "$build/signalling/rostrum-admin"
 cat > "$dir/rostrum.ini" <<INI
 [relay]
 control_socket = $dir/relay.sock
