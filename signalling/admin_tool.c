@@ -14,6 +14,7 @@
  * Options: --config FILE (the INI: [signalling] database, meeting),
  * --database PATH, --meeting ID|FILE. Exit 0 on success, 1 on an error
  * (said on stderr), 2 on bad usage. */
+#include "attendance.h"
 #include "bluesheet.h"
 #include "export.h"
 #include "meeting.h"
@@ -120,10 +121,7 @@ audit(Admin *a, const char *action, const char *target, const char *detail)
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *who = actor();
-  g_autofree char *now = NULL;
-  g_autoptr(GDateTime) t = g_date_time_new_now_utc();
-  g_autofree char *base = g_date_time_format(t, "%Y-%m-%dT%H:%M:%S");
-  now = g_strdup_printf("%s.%03dZ", base, g_date_time_get_microsecond(t) / 1000);
+  g_autofree char *now = attendance_wall_time_now();
   StorageAudit e = {.actor = who, .action = action, .target = target, .detail = detail,
                     .wall_time = now};
   if (!storage_audit(a->storage, &e, &error))
@@ -322,9 +320,7 @@ cmd_check_io(Admin *a, char **args, gboolean in)
     item = g_strdup(a->item);
   }
   Meeting *m = meeting(a);
-  g_autoptr(GDateTime) t = g_date_time_new_now_utc();
-  g_autofree char *base = g_date_time_format(t, "%Y-%m-%dT%H:%M:%S");
-  g_autofree char *now = g_strdup_printf("%s.%03dZ", base, g_date_time_get_microsecond(t) / 1000);
+  g_autofree char *now = attendance_wall_time_now();
   StorageEvent ev = {
     .badge = e->badge,
     .kind = in ? STORAGE_KIND_CHECK_IN : STORAGE_KIND_CHECK_OUT,
