@@ -14,8 +14,9 @@
  * Options: --config FILE (the INI: [signalling] database, meeting),
  * --database PATH, --meeting ID|FILE. Exit 0 on success, 1 on an error
  * (said on stderr), 2 on bad usage. */
-#include "audit_export.h"
+#include "attendance.h"
 #include "bluesheet.h"
+#include "export.h"
 #include "meeting.h"
 #include "passhash.h"
 #include "roster.h"
@@ -120,10 +121,7 @@ audit(Admin *a, const char *action, const char *target, const char *detail)
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *who = actor();
-  g_autofree char *now = NULL;
-  g_autoptr(GDateTime) t = g_date_time_new_now_utc();
-  g_autofree char *base = g_date_time_format(t, "%Y-%m-%dT%H:%M:%S");
-  now = g_strdup_printf("%s.%03dZ", base, g_date_time_get_microsecond(t) / 1000);
+  g_autofree char *now = attendance_wall_time_now();
   StorageAudit e = {.actor = who, .action = action, .target = target, .detail = detail,
                     .wall_time = now};
   if (!storage_audit(a->storage, &e, &error))
@@ -322,9 +320,7 @@ cmd_check_io(Admin *a, char **args, gboolean in)
     item = g_strdup(a->item);
   }
   Meeting *m = meeting(a);
-  g_autoptr(GDateTime) t = g_date_time_new_now_utc();
-  g_autofree char *base = g_date_time_format(t, "%Y-%m-%dT%H:%M:%S");
-  g_autofree char *now = g_strdup_printf("%s.%03dZ", base, g_date_time_get_microsecond(t) / 1000);
+  g_autofree char *now = attendance_wall_time_now();
   StorageEvent ev = {
     .badge = e->badge,
     .kind = in ? STORAGE_KIND_CHECK_IN : STORAGE_KIND_CHECK_OUT,
@@ -345,50 +341,50 @@ cmd_check_io(Admin *a, char **args, gboolean in)
 
 /* ---- exports ---- */
 
-static GPtrArray *
-session_rows(Admin *a, gboolean per_session, Roster **roster_out)
+static gint64
+grace_us(const Admin *a)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) events = storage_events(a->storage, a->session, &error);
-  if (!events) {
-    fail("%s", error->message);
-    return NULL;
-  }
-  *roster_out = storage_participants_load(a->storage, TRUE, &error);
-  if (!*roster_out) {
-    fail("%s", error->message);
-    return NULL;
-  }
-  g_autoptr(GArray) flat = g_array_sized_new(FALSE, FALSE, sizeof(StorageEvent), events->len);
-  for (guint i = 0; i < events->len; i++)
-    g_array_append_val(flat, ((StorageEventRow *)events->pdata[i])->e);
-  BluesheetOptions opt = {
-    .grace_us = (gint64)(a->grace_s >= 0 ? a->grace_s : BLUESHEET_GRACE_DEFAULT_S) * G_USEC_PER_SEC,
-    .item = per_session ? NULL : a->item,
-    .per_session = per_session,
-    .now_us = g_get_real_time(),
-  };
-  return bluesheet_compute((const StorageEvent *)(void *)flat->data, flat->len, *roster_out, &opt);
+  return (gint64)(a->grace_s >= 0 ? a->grace_s : BLUESHEET_GRACE_DEFAULT_S) * G_USEC_PER_SEC;
 }
 
 static gboolean
-format_ok(Admin *a)
+format_of(Admin *a, ExportFormat *out)
 {
-  if (!a->format)
-    a->format = g_strdup("csv");
-  if (strcmp(a->format, "csv") == 0 || strcmp(a->format, "json") == 0)
+  g_autoptr(GError) error = NULL;
+  if (export_format_parse(a->format ? a->format : "csv", out, &error))
     return TRUE;
-  fail("--format must be csv or json, not '%s'", a->format);
+  fail("--%s", error->message);
   return FALSE;
 }
 
 static int
-export_bluesheet(Admin *a)
+export_text(Admin *a, char *text, GError *error)
 {
-  g_autoptr(Roster) r = NULL;
+  if (!text)
+    return fail("%s", error->message);
+  int rc = write_out(a, text);
+  g_free(text);
+  return rc;
+}
+
+static int
+cmd_export(Admin *a, char **args)
+{
+  g_autoptr(GError) error = NULL;
+  ExportFormat format;
+  if (!args[0] || args[1] || (strcmp(args[0], "bluesheet") != 0 && strcmp(args[0], "audit") != 0))
+    return 2;
+  if (!format_of(a, &format))
+    return 1;
+  if (strcmp(args[0], "audit") == 0) {
+    if (!storage(a))
+      return 1;
+    char *text = export_audit(a->storage, format, &error);
+    return export_text(a, text, error);
+  }
   if (!a->session)
     return fail("export bluesheet needs --session S");
-  if (!format_ok(a) || !storage(a))
+  if (!storage(a))
     return 1;
   Meeting *m = meeting(a);
   if (m && !meeting_find_session(m, a->session))
@@ -396,67 +392,24 @@ export_bluesheet(Admin *a)
             a->session);
   if (m && a->item && !meeting_find_item(m, a->item))
     return fail("%s has no agenda item '%s'", m->id, a->item);
-  g_autoptr(GPtrArray) rows = session_rows(a, a->per_session, &r);
-  if (!rows)
-    return 1;
-  g_autofree char *text = strcmp(a->format, "csv") == 0
-                            ? bluesheet_write_csv(rows, a->session)
-                            : bluesheet_write_json(rows, a->session, a->item);
-  if (strcmp(a->format, "json") == 0) {
-    char *nl = g_strconcat(text, "\n", NULL);
-    g_free(text);
-    text = nl;
-  }
-  return write_out(a, text);
-}
-
-static int
-export_audit(Admin *a)
-{
-  g_autoptr(GError) error = NULL;
-  if (!format_ok(a) || !storage(a))
-    return 1;
-  g_autoptr(GPtrArray) list = storage_audit_list(a->storage, &error);
-  if (!list)
-    return fail("%s", error->message);
-  g_autofree char *text = NULL;
-  if (strcmp(a->format, "csv") == 0) {
-    text = audit_write_csv(list);
-  } else {
-    g_autofree char *json = audit_write_json(list);
-    text = g_strconcat(json, "\n", NULL);
-  }
-  return write_out(a, text);
-}
-
-static int
-cmd_export(Admin *a, char **args)
-{
-  if (!args[0] || args[1])
-    return 2;
-  if (strcmp(args[0], "bluesheet") == 0)
-    return export_bluesheet(a);
-  if (strcmp(args[0], "audit") == 0)
-    return export_audit(a);
-  return 2;
+  BluesheetOptions opt = {.grace_us = grace_us(a), .item = a->item,
+                          .per_session = a->per_session};
+  char *text = export_bluesheet(a->storage, a->session, &opt, format, &error);
+  return export_text(a, text, error);
 }
 
 static int
 cmd_summary(Admin *a, char **args)
 {
-  g_autoptr(Roster) r = NULL;
+  g_autoptr(GError) error = NULL;
   if (args[0])
     return 2;
   if (!a->session)
     return fail("summary needs --session S");
   if (!storage(a))
     return 1;
-  g_autoptr(GPtrArray) rows = session_rows(a, TRUE, &r);
-  if (!rows)
-    return 1;
-  g_autofree char *json = bluesheet_summary_json(rows, r, a->session);
-  g_autofree char *text = g_strconcat(json, "\n", NULL);
-  return write_out(a, text);
+  char *text = export_summary(a->storage, a->session, grace_us(a), &error);
+  return export_text(a, text, error);
 }
 
 static int

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "server.h"
 
-#include "exports.h"
+#include "export.h"
 #include "json_text.h"
 #include "token.h"
 #include "ws.h"
@@ -144,15 +144,18 @@ export_route(struct lws *wsi, SigApp *app, HttpReq *req, gboolean audit)
   if (!audit && !*session && app->live.session)
     g_strlcpy(session, app->live.session->id, sizeof session);
   Storage *st = attendance_storage(app->attendance);
-  char *text = audit ? exports_audit(st, format, &error)
-                     : exports_bluesheet(st, session, *item ? item : NULL,
-                                         strcmp(per, "session") == 0, format, &error);
+  ExportFormat fmt;
+  BluesheetOptions opt = {.grace_us = BLUESHEET_GRACE_DEFAULT_S * G_USEC_PER_SEC,
+                          .item = *item ? item : NULL,
+                          .per_session = strcmp(per, "session") == 0};
+  char *text = !export_format_parse(format, &fmt, &error) ? NULL
+               : audit ? export_audit(st, fmt, &error)
+                       : export_bluesheet(st, session, &opt, fmt, &error);
   if (!text) {
     respond(wsi, req, 400, login_error_json("bad_request", error->message));
     return;
   }
-  gboolean csv = strcmp(format, "csv") == 0;
-  req->content_type = csv ? "text/csv; charset=utf-8" : "application/json";
+  req->content_type = export_content_type(fmt);
   req->filename = audit ? g_strdup_printf("%s-audit.%s", app->meeting->id, format)
                         : g_strdup_printf("%s-%s%s%s-bluesheet.%s", app->meeting->id, session,
                                           *item ? "-item-" : "", item, format);

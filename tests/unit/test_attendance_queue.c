@@ -10,12 +10,6 @@
 #include "attendance_queue.h"
 #include "test_db.h"
 
-/* Stage 1's seven fields, designated (AttendanceEvent has more since schema 3). */
-#define EV(b, k, i, w, m, p, r)                                                              \
-  {                                                                                          \
-    .badge = (b), .kind = (k), .agenda_item = (i), .wall_time = (w), .mono_us = (m),         \
-    .peer = (p), .reason = (r)                                                               \
-  }
 
 
 #include <glib/gstdio.h>

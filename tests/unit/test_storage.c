@@ -13,47 +13,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-typedef struct {
-  char *dir;
-  char *path;
-} Fixture;
-
-static int
-setup(void **state)
-{
-  Fixture *f = g_new0(Fixture, 1);
-  f->dir = g_dir_make_tmp("rostrum-storage-XXXXXX", NULL);
-  f->path = g_build_filename(f->dir, "rostrum.sqlite", NULL);
-  *state = f;
-  return f->dir ? 0 : -1;
-}
-
-static int
-teardown(void **state)
-{
-  Fixture *f = *state;
-  test_db_remove(f->dir, f->path);
-  g_free(f->path);
-  g_free(f->dir);
-  g_free(f);
-  return 0;
-}
-
-static char *
-query_text(const char *path, const char *sql)
-{
-  sqlite3 *db = NULL;
-  sqlite3_stmt *st = NULL;
-  char *out = NULL;
-  assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-  assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
-  if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
-    out = g_strdup((const char *)sqlite3_column_text(st, 0));
-  sqlite3_finalize(st);
-  sqlite3_close(db);
-  return out;
-}
-
 static void
 exec_sql(const char *path, const char *sql)
 {
@@ -69,7 +28,7 @@ exec_sql(const char *path, const char *sql)
 static void
 test_migrates_v2(void **state)
 {
-  Fixture *f = *state;
+  TestDb *f = *state;
   exec_sql(f->path,
            "CREATE TABLE attendance_event (id INTEGER PRIMARY KEY AUTOINCREMENT,"
            " badge TEXT NOT NULL, kind TEXT NOT NULL CHECK (kind IN ('join','leave')),"
@@ -107,11 +66,11 @@ test_migrates_v2(void **state)
                     .session = "s1", .role = "delegate", .channel = "fr", .where = "remote",
                     .meeting = "wtpf-26", .peer = "p-2"};
   assert_true(storage_record_events(s, &e, 1, &error));
-  g_autofree char *id = query_text(f->path, "SELECT max(id) FROM attendance_event");
+  g_autofree char *id = test_db_query_text(f->path, "SELECT max(id) FROM attendance_event");
   assert_string_equal(id, "4");
-  g_autofree char *ch = query_text(f->path, "SELECT channel || place FROM attendance_event WHERE id = 4");
+  g_autofree char *ch = test_db_query_text(f->path, "SELECT channel || place FROM attendance_event WHERE id = 4");
   assert_string_equal(ch, "frremote");
-  g_autofree char *v = query_text(f->path, "PRAGMA user_version");
+  g_autofree char *v = test_db_query_text(f->path, "PRAGMA user_version");
   assert_string_equal(v, "3");
   /* the participant and audit tables exist, empty */
   g_autoptr(Roster) none = storage_participants_load(s, TRUE, &error);
@@ -122,7 +81,7 @@ test_migrates_v2(void **state)
 static void
 test_newer_refused(void **state)
 {
-  Fixture *f = *state;
+  TestDb *f = *state;
   exec_sql(f->path, "PRAGMA user_version = 99;");
   g_autoptr(GError) error = NULL;
   assert_null(storage_open(f->path, &error));
@@ -137,7 +96,7 @@ test_newer_refused(void **state)
 static void
 test_durable_after_return(void **state)
 {
-  Fixture *f = *state;
+  TestDb *f = *state;
   { /* create the schema first, so the child only writes one row */
     g_autoptr(Storage) s = storage_open(f->path, NULL);
     assert_non_null(s);
@@ -161,9 +120,9 @@ test_durable_after_return(void **state)
   int status = 0;
   assert_int_equal(waitpid(pid, &status, 0), pid);
   assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
-  g_autofree char *n = query_text(f->path, "SELECT count(*) FROM attendance_event");
+  g_autofree char *n = test_db_query_text(f->path, "SELECT count(*) FROM attendance_event");
   assert_string_equal(n, "2");
-  g_autofree char *act = query_text(f->path, "SELECT action FROM audit");
+  g_autofree char *act = test_db_query_text(f->path, "SELECT action FROM audit");
   assert_string_equal(act, "session.open");
 }
 
@@ -182,7 +141,7 @@ parse_roster(const char *csv)
 static void
 test_participants(void **state)
 {
-  Fixture *f = *state;
+  TestDb *f = *state;
   g_autoptr(GError) error = NULL;
   g_autoptr(Storage) s = storage_open(f->path, &error);
   g_autoptr(Storage) other = storage_open(f->path, &error); /* "rostrum-admin" */
@@ -240,7 +199,7 @@ test_participants(void **state)
 static void
 test_audit_and_session(void **state)
 {
-  Fixture *f = *state;
+  TestDb *f = *state;
   g_autoptr(GError) error = NULL;
   g_autoptr(Storage) s = storage_open(f->path, &error);
   StorageAudit a = {.actor = "WTPF-0008", .action = "queue.grant", .target = "WTPF-0001",
@@ -293,11 +252,11 @@ int
 main(void)
 {
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test_setup_teardown(test_migrates_v2, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_newer_refused, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_durable_after_return, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_participants, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_audit_and_session, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_migrates_v2, test_db_setup, test_db_teardown),
+    cmocka_unit_test_setup_teardown(test_newer_refused, test_db_setup, test_db_teardown),
+    cmocka_unit_test_setup_teardown(test_durable_after_return, test_db_setup, test_db_teardown),
+    cmocka_unit_test_setup_teardown(test_participants, test_db_setup, test_db_teardown),
+    cmocka_unit_test_setup_teardown(test_audit_and_session, test_db_setup, test_db_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
