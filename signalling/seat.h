@@ -41,6 +41,9 @@ typedef struct WsConn {
   gboolean has_floor;   /* last `floor` sent */
 } WsConn;
 
+/* A connection with no socket yet (lws sets wsi; the fuzz target and
+ * tests keep none: what is sent to it is dropped). Transfer full. */
+WsConn *ws_conn_new_detached(SigApp *app, const char *remote);
 WsConn *ws_conn_ref(WsConn *c);
 void ws_conn_unref(WsConn *c);
 
@@ -60,6 +63,10 @@ void ws_record(WsConn *c, const char *kind, const char *reason, AttendanceDoneFu
  * peer.remove to the relay when @tell_relay. An adopted seat is freed: do
  * not touch @c afterwards unless you hold a reference. */
 void ws_end_join(WsConn *c, gboolean tell_relay, const char *reason);
+
+/* One text message from the client: strict JSON, table dispatch on "type"
+ * (ws.c's own types, then console.c's); a bad one gets an `error`. */
+void ws_dispatch(WsConn *c, const char *text, gsize len);
 
 /* The badge of a valid token (transfer full), or NULL after telling the
  * client why not. */

@@ -19,6 +19,18 @@
 typedef void (*WsHandler)(WsConn *c, JsonObject *msg);
 
 WsConn *
+ws_conn_new_detached(SigApp *app, const char *remote)
+{
+  WsConn *c = g_new0(WsConn, 1);
+  c->refs = 1;
+  c->app = app;
+  c->rx = g_byte_array_new();
+  g_queue_init(&c->tx);
+  c->remote = g_strdup(remote);
+  return c;
+}
+
+WsConn *
 ws_conn_ref(WsConn *c)
 {
   c->refs++;
@@ -119,7 +131,9 @@ relay_remove(SigApp *app, const char *peer)
 {
   g_autoptr(JsonObject) f = json_object_new();
   json_object_set_string_member(f, "peer", peer);
-  relay_client_request(app->relay, "peer.remove", f, remove_reply, g_strdup(peer), NULL);
+  char *copy = g_strdup(peer);
+  if (!relay_client_request(app->relay, "peer.remove", f, remove_reply, copy, NULL))
+    g_free(copy); /* the link is down: the relay's reconcile removes it */
 }
 
 /* An adopted seat leaves the table: the table's reference goes. */
@@ -570,8 +584,8 @@ static const struct {
   {"resume", handle_resume},
 };
 
-static void
-dispatch(WsConn *c, const char *text, gsize len)
+void
+ws_dispatch(WsConn *c, const char *text, gsize len)
 {
   g_autoptr(JsonObject) msg = NULL;
   g_autofree char *why = NULL;
@@ -672,18 +686,13 @@ on_adopt_expired(gpointer data)
 static void
 adopt(SigApp *app, const AttendanceOpenJoin *j)
 {
-  WsConn *c = g_new0(WsConn, 1);
-  c->refs = 1;
-  c->app = app;
-  c->rx = g_byte_array_new();
-  g_queue_init(&c->tx);
+  WsConn *c = ws_conn_new_detached(app, "(adopted)");
   c->state = WS_JOINED;
   c->badge = g_strdup(j->badge);
   c->peer = g_strdup(j->peer);
   c->item = g_strdup(j->agenda_item);
   c->session = g_strdup(j->session);
   c->channel = g_strdup(j->channel);
-  c->remote = g_strdup("(adopted)");
   console_identify(c);
   c->adopted = TRUE;
   c->grace_timer = g_timeout_add_seconds(ADOPT_GRACE_S, on_adopt_expired, c);
@@ -835,7 +844,7 @@ receive(WsConn *c, const void *in, size_t len)
   if (lws_frame_is_binary(c->wsi))
     ws_send_error(c, "bad_request", "Binary messages are not accepted; send JSON text.");
   else
-    dispatch(c, (const char *)c->rx->data, c->rx->len);
+    ws_dispatch(c, (const char *)c->rx->data, c->rx->len);
   g_byte_array_set_size(c->rx, 0);
   return 0;
 }
@@ -865,14 +874,9 @@ ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void 
   }
   case LWS_CALLBACK_ESTABLISHED: {
     char addr[64] = "";
-    c = g_new0(WsConn, 1);
-    c->refs = 1;
-    c->app = lws_context_user(lws_get_context(wsi));
-    c->wsi = wsi;
-    c->rx = g_byte_array_new();
-    g_queue_init(&c->tx);
     lws_get_peer_simple(wsi, addr, sizeof addr);
-    c->remote = g_strdup(addr);
+    c = ws_conn_new_detached(lws_context_user(lws_get_context(wsi)), addr);
+    c->wsi = wsi;
     *slot = c;
     g_hash_table_add(c->app->conns, c);
     return 0;
