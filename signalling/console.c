@@ -844,6 +844,40 @@ handle_participant_mute(WsConn *c, JsonObject *msg)
   console_push_queue(app);
 }
 
+/* Onsite presence, entered by the operator at the desk (or rostrum-admin
+ * checkin): a check_in / check_out event in the log. */
+static void
+handle_checkin(WsConn *c, JsonObject *msg)
+{
+  SigApp *app = c->app;
+  const char *badge = roster_badge(c, msg);
+  int onsite = badge ? console_bool(c, msg, "onsite") : -1;
+  if (onsite < 0)
+    return;
+  if (!app->live.open) {
+    ws_send_error(c, "conflict", "No session is open: check-in is per session.");
+    return;
+  }
+  g_autofree char *wall = attendance_wall_time_now();
+  const RosterEntry *e = console_entry(app, badge);
+  AttendanceEvent ev = {.badge = badge,
+                        .kind = onsite ? STORAGE_KIND_CHECK_IN : STORAGE_KIND_CHECK_OUT,
+                        .agenda_item = live_item_id(&app->live),
+                        .wall_time = wall,
+                        .mono_us = g_get_monotonic_time(),
+                        .meeting = app->meeting->id,
+                        .session = app->live.session->id,
+                        .role = e->roles[0],
+                        .where = "onsite"};
+  attendance_queue_add(app->journal, &ev, NULL, NULL);
+  console_audit(c, onsite ? "checkin" : "checkout", badge, NULL);
+  JsonObject *o = json_object_new();
+  json_object_set_string_member(o, "type", "checkin");
+  json_object_set_string_member(o, "badge", badge);
+  json_object_set_boolean_member(o, "onsite", onsite);
+  ws_send_node(c, ws_wrap(o));
+}
+
 static JsonNode *
 copy_object_of(JsonObject *msg, const char *const *fields)
 {
@@ -899,6 +933,7 @@ static const ConsoleHandler handlers[] = {
   {"queue.revoke", STAFF, FALSE, handle_queue_revoke},
   {"participant.remove", MEETING_ROLE_OPERATOR, FALSE, handle_participant_remove},
   {"participant.mute", MEETING_ROLE_OPERATOR, FALSE, handle_participant_mute},
+  {"checkin", MEETING_ROLE_OPERATOR, FALSE, handle_checkin},
 };
 
 gboolean

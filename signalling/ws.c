@@ -394,6 +394,8 @@ restart_reply(JsonObject *reply, const GError *error, const char *code, gpointer
                "The relay could not restart the connection; please join again.");
     goto done;
   }
+  if (c->state == WS_JOINED)
+    ws_record(c, "reconnect", NULL, NULL, NULL); /* an ICE restart: the same interval */
   JsonObject *o = json_object_new();
   json_object_set_string_member(o, "type", "restarted");
   json_object_set_string_member(o, "answer", answer);
@@ -498,8 +500,11 @@ listener_reply(JsonObject *reply, const GError *error, const char *code, gpointe
     json_object_set_string_member(o, "type", ack->type);
     if (strcmp(ack->type, "channel") == 0) {
       json_object_set_string_member(o, "channel", ack->value);
-      g_free(c->channel);
-      c->channel = g_strdup(ack->value);
+      if (g_strcmp0(c->channel, ack->value) != 0 && c->state == WS_JOINED) {
+        g_free(c->channel);
+        c->channel = g_strdup(ack->value);
+        ws_record(c, "channel", NULL, NULL, NULL);
+      }
     }
     else
       json_object_set_boolean_member(o, "on", strcmp(ack->value, "on") == 0);
