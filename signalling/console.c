@@ -1032,7 +1032,13 @@ console_on_relay_event(SigApp *app, const char *event, const char *peer, JsonObj
                            : s     ? g_strdup_printf("mic:%s", s->badge)
                                    : NULL;
     if (key) {
-      g_hash_table_replace(app->levels, g_steal_pointer(&key), copy_object_of(msg, fields));
+      JsonNode *n = copy_object_of(msg, fields);
+      JsonObject *o = json_node_get_object(n);
+      if (json_object_has_member(o, "dbfs")) { /* the consoles' name for the RMS level */
+        json_object_set_member(o, "level_dbfs", json_object_dup_member(o, "dbfs"));
+        json_object_remove_member(o, "dbfs");
+      }
+      g_hash_table_replace(app->levels, g_steal_pointer(&key), n);
       app->levels_dirty = TRUE;
     }
   } else if (strcmp(event, "stats") == 0 && peer) {
