@@ -188,6 +188,15 @@ describe('the meeting', { timeout: FILE_TIMEOUT_MS }, () => {
       'a delegate does not get the staff\'s pushes');
   });
 
+  test('the operator sees every product\'s level and limiter, pushed once a second', async () => {
+    const lv = await next(op, (m) => m.type === 'levels' && m.products?.floor && m.products['channel:fr'], 5_000);
+    const f = lv.products.floor;
+    assert.equal(typeof f.level_dbfs, 'number');
+    assert.ok(f.level_dbfs > -40 && f.level_dbfs < -6, `floor tone level ${f.level_dbfs} dBFS`);
+    assert.equal(typeof f.limiting, 'boolean');
+    assert.ok(!a.messages.some((m) => m.type === 'levels'), 'a delegate does not get the levels');
+  });
+
   test('every operator action is refused to a delegate, bad fields to anyone', async () => {
     const actions = [
       { type: 'session.open', session: 'day-1-pm' }, { type: 'session.close' },
