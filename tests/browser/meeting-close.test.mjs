@@ -13,15 +13,9 @@ import https from 'node:https';
 import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync, spawn } from 'node:child_process';
-import { Harness, build, sleep, waitFor } from './harness.mjs';
+import { Harness, build, sleep, waitFor, loadWebSocket } from './harness.mjs';
 
-let WebSocket;
-try {
-  ({ WebSocket } = await import('ws'));
-} catch {
-  console.log('SKIP: the npm package ws is not installed (run "npm ci" in tests/browser)');
-  process.exit(77);
-}
+const WebSocket = await loadWebSocket();
 
 const PER_GROUP = 50;
 const CODE = 'close-code-1';

@@ -14,15 +14,9 @@ import https from 'node:https';
 import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { Harness, SYNTHETIC_OFFER, waitFor, build, sleep } from './harness.mjs';
+import { Harness, SYNTHETIC_OFFER, waitFor, build, sleep, loadWebSocket } from './harness.mjs';
 
-let WebSocket;
-try {
-  ({ WebSocket } = await import('ws'));
-} catch {
-  console.log('SKIP: the npm package ws is not installed (run "npm ci" in tests/browser)');
-  process.exit(77);
-}
+const WebSocket = await loadWebSocket();
 
 const N = 200;
 const STORM = 500;

@@ -16,15 +16,9 @@ import net from 'node:net';
 import readline from 'node:readline';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
-import { Harness, SYNTHETIC_OFFER, waitFor, build } from './harness.mjs';
+import { Harness, SYNTHETIC_OFFER, waitFor, build, loadWebSocket } from './harness.mjs';
 
-let WebSocket;
-try {
-  ({ WebSocket } = await import('ws'));
-} catch {
-  console.log('SKIP: the npm package ws is not installed (run "npm ci" in tests/browser)');
-  process.exit(77);
-}
+const WebSocket = await loadWebSocket();
 
 const FILE_TIMEOUT_MS = 100_000;
 const h = new Harness('rostrum-meeting-');
