@@ -235,6 +235,17 @@ login_done(gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/* A login the pool dropped at shutdown, never verified (loop thread). */
+static void
+login_dropped(gpointer data)
+{
+  PendingLogin *p = data;
+  if (p->wsi)
+    ((HttpReq *)lws_wsi_user(p->wsi))->pending = NULL;
+  login_job_free(p->job);
+  g_free(p);
+}
+
 /* Pool thread: PBKDF2 (tens of ms) must not stall every other connection. */
 static void
 login_verify(gpointer data, gpointer unused)
@@ -412,7 +423,7 @@ server_start(SigApp *app, GError **error)
   }
   app->port = lws_get_vhost_listen_port(app->vhost);
   sig_app_set_origins(app);
-  app->hash_pool = g_thread_pool_new(login_verify, NULL, (gint)g_get_num_processors(), FALSE,
+  app->hash_pool = g_thread_pool_new_full(login_verify, NULL, login_dropped, (gint)g_get_num_processors(), FALSE,
                                      NULL);
   return TRUE;
 }
@@ -423,6 +434,9 @@ server_stop(SigApp *app)
   if (app->hash_pool) {
     g_thread_pool_free(app->hash_pool, TRUE, TRUE); /* queued logins are dropped */
     app->hash_pool = NULL;
+    /* the verified ones wait on the loop for their answer: finish them */
+    while (g_main_context_iteration(NULL, FALSE))
+      ;
   }
   if (!app->lws)
     return;
