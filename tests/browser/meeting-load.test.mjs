@@ -24,7 +24,7 @@ const N = SANITIZED ? 40 : 200;
 const STORM = SANITIZED ? 100 : 500;
 const CODE = 'load-code-1';
 const OPERATOR = 'LOAD-OP';
-const FILE_TIMEOUT_MS = SANITIZED ? 330_000 : 170_000;
+const FILE_TIMEOUT_MS = SANITIZED ? 580_000 : 290_000;
 const h = new Harness('rostrum-meeting-load-');
 h.hardStop('meeting-load.test', FILE_TIMEOUT_MS);
 let origin = null;
