@@ -244,7 +244,10 @@ join_reply(JsonObject *reply, const GError *error, const char *code, gpointer us
     c->state = WS_IDLE;
     if (g_error_matches(error, RELAY_CLIENT_ERROR, RELAY_CLIENT_ERROR_REMOTE)) {
       g_autofree char *msg = g_strdup_printf("The relay refused the connection (%s).", code);
-      ws_send_error(c, g_strcmp0(code, "bad_sdp") == 0 ? "bad_request" : "relay_unavailable", msg);
+      ws_send_error(c, g_strcmp0(code, "bad_sdp") == 0 ? "bad_request"
+                       : g_strcmp0(code, "full") == 0  ? "booth_full"
+                                                       : "relay_unavailable",
+                    msg);
     } else {
       ws_send_error(c, "relay_unavailable",
                  "The audio relay is not available. Please try again in a moment.");

@@ -145,7 +145,7 @@ describe('the meeting', { timeout: FILE_TIMEOUT_MS }, () => {
   let op, chair, a, sector, academia, fr;
 
   before(async () => {
-    h.writeConfig();
+    h.writeConfig({ relay: { sim_booths: '' } }); // real interpreters only in the booths
     await h.startRelay();
     await h.startSignalling();
     origin = h.baseUrl.replace(/\/$/, '');
@@ -322,6 +322,45 @@ describe('the meeting', { timeout: FILE_TIMEOUT_MS }, () => {
     fr.say({ type: 'message', kind: 'slow_down', text: '' });
     const msg = await next(chair, (m) => m.type === 'message');
     assert.deepEqual([msg.from, msg.booth, msg.kind], [FR, 'fr', 'slow_down']);
+  });
+
+  test('handover between the booth\'s two interpreters: request, accept, the relay follows; a third is refused', async () => {
+    const fr2 = await client('WTPF-0024');
+    const j2 = await join(fr2);
+    assert.equal(j2.type, 'joined', JSON.stringify(j2));
+    await next(fr, (m) => m.type === 'booth' && m.interpreters.length === 2);
+    // the partner may not simply turn its mic on while the other is live
+    fr2.messages.length = 0;
+    fr2.say({ type: 'booth.mic', on: true });
+    assert.equal((await next(fr2, (m) => m.type === 'error')).code, 'partner_live');
+    // the partner asks; the live one sees the request and accepts
+    fr2.say({ type: 'booth.handover', action: 'request' });
+    const req = await next(fr, (m) => m.type === 'booth' && m.handover?.from === 'WTPF-0024');
+    assert.equal(req.live, FR);
+    const n = control.events.length;
+    fr.say({ type: 'booth.handover', action: 'accept' });
+    const done = await next(fr2, (m) => m.type === 'booth' && m.live === 'WTPF-0024' && m.handover === null);
+    assert.deepEqual(done.interpreters.map((i) => [i.badge, i.mic]), [[FR, false], ['WTPF-0024', true]]);
+    // the relay's booth.state says the same
+    const st = await waitFor(() => control.events.slice(n).find((e) => e.event === 'booth.state' && e.booth === 'fr'), 3_000, 20);
+    assert.ok(st, 'no booth.state from the relay');
+    assert.equal(st.live, fr2.peer, JSON.stringify(st));
+    // a declined request changes nothing
+    fr.say({ type: 'booth.handover', action: 'request' });
+    await next(fr2, (m) => m.type === 'booth' && m.handover?.from === FR);
+    fr2.say({ type: 'booth.handover', action: 'decline' });
+    await next(fr, (m) => m.type === 'booth' && m.handover === null && m.live === 'WTPF-0024' &&
+      fr.messages.indexOf(m) > fr.messages.findIndex((x) => x.handover?.from === FR));
+    // a third interpreter for the booth
+    const fr3 = await client('WTPF-0025');
+    const r = await join(fr3);
+    assert.equal(r.type, 'error');
+    assert.equal(r.code, 'booth_full');
+    // the live interpreter leaves: no mic is live, the channel carries the floor
+    fr2.say({ type: 'leave' });
+    await next(op, (m) => m.type === 'booth' && m.code === 'fr' && m.interpreters.length === 1 && m.live === null);
+    fr2.close();
+    fr3.close();
   });
 
   test('closing the session to Member States removes the others within 1 s; they cannot rejoin', async () => {
