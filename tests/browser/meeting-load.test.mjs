@@ -3,9 +3,7 @@
 // loopback: they log in, join, the operator switches agenda items, half of
 // them ask for the floor, groups leave at set times; the per-item
 // bluesheets exported over the operator API must say what the script did,
-// to the second. Then a kill -9 of signalling in the middle of a join
-// storm: every join that was acknowledged is in the database, and the
-// intervals left open are closed "ended_by_restart" by the next process.
+// to the second. (The kill -9 in a join storm: storm.test.mjs.)
 //
 //   ROSTRUM_BUILD=build node --test meeting-load.test.mjs
 import { after, before, describe, test } from 'node:test';
@@ -21,10 +19,9 @@ const WebSocket = await loadWebSocket();
 // a sanitized build (ROSTRUM_SANITIZED=1) runs the same script with fewer clients
 const SANITIZED = process.env.ROSTRUM_SANITIZED === '1';
 const N = SANITIZED ? 40 : 200;
-const STORM = SANITIZED ? 100 : 500;
 const CODE = 'load-code-1';
 const OPERATOR = 'LOAD-OP';
-const FILE_TIMEOUT_MS = SANITIZED ? 580_000 : 290_000;
+const FILE_TIMEOUT_MS = SANITIZED ? 330_000 : 170_000;
 const h = new Harness('rostrum-meeting-load-');
 h.hardStop('meeting-load.test', FILE_TIMEOUT_MS);
 let origin = null;
@@ -124,7 +121,7 @@ const sec = (iso) => Math.floor(Date.parse(iso) / 1000);
 describe('the meeting under load', { timeout: FILE_TIMEOUT_MS }, () => {
   before(async () => {
     const roster = path.join(h.tmp, 'roster.csv');
-    writeRoster(roster, Math.max(N, STORM));
+    writeRoster(roster, N);
     h.writeConfig({ signalling: { roster } });
     await h.startRelay();
     await h.startSignalling();
@@ -217,38 +214,5 @@ describe('the meeting under load', { timeout: FILE_TIMEOUT_MS }, () => {
     }
     for (const c of clients) c.close();
     op.close();
-  });
-
-  test(`kill -9 of signalling during a ${STORM}-join storm: every acknowledged join is in the database`, async () => {
-    const tokens = await pool(Array.from({ length: STORM }, (_, i) => badge(i)), 8, login);
-    const clients = await pool(tokens.map((t, i) => [badge(i), t]), 25, ([b, t]) => open(b, t));
-    const acked = [];
-    for (const c of clients) {
-      c.on('message', (d) => { const m = JSON.parse(d.toString()); if (m.type === 'joined') acked.push(m.peer); });
-      c.on('error', () => {});
-    }
-    const t0 = Date.now();
-    for (const c of clients) c.say({ type: 'join', token: c.token, offer: SYNTHETIC_OFFER });
-    await waitFor(() => acked.length >= STORM / 4, 20_000, 2);
-    await h.kill('rostrum-signalling');
-    const ms = Date.now() - t0;
-    const n = acked.length;
-    console.log(`# storm: ${n} joins acknowledged in ${ms} ms before kill -9 (${Math.round(n * 1000 / ms)} joins/s)`);
-    const peers = new Set(h.sqlite("SELECT peer FROM attendance_event WHERE kind = 'join'").map((r) => r.peer));
-    const lost = acked.filter((p) => !peers.has(p));
-    assert.deepEqual(lost, [], `${lost.length} acknowledged joins are not in the database`);
-    // the next process: intervals the relay still has are adopted; the rest end by restart
-    await h.startSignalling();
-    const closed = await waitFor(() => {
-      const open = h.sqlite(`SELECT COUNT(*) AS n FROM attendance_event e WHERE kind = 'join' AND NOT EXISTS
-        (SELECT 1 FROM attendance_event l WHERE l.peer = e.peer AND l.id > e.id AND l.kind = 'leave')`)[0].n;
-      return open === 0 ? true : null;
-    }, 45_000, 500);
-    assert.ok(closed, 'intervals are still open after the restart');
-    const reasons = h.sqlite(`SELECT reason, COUNT(*) AS n FROM attendance_event WHERE kind = 'leave' AND peer IN
-      (SELECT peer FROM attendance_event WHERE kind = 'join' AND session = 'day-2-am') GROUP BY reason`);
-    console.log(`# after the restart: ${JSON.stringify(reasons)}`);
-    assert.ok(reasons.some((r) => r.reason === 'ended_by_restart'), JSON.stringify(reasons));
-    for (const c of clients) c.terminate();
   });
 });
