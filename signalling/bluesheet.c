@@ -73,7 +73,7 @@ where_of(const StorageEvent *e)
   if (e->where)
     return e->where;
   return is(e->kind, STORAGE_KIND_CHECK_IN) || is(e->kind, STORAGE_KIND_CHECK_OUT) ? "onsite"
-                                                                                    : "remote";
+                                                                                   : "remote";
 }
 
 /* The last span of @badge at @where (open or not), or NULL. */
@@ -249,8 +249,8 @@ bluesheet_compute(const StorageEvent *events, gsize n, const Roster *roster,
     gint64 end = s->open ? MAX(now, s->start) : s->end;
     for (guint k = 0; k < periods->len; k++) {
       const Period *p = &g_array_index(periods, Period, k);
-      gint64 p_end = k + 1 < periods->len ? g_array_index(periods, Period, k + 1).start
-                                          : G_MAXINT64;
+      gint64 p_end =
+          k + 1 < periods->len ? g_array_index(periods, Period, k + 1).start : G_MAXINT64;
       gint64 a = MAX(s->start, p->start), b = MIN(end, p_end);
       /* a piece with time in it, or a zero-length span where it started */
       if (b > a || (s->start == end && s->start >= p->start && s->start < p_end)) {
@@ -317,8 +317,16 @@ bluesheet_write_csv(const GPtrArray *rows, const char *session)
     g_autofree char *first = bluesheet_format_time(r->first_us);
     g_autofree char *last = r->open ? g_strdup("") : bluesheet_format_time(r->last_us);
     g_autofree char *ivs = intervals_text(r);
-    const char *cells[] = {session ? session : "", r->item, r->badge, r->name, r->entity,
-                           r->category, r->role, r->where, first, last};
+    const char *cells[] = {session ? session : "",
+                           r->item,
+                           r->badge,
+                           r->name,
+                           r->entity,
+                           r->category,
+                           r->role,
+                           r->where,
+                           first,
+                           last};
     for (guint c = 0; c < G_N_ELEMENTS(cells); c++) {
       bluesheet_csv_field(out, cells[c]);
       g_string_append_c(out, ',');
@@ -394,7 +402,8 @@ bluesheet_write_json(const GPtrArray *rows, const char *session, const char *ite
 static void
 count(GHashTable *t, const char *key)
 {
-  g_hash_table_insert(t, g_strdup(key), GINT_TO_POINTER(GPOINTER_TO_INT(g_hash_table_lookup(t, key)) + 1));
+  g_hash_table_insert(t, g_strdup(key),
+                      GINT_TO_POINTER(GPOINTER_TO_INT(g_hash_table_lookup(t, key)) + 1));
 }
 
 static gint

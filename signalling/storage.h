@@ -31,10 +31,10 @@
 GQuark storage_error_quark(void);
 
 typedef enum {
-  STORAGE_ERROR_DB,        /* the backend failed (I/O, corrupt, locked too long) */
-  STORAGE_ERROR_INVAL,     /* bad argument (unknown kind, missing field) */
-  STORAGE_ERROR_NOT_FOUND, /* no such participant */
-  STORAGE_ERROR_VERSION,   /* the database is newer than this program */
+  STORAGE_ERROR_DB,          /* the backend failed (I/O, corrupt, locked too long) */
+  STORAGE_ERROR_INVAL,       /* bad argument (unknown kind, missing field) */
+  STORAGE_ERROR_NOT_FOUND,   /* no such participant */
+  STORAGE_ERROR_VERSION,     /* the database is newer than this program */
   STORAGE_ERROR_UNSUPPORTED, /* a backend this build does not have */
 } StorageError;
 
