@@ -45,7 +45,9 @@ static int G_GNUC_PRINTF(1, 2) fail(const char *fmt, ...)
   return 1;
 }
 
-/* Fills database/meeting/grace from the INI unless given on the command line. */
+/* Fills database/meeting/grace from the INI unless given on the command
+ * line: --config FILE must load; the default config/rostrum.ini may be
+ * absent. */
 static int
 load_config(Admin *a)
 {
@@ -53,20 +55,16 @@ load_config(Admin *a)
   g_autoptr(GError) error = NULL;
   const char *path = a->config ? a->config : "config/rostrum.ini";
 
-  if (!g_key_file_load_from_file(kf, path, G_KEY_FILE_NONE, &error)) {
-    if (a->config || !a->database)
-      return fail("%s: %s", path, error->message);
-    return 0; /* no default INI, but --database given */
-  }
+  if (!g_key_file_load_from_file(kf, path, G_KEY_FILE_NONE, &error))
+    return a->config ? fail("%s: %s", path, error->message) : 0;
   if (!a->database)
     a->database = g_key_file_get_string(kf, "signalling", "database", NULL);
-  if (!a->database || !*g_strstrip(a->database))
-    return fail("%s: [signalling] database is not set", path);
-  if (!a->meeting) {
+  if (!a->meeting)
     a->meeting = g_key_file_get_string(kf, "signalling", "meeting", NULL);
-    if (a->meeting)
-      g_strstrip(a->meeting);
-  }
+  if (a->database)
+    g_strstrip(a->database);
+  if (a->meeting)
+    g_strstrip(a->meeting);
   if (a->grace_s < 0 && g_key_file_has_key(kf, "signalling", "attendance_grace_seconds", NULL))
     a->grace_s = g_key_file_get_integer(kf, "signalling", "attendance_grace_seconds", NULL);
   return 0;
@@ -76,7 +74,11 @@ static Storage *
 storage(Admin *a)
 {
   g_autoptr(GError) error = NULL;
-  if (!a->storage && load_config(a) == 0) {
+  if (!a->storage && (!a->database || !*a->database)) {
+    fail("no database: give --database PATH, or --config FILE with [signalling] database");
+    return NULL;
+  }
+  if (!a->storage) {
     a->storage = storage_open(a->database, &error);
     if (!a->storage)
       fail("%s", error->message);
@@ -91,8 +93,6 @@ meeting(Admin *a)
 {
   if (a->mtg)
     return a->mtg;
-  if (!a->meeting && a->config)
-    load_config(a);
   const char *m = a->meeting && *a->meeting ? a->meeting : "wtpf-26";
   g_autofree char *path = strchr(m, '/') || g_str_has_suffix(m, ".json")
                               ? g_strdup(m)
@@ -546,8 +546,8 @@ main(int argc, char **argv)
     fprintf(stderr, "rostrum-admin: %s\n", error->message);
     return 2;
   }
-  int rc = 2;
-  for (guint i = 0; argc >= 2 && i < G_N_ELEMENTS(commands); i++)
+  int rc = load_config(&a) ? 1 : 2;
+  for (guint i = 0; rc == 2 && argc >= 2 && i < G_N_ELEMENTS(commands); i++)
     if (strcmp(argv[1], commands[i].name) == 0) {
       rc = commands[i].run(&a, argv + 2);
       break;
