@@ -34,8 +34,7 @@ typedef struct {
   Meeting *mtg;     /* loaded on demand */
 } Admin;
 
-static int G_GNUC_PRINTF(1, 2)
-fail(const char *fmt, ...)
+static int G_GNUC_PRINTF(1, 2) fail(const char *fmt, ...)
 {
   va_list ap;
   va_start(ap, fmt);
@@ -46,7 +45,9 @@ fail(const char *fmt, ...)
   return 1;
 }
 
-/* Fills database/meeting/grace from the INI unless given on the command line. */
+/* Fills database/meeting/grace from the INI unless given on the command
+ * line: --config FILE must load; the default config/rostrum.ini may be
+ * absent. */
 static int
 load_config(Admin *a)
 {
@@ -54,20 +55,16 @@ load_config(Admin *a)
   g_autoptr(GError) error = NULL;
   const char *path = a->config ? a->config : "config/rostrum.ini";
 
-  if (!g_key_file_load_from_file(kf, path, G_KEY_FILE_NONE, &error)) {
-    if (a->config || !a->database)
-      return fail("%s: %s", path, error->message);
-    return 0; /* no default INI, but --database given */
-  }
+  if (!g_key_file_load_from_file(kf, path, G_KEY_FILE_NONE, &error))
+    return a->config ? fail("%s: %s", path, error->message) : 0;
   if (!a->database)
     a->database = g_key_file_get_string(kf, "signalling", "database", NULL);
-  if (!a->database || !*g_strstrip(a->database))
-    return fail("%s: [signalling] database is not set", path);
-  if (!a->meeting) {
+  if (!a->meeting)
     a->meeting = g_key_file_get_string(kf, "signalling", "meeting", NULL);
-    if (a->meeting)
-      g_strstrip(a->meeting);
-  }
+  if (a->database)
+    g_strstrip(a->database);
+  if (a->meeting)
+    g_strstrip(a->meeting);
   if (a->grace_s < 0 && g_key_file_has_key(kf, "signalling", "attendance_grace_seconds", NULL))
     a->grace_s = g_key_file_get_integer(kf, "signalling", "attendance_grace_seconds", NULL);
   return 0;
@@ -77,7 +74,11 @@ static Storage *
 storage(Admin *a)
 {
   g_autoptr(GError) error = NULL;
-  if (!a->storage && load_config(a) == 0) {
+  if (!a->storage && (!a->database || !*a->database)) {
+    fail("no database: give --database PATH, or --config FILE with [signalling] database");
+    return NULL;
+  }
+  if (!a->storage) {
     a->storage = storage_open(a->database, &error);
     if (!a->storage)
       fail("%s", error->message);
@@ -92,12 +93,10 @@ meeting(Admin *a)
 {
   if (a->mtg)
     return a->mtg;
-  if (!a->meeting && a->config)
-    load_config(a);
   const char *m = a->meeting && *a->meeting ? a->meeting : "wtpf-26";
   g_autofree char *path = strchr(m, '/') || g_str_has_suffix(m, ".json")
-                            ? g_strdup(m)
-                            : g_strdup_printf("config/meetings/%s.json", m);
+                              ? g_strdup(m)
+                              : g_strdup_printf("config/meetings/%s.json", m);
   g_autoptr(GPtrArray) errors = NULL;
   if (meeting_load_file(path, &a->mtg, &errors) < 0) {
     for (guint i = 0; errors && i < errors->len; i++) {
@@ -122,8 +121,8 @@ audit(Admin *a, const char *action, const char *target, const char *detail)
   g_autoptr(GError) error = NULL;
   g_autofree char *who = actor();
   g_autofree char *now = attendance_wall_time_now();
-  StorageAudit e = {.actor = who, .action = action, .target = target, .detail = detail,
-                    .wall_time = now};
+  StorageAudit e = {
+      .actor = who, .action = action, .target = target, .detail = detail, .wall_time = now};
   if (!storage_audit(a->storage, &e, &error))
     fail("audit: %s", error->message);
 }
@@ -194,8 +193,8 @@ cmd_import(Admin *a, char **args)
     fresh += roster_lookup(before, roster_nth(r, i)->badge) == NULL;
   if (!storage_participants_import(a->storage, r, &error))
     return fail("%s", error->message);
-  g_autofree char *detail = g_strdup_printf("%u participants (%u new) from %s", roster_size(r),
-                                            fresh, args[0]);
+  g_autofree char *detail =
+      g_strdup_printf("%u participants (%u new) from %s", roster_size(r), fresh, args[0]);
   audit(a, "roster.import", NULL, detail);
   printf("imported %s\n", detail);
   return 0;
@@ -322,15 +321,15 @@ cmd_check_io(Admin *a, char **args, gboolean in)
   Meeting *m = meeting(a);
   g_autofree char *now = attendance_wall_time_now();
   StorageEvent ev = {
-    .badge = e->badge,
-    .kind = in ? STORAGE_KIND_CHECK_IN : STORAGE_KIND_CHECK_OUT,
-    .agenda_item = item,
-    .wall_time = now,
-    .mono_us = g_get_monotonic_time(),
-    .meeting = m ? m->id : NULL,
-    .session = session,
-    .role = e->roles[0],
-    .where = "onsite",
+      .badge = e->badge,
+      .kind = in ? STORAGE_KIND_CHECK_IN : STORAGE_KIND_CHECK_OUT,
+      .agenda_item = item,
+      .wall_time = now,
+      .mono_us = g_get_monotonic_time(),
+      .meeting = m ? m->id : NULL,
+      .session = session,
+      .role = e->roles[0],
+      .where = "onsite",
   };
   if (!storage_record_events(a->storage, &ev, 1, &error))
     return fail("%s", error->message);
@@ -392,8 +391,7 @@ cmd_export(Admin *a, char **args)
             a->session);
   if (m && a->item && !meeting_find_item(m, a->item))
     return fail("%s has no agenda item '%s'", m->id, a->item);
-  BluesheetOptions opt = {.grace_us = grace_us(a), .item = a->item,
-                          .per_session = a->per_session};
+  BluesheetOptions opt = {.grace_us = grace_us(a), .item = a->item, .per_session = a->per_session};
   char *text = export_bluesheet(a->storage, a->session, &opt, format, &error);
   return export_text(a, text, error);
 }
@@ -428,8 +426,8 @@ cmd_participants(Admin *a, char **args)
   for (guint i = 0; i < roster_size(r); i++) {
     const RosterEntry *e = roster_nth(r, i);
     g_autofree char *roles = roster_entry_roles_text(e);
-    const char *cells[] = {e->badge, e->family_name, e->given_name, e->entity, e->category_id,
-                           roles, e->email};
+    const char *cells[] = {e->badge,       e->family_name, e->given_name, e->entity,
+                           e->category_id, roles,          e->email};
     for (guint c = 0; c < G_N_ELEMENTS(cells); c++) {
       bluesheet_csv_field(out, cells[c]);
       g_string_append_c(out, ',');
@@ -471,43 +469,53 @@ cmd_check_meeting(Admin *a, char **args)
   return 0;
 }
 
-static int cmd_revoke_on(Admin *a, char **args) { return cmd_revoke(a, args, TRUE); }
-static int cmd_restore(Admin *a, char **args) { return cmd_revoke(a, args, FALSE); }
-static int cmd_checkin(Admin *a, char **args) { return cmd_check_io(a, args, TRUE); }
-static int cmd_checkout(Admin *a, char **args) { return cmd_check_io(a, args, FALSE); }
+static int
+cmd_revoke_on(Admin *a, char **args)
+{
+  return cmd_revoke(a, args, TRUE);
+}
+static int
+cmd_restore(Admin *a, char **args)
+{
+  return cmd_revoke(a, args, FALSE);
+}
+static int
+cmd_checkin(Admin *a, char **args)
+{
+  return cmd_check_io(a, args, TRUE);
+}
+static int
+cmd_checkout(Admin *a, char **args)
+{
+  return cmd_check_io(a, args, FALSE);
+}
 
 static const struct {
   const char *name;
   int (*run)(Admin *a, char **args);
 } commands[] = {
-  {"import", cmd_import},
-  {"check", cmd_check},
-  {"codes", cmd_codes},
-  {"revoke", cmd_revoke_on},
-  {"restore", cmd_restore},
-  {"checkin", cmd_checkin},
-  {"checkout", cmd_checkout},
-  {"export", cmd_export},
-  {"summary", cmd_summary},
-  {"participants", cmd_participants},
-  {"hash", cmd_hash},
-  {"check-meeting", cmd_check_meeting},
+    {"import", cmd_import},     {"check", cmd_check},
+    {"codes", cmd_codes},       {"revoke", cmd_revoke_on},
+    {"restore", cmd_restore},   {"checkin", cmd_checkin},
+    {"checkout", cmd_checkout}, {"export", cmd_export},
+    {"summary", cmd_summary},   {"participants", cmd_participants},
+    {"hash", cmd_hash},         {"check-meeting", cmd_check_meeting},
 };
 
 static const char usage_text[] =
-  "COMMAND ...\n\n"
-  "  import ROSTER.csv             import a roster (docs/roster.md); any bad line: nothing\n"
-  "  check ROSTER.csv              validate a roster against the meeting\n"
-  "  codes issue BADGE | --all     generate access codes (shown once, stored hashed)\n"
-  "  codes reset BADGE             replace a badge's access code\n"
-  "  revoke BADGE | restore BADGE  end / give back a badge's access\n"
-  "  checkin BADGE | checkout BADGE  onsite presence (the open session, or --session)\n"
-  "  export bluesheet --session S [--item I] [--per-session] [--format csv|json]\n"
-  "  export audit [--format csv|json]\n"
-  "  summary --session S           participants by category, remote/onsite, LDC\n"
-  "  participants                  the stored roster (codes never shown)\n"
-  "  hash CODE                     a code_hash for a roster file\n"
-  "  check-meeting FILE            validate a meeting (config/meetings/)";
+    "COMMAND ...\n\n"
+    "  import ROSTER.csv             import a roster (docs/roster.md); any bad line: nothing\n"
+    "  check ROSTER.csv              validate a roster against the meeting\n"
+    "  codes issue BADGE | --all     generate access codes (shown once, stored hashed)\n"
+    "  codes reset BADGE             replace a badge's access code\n"
+    "  revoke BADGE | restore BADGE  end / give back a badge's access\n"
+    "  checkin BADGE | checkout BADGE  onsite presence (the open session, or --session)\n"
+    "  export bluesheet --session S [--item I] [--per-session] [--format csv|json]\n"
+    "  export audit [--format csv|json]\n"
+    "  summary --session S           participants by category, remote/onsite, LDC\n"
+    "  participants                  the stored roster (codes never shown)\n"
+    "  hash CODE                     a code_hash for a roster file\n"
+    "  check-meeting FILE            validate a meeting (config/meetings/)";
 
 int
 main(int argc, char **argv)
@@ -515,22 +523,22 @@ main(int argc, char **argv)
   Admin a = {.grace_s = -1};
   g_autoptr(GError) error = NULL;
   GOptionEntry entries[] = {
-    {"config", 'c', 0, G_OPTION_ARG_FILENAME, &a.config,
-     "INI file ([signalling] database, meeting; default config/rostrum.ini)", "FILE"},
-    {"database", 'd', 0, G_OPTION_ARG_FILENAME, &a.database, "the database (overrides the INI)",
-     "PATH"},
-    {"meeting", 'm', 0, G_OPTION_ARG_STRING, &a.meeting,
-     "meeting id (config/meetings/ID.json) or file; default wtpf-26", "ID|FILE"},
-    {"session", 's', 0, G_OPTION_ARG_STRING, &a.session, "session id", "S"},
-    {"item", 'i', 0, G_OPTION_ARG_STRING, &a.item, "agenda item id", "I"},
-    {"format", 'f', 0, G_OPTION_ARG_STRING, &a.format, "csv (default) or json", "FMT"},
-    {"output", 'o', 0, G_OPTION_ARG_FILENAME, &a.output, "write to FILE, not stdout", "FILE"},
-    {"all", 0, 0, G_OPTION_ARG_NONE, &a.all, "codes issue: every badge without a code", NULL},
-    {"per-session", 0, 0, G_OPTION_ARG_NONE, &a.per_session,
-     "export bluesheet: one row per participant for the session", NULL},
-    {"grace", 0, 0, G_OPTION_ARG_INT, &a.grace_s,
-     "seconds a rejoin after a media loss stays one interval (default 60)", "S"},
-    G_OPTION_ENTRY_NULL,
+      {"config", 'c', 0, G_OPTION_ARG_FILENAME, &a.config,
+       "INI file ([signalling] database, meeting; default config/rostrum.ini)", "FILE"},
+      {"database", 'd', 0, G_OPTION_ARG_FILENAME, &a.database, "the database (overrides the INI)",
+       "PATH"},
+      {"meeting", 'm', 0, G_OPTION_ARG_STRING, &a.meeting,
+       "meeting id (config/meetings/ID.json) or file; default wtpf-26", "ID|FILE"},
+      {"session", 's', 0, G_OPTION_ARG_STRING, &a.session, "session id", "S"},
+      {"item", 'i', 0, G_OPTION_ARG_STRING, &a.item, "agenda item id", "I"},
+      {"format", 'f', 0, G_OPTION_ARG_STRING, &a.format, "csv (default) or json", "FMT"},
+      {"output", 'o', 0, G_OPTION_ARG_FILENAME, &a.output, "write to FILE, not stdout", "FILE"},
+      {"all", 0, 0, G_OPTION_ARG_NONE, &a.all, "codes issue: every badge without a code", NULL},
+      {"per-session", 0, 0, G_OPTION_ARG_NONE, &a.per_session,
+       "export bluesheet: one row per participant for the session", NULL},
+      {"grace", 0, 0, G_OPTION_ARG_INT, &a.grace_s,
+       "seconds a rejoin after a media loss stays one interval (default 60)", "S"},
+      G_OPTION_ENTRY_NULL,
   };
   g_autoptr(GOptionContext) ctx = g_option_context_new(usage_text);
   g_option_context_add_main_entries(ctx, entries, NULL);
@@ -538,8 +546,8 @@ main(int argc, char **argv)
     fprintf(stderr, "rostrum-admin: %s\n", error->message);
     return 2;
   }
-  int rc = 2;
-  for (guint i = 0; argc >= 2 && i < G_N_ELEMENTS(commands); i++)
+  int rc = load_config(&a) ? 1 : 2;
+  for (guint i = 0; rc == 2 && argc >= 2 && i < G_N_ELEMENTS(commands); i++)
     if (strcmp(argv[1], commands[i].name) == 0) {
       rc = commands[i].run(&a, argv + 2);
       break;

@@ -73,26 +73,37 @@ where_of(const StorageEvent *e)
   if (e->where)
     return e->where;
   return is(e->kind, STORAGE_KIND_CHECK_IN) || is(e->kind, STORAGE_KIND_CHECK_OUT) ? "onsite"
-                                                                                    : "remote";
+                                                                                   : "remote";
 }
+
+/* Pass 1's state: the spans, and where each badge's last one is. */
+typedef struct {
+  GArray *spans;    /* Span */
+  GHashTable *last; /* "badge\x1fwhere" (owned) -> index + 1 into spans */
+} Spans;
 
 /* The last span of @badge at @where (open or not), or NULL. */
 static Span *
-last_span(GArray *spans, const char *badge, const char *where)
+last_span(Spans *sp, const char *badge, const char *where)
 {
-  for (guint i = spans->len; i-- > 0;) {
-    Span *s = &g_array_index(spans, Span, i);
-    if (strcmp(s->badge, badge) == 0 && strcmp(s->where, where) == 0)
-      return s;
-  }
-  return NULL;
+  g_autofree char *key = g_strconcat(badge, "\x1f", where, NULL);
+  guint at = GPOINTER_TO_UINT(g_hash_table_lookup(sp->last, key));
+  return at ? &g_array_index(sp->spans, Span, at - 1) : NULL;
 }
 
 static void
-span_start(GArray *spans, const StorageEvent *e, const char *role, gint64 t)
+span_add(Spans *sp, Span s)
+{
+  g_array_append_val(sp->spans, s);
+  g_hash_table_insert(sp->last, g_strconcat(s.badge, "\x1f", s.where, NULL),
+                      GUINT_TO_POINTER(sp->spans->len));
+}
+
+static void
+span_start(Spans *sp, const StorageEvent *e, const char *role, gint64 t)
 {
   Span s = {(char *)e->badge, (char *)where_of(e), (char *)role, t, 0, TRUE, FALSE};
-  g_array_append_val(spans, s);
+  span_add(sp, s);
 }
 
 static void
@@ -103,11 +114,29 @@ span_close(Span *s, gint64 t, gboolean lost)
   s->lost = lost;
 }
 
+/* A role event: the badge's open spans end and go on in the new role. */
+static void
+span_role(Spans *sp, const StorageEvent *e, gint64 t)
+{
+  static const char *const places[] = {"remote", "onsite"};
+  for (guint k = 0; e->role && k < G_N_ELEMENTS(places); k++) {
+    Span *o = last_span(sp, e->badge, places[k]);
+    if (!o || !o->open || (o->role && strcmp(o->role, e->role) == 0))
+      continue;
+    Span copy = *o;
+    span_close(o, t, FALSE);
+    copy.role = (char *)e->role;
+    copy.start = t;
+    span_add(sp, copy);
+  }
+}
+
 /* Pass 1: the presence spans; @periods gets the agenda switches. */
 static void
-collect(const StorageEvent *events, gsize n, gint64 grace, GArray *spans, GArray *periods,
+collect(const StorageEvent *events, gsize n, gint64 grace, Spans *sp, GArray *periods,
         gint64 *last_t)
 {
+  GArray *spans = sp->spans;
   const char *first_item = NULL;
   for (gsize i = 0; i < n; i++) {
     const StorageEvent *e = &events[i];
@@ -132,7 +161,7 @@ collect(const StorageEvent *events, gsize n, gint64 grace, GArray *spans, GArray
     }
     if (!e->badge)
       continue;
-    Span *s = last_span(spans, e->badge, where_of(e));
+    Span *s = last_span(sp, e->badge, where_of(e));
     if (is(e->kind, STORAGE_KIND_JOIN) || is(e->kind, STORAGE_KIND_RECONNECT) ||
         is(e->kind, STORAGE_KIND_CHECK_IN)) {
       if (s && s->open)
@@ -142,23 +171,12 @@ collect(const StorageEvent *events, gsize n, gint64 grace, GArray *spans, GArray
         s->lost = FALSE;
         continue;
       }
-      span_start(spans, e, e->role ? e->role : s ? s->role : NULL, t);
+      span_start(sp, e, e->role ? e->role : s ? s->role : NULL, t);
     } else if (is(e->kind, STORAGE_KIND_LEAVE) || is(e->kind, STORAGE_KIND_CHECK_OUT)) {
       if (s && s->open)
         span_close(s, t, is(e->kind, STORAGE_KIND_LEAVE) && media_lost(e->reason));
     } else if (is(e->kind, STORAGE_KIND_ROLE)) {
-      for (guint k = 0; k < spans->len; k++) {
-        Span *o = &g_array_index(spans, Span, k);
-        if (o->open && strcmp(o->badge, e->badge) == 0 && e->role &&
-            (!o->role || strcmp(o->role, e->role) != 0)) {
-          Span copy = *o;
-          span_close(o, t, FALSE);
-          copy.role = (char *)e->role;
-          copy.start = t;
-          g_array_append_val(spans, copy);
-          break;
-        }
-      }
+      span_role(sp, e, t);
     }
   }
   /* the item before the first switch */
@@ -211,14 +229,11 @@ item_rank(GArray *periods, const char *item)
   return G_MAXUINT;
 }
 
-static GArray *sort_periods; /* only during the sort below (single-threaded use) */
-
 static gint
-row_cmp(gconstpointer a, gconstpointer b)
+row_cmp(gconstpointer a, gconstpointer b, gpointer periods)
 {
   const BluesheetRow *x = *(BluesheetRow *const *)a, *y = *(BluesheetRow *const *)b;
-  guint rx = sort_periods ? item_rank(sort_periods, x->item) : 0;
-  guint ry = sort_periods ? item_rank(sort_periods, y->item) : 0;
+  guint rx = item_rank(periods, x->item), ry = item_rank(periods, y->item);
   if (rx != ry)
     return rx < ry ? -1 : 1;
   if (x->first_us != y->first_us)
@@ -232,12 +247,14 @@ bluesheet_compute(const StorageEvent *events, gsize n, const Roster *roster,
                   const BluesheetOptions *opt)
 {
   g_autoptr(GArray) spans = g_array_new(FALSE, FALSE, sizeof(Span));
+  g_autoptr(GHashTable) last = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  Spans sp = {spans, last};
   g_autoptr(GArray) periods = g_array_new(FALSE, FALSE, sizeof(Period));
   g_autoptr(GHashTable) rows = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   GPtrArray *order = g_ptr_array_new_with_free_func((GDestroyNotify)bluesheet_row_free);
   gint64 last_t = 0;
 
-  collect(events, n, opt->grace_us, spans, periods, &last_t);
+  collect(events, n, opt->grace_us, &sp, periods, &last_t);
   gint64 now = opt->now_us ? opt->now_us : last_t;
   if (opt->per_session) {
     g_array_set_size(periods, 0);
@@ -249,8 +266,8 @@ bluesheet_compute(const StorageEvent *events, gsize n, const Roster *roster,
     gint64 end = s->open ? MAX(now, s->start) : s->end;
     for (guint k = 0; k < periods->len; k++) {
       const Period *p = &g_array_index(periods, Period, k);
-      gint64 p_end = k + 1 < periods->len ? g_array_index(periods, Period, k + 1).start
-                                          : G_MAXINT64;
+      gint64 p_end =
+          k + 1 < periods->len ? g_array_index(periods, Period, k + 1).start : G_MAXINT64;
       gint64 a = MAX(s->start, p->start), b = MIN(end, p_end);
       /* a piece with time in it, or a zero-length span where it started */
       if (b > a || (s->start == end && s->start >= p->start && s->start < p_end)) {
@@ -260,9 +277,7 @@ bluesheet_compute(const StorageEvent *events, gsize n, const Roster *roster,
       }
     }
   }
-  sort_periods = periods;
-  g_ptr_array_sort(order, row_cmp);
-  sort_periods = NULL;
+  g_ptr_array_sort_with_data(order, row_cmp, periods);
   return order;
 }
 
@@ -317,8 +332,16 @@ bluesheet_write_csv(const GPtrArray *rows, const char *session)
     g_autofree char *first = bluesheet_format_time(r->first_us);
     g_autofree char *last = r->open ? g_strdup("") : bluesheet_format_time(r->last_us);
     g_autofree char *ivs = intervals_text(r);
-    const char *cells[] = {session ? session : "", r->item, r->badge, r->name, r->entity,
-                           r->category, r->role, r->where, first, last};
+    const char *cells[] = {session ? session : "",
+                           r->item,
+                           r->badge,
+                           r->name,
+                           r->entity,
+                           r->category,
+                           r->role,
+                           r->where,
+                           first,
+                           last};
     for (guint c = 0; c < G_N_ELEMENTS(cells); c++) {
       bluesheet_csv_field(out, cells[c]);
       g_string_append_c(out, ',');
@@ -394,7 +417,8 @@ bluesheet_write_json(const GPtrArray *rows, const char *session, const char *ite
 static void
 count(GHashTable *t, const char *key)
 {
-  g_hash_table_insert(t, g_strdup(key), GINT_TO_POINTER(GPOINTER_TO_INT(g_hash_table_lookup(t, key)) + 1));
+  g_hash_table_insert(t, g_strdup(key),
+                      GINT_TO_POINTER(GPOINTER_TO_INT(g_hash_table_lookup(t, key)) + 1));
 }
 
 static gint

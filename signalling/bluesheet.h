@@ -26,11 +26,11 @@
 #define BLUESHEET_GRACE_DEFAULT_S 60
 
 typedef struct {
-  gint64 grace_us;     /* rejoin within this after a media loss: one interval */
-  const char *item;    /* only this item's rows, or NULL: every item */
+  gint64 grace_us;      /* rejoin within this after a media loss: one interval */
+  const char *item;     /* only this item's rows, or NULL: every item */
   gboolean per_session; /* one row per participant for the whole session */
-  gint64 now_us;       /* end of intervals still open (µs since the epoch, UTC);
-                        * 0: the last event's time */
+  gint64 now_us;        /* end of intervals still open (µs since the epoch, UTC);
+                         * 0: the last event's time */
 } BluesheetOptions;
 
 typedef struct {
@@ -40,13 +40,13 @@ typedef struct {
 
 /* One participant on one item in one role from one place. Owned strings. */
 typedef struct {
-  char *item;     /* agenda item id; "" for per_session or when none is known */
+  char *item; /* agenda item id; "" for per_session or when none is known */
   char *badge;
-  char *name;     /* from the roster; "" if the badge is not in it */
+  char *name; /* from the roster; "" if the badge is not in it */
   char *entity;
   char *category;
-  char *role;     /* the event's role, else the roster's first role */
-  char *where;    /* "remote" or "onsite" */
+  char *role;               /* the event's role, else the roster's first role */
+  char *where;              /* "remote" or "onsite" */
   gint64 first_us, last_us; /* first join, last leave (the end of the last interval) */
   gboolean open;            /* the last interval is still open */
   gint64 present_us;        /* sum of the intervals */

@@ -8,7 +8,7 @@
 #include <stdarg.h>
 #include <string.h>
 
-G_DEFINE_QUARK(rostrum-storage-error-quark, storage_error)
+G_DEFINE_QUARK(rostrum - storage - error - quark, storage_error)
 
 struct Storage {
   const StorageOps *ops;
@@ -16,10 +16,17 @@ struct Storage {
 };
 
 static const char *const kinds[] = {
-  STORAGE_KIND_JOIN,         STORAGE_KIND_LEAVE,        STORAGE_KIND_RECONNECT,
-  STORAGE_KIND_ROLE,         STORAGE_KIND_CHANNEL,      STORAGE_KIND_CHECK_IN,
-  STORAGE_KIND_CHECK_OUT,    STORAGE_KIND_ITEM,         STORAGE_KIND_SESSION_OPEN,
-  STORAGE_KIND_SESSION_CLOSE, STORAGE_KIND_SESSION_RESTRICT,
+    STORAGE_KIND_JOIN,
+    STORAGE_KIND_LEAVE,
+    STORAGE_KIND_RECONNECT,
+    STORAGE_KIND_ROLE,
+    STORAGE_KIND_CHANNEL,
+    STORAGE_KIND_CHECK_IN,
+    STORAGE_KIND_CHECK_OUT,
+    STORAGE_KIND_ITEM,
+    STORAGE_KIND_SESSION_OPEN,
+    STORAGE_KIND_SESSION_CLOSE,
+    STORAGE_KIND_SESSION_RESTRICT,
 };
 
 gboolean
@@ -72,8 +79,7 @@ storage_schema_version(Storage *s)
   return s->ops->schema_version(s->impl);
 }
 
-static gboolean G_GNUC_PRINTF(2, 3)
-inval(GError **error, const char *fmt, ...)
+static gboolean G_GNUC_PRINTF(2, 3) inval(GError **error, const char *fmt, ...)
 {
   va_list ap;
   va_start(ap, fmt);
@@ -96,8 +102,8 @@ event_valid(const StorageEvent *e, GError **error)
     return inval(error, "storage: unknown event kind '%s'", or_null(e->kind));
   if (!e->wall_time || !*e->wall_time)
     return inval(error, "storage: %s event without a wall time", e->kind);
-  gboolean session_level = strcmp(e->kind, STORAGE_KIND_ITEM) == 0 ||
-                           g_str_has_prefix(e->kind, "session_");
+  gboolean session_level =
+      strcmp(e->kind, STORAGE_KIND_ITEM) == 0 || g_str_has_prefix(e->kind, "session_");
   if (!session_level && (!e->badge || !*e->badge))
     return inval(error, "storage: %s event without a badge", e->kind);
   if (e->where && strcmp(e->where, "remote") != 0 && strcmp(e->where, "onsite") != 0)
@@ -196,10 +202,9 @@ storage_event_row_free(StorageEventRow *row)
 {
   if (!row)
     return;
-  const char **strs[] = {&row->e.badge,   &row->e.kind,    &row->e.agenda_item,
-                         &row->e.wall_time, &row->e.peer,  &row->e.reason,
-                         &row->e.meeting, &row->e.session, &row->e.role,
-                         &row->e.channel, &row->e.where};
+  const char **strs[] = {&row->e.badge, &row->e.kind,    &row->e.agenda_item, &row->e.wall_time,
+                         &row->e.peer,  &row->e.reason,  &row->e.meeting,     &row->e.session,
+                         &row->e.role,  &row->e.channel, &row->e.where};
   for (guint i = 0; i < G_N_ELEMENTS(strs); i++)
     g_free((char *)*strs[i]);
   g_free(row);

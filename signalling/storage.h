@@ -16,6 +16,14 @@
  *  - the event log: attendance and session events (StorageEvent);
  *  - the audit log: operator and chair actions (StorageAudit).
  *
+ * In the daemon the Storage is the attendance log's (attendance_storage());
+ * events go through the group commit (attendance_queue_add() with the
+ * schema-3 fields set: session, role, channel, where; "item" at an agenda
+ * switch, "session_*" with the operator's badge), operator and chair
+ * actions through storage_audit(). Bluesheets are computed from
+ * storage_events(session) (bluesheet.h, export.h): events without a
+ * session belong to none.
+ *
  * Not thread-safe: one Storage per thread (the daemon: the loop thread).
  * Several processes may open the same database (the daemon and
  * rostrum-admin): SQLite serialises their writers (busy timeout 5 s).
@@ -31,10 +39,10 @@
 GQuark storage_error_quark(void);
 
 typedef enum {
-  STORAGE_ERROR_DB,        /* the backend failed (I/O, corrupt, locked too long) */
-  STORAGE_ERROR_INVAL,     /* bad argument (unknown kind, missing field) */
-  STORAGE_ERROR_NOT_FOUND, /* no such participant */
-  STORAGE_ERROR_VERSION,   /* the database is newer than this program */
+  STORAGE_ERROR_DB,          /* the backend failed (I/O, corrupt, locked too long) */
+  STORAGE_ERROR_INVAL,       /* bad argument (unknown kind, missing field) */
+  STORAGE_ERROR_NOT_FOUND,   /* no such participant */
+  STORAGE_ERROR_VERSION,     /* the database is newer than this program */
   STORAGE_ERROR_UNSUPPORTED, /* a backend this build does not have */
 } StorageError;
 

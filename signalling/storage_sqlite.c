@@ -14,69 +14,70 @@ typedef struct {
 /* Versioned migrations: migrations[i] takes the schema from version i to
  * i + 1 (PRAGMA user_version). Append, never edit a released step. */
 static const char *const migrations[] = {
-  /* 0 → 1: the event log */
-  "CREATE TABLE IF NOT EXISTS attendance_event ("
-  "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
-  "  badge TEXT NOT NULL,"
-  "  kind TEXT NOT NULL CHECK (kind IN ('join','leave')),"
-  "  agenda_item TEXT,"
-  "  wall_time TEXT NOT NULL,"
-  "  mono_us INTEGER NOT NULL,"
-  "  peer TEXT"
-  ");"
-  "CREATE INDEX IF NOT EXISTS attendance_event_badge ON attendance_event(badge);",
-  /* 1 → 2: why an interval ended; open joins by peer */
-  "ALTER TABLE attendance_event ADD COLUMN reason TEXT;"
-  "CREATE INDEX IF NOT EXISTS attendance_event_peer ON attendance_event(peer);",
-  /* 2 → 3: every event kind of the meeting (the CHECK can only change by
-   * rebuilding the table), meeting/session/role/channel/place columns;
-   * participants, audit, and a version counter of the participants */
-  "CREATE TABLE attendance_event_v3 ("
-  "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
-  "  badge TEXT,"
-  "  kind TEXT NOT NULL CHECK (kind IN ('join','leave','reconnect','role','channel',"
-  "    'check_in','check_out','item','session_open','session_close','session_restrict')),"
-  "  agenda_item TEXT,"
-  "  wall_time TEXT NOT NULL,"
-  "  mono_us INTEGER NOT NULL,"
-  "  peer TEXT,"
-  "  reason TEXT,"
-  "  meeting TEXT,"
-  "  session TEXT,"
-  "  role TEXT,"
-  "  channel TEXT,"
-  "  place TEXT CHECK (place IN ('remote','onsite'))"
-  ");"
-  "INSERT INTO attendance_event_v3 (id, badge, kind, agenda_item, wall_time, mono_us, peer, reason)"
-  "  SELECT id, badge, kind, agenda_item, wall_time, mono_us, peer, reason FROM attendance_event;"
-  "DROP TABLE attendance_event;"
-  "ALTER TABLE attendance_event_v3 RENAME TO attendance_event;"
-  "CREATE INDEX attendance_event_badge ON attendance_event(badge);"
-  "CREATE INDEX attendance_event_peer ON attendance_event(peer);"
-  "CREATE INDEX attendance_event_session ON attendance_event(session);"
-  "CREATE TABLE participant ("
-  "  badge TEXT PRIMARY KEY,"
-  "  name TEXT NOT NULL,"
-  "  family_name TEXT NOT NULL,"
-  "  given_name TEXT NOT NULL,"
-  "  entity TEXT NOT NULL,"
-  "  category TEXT NOT NULL,"
-  "  roles TEXT NOT NULL,"
-  "  email TEXT NOT NULL,"
-  "  ldc INTEGER NOT NULL DEFAULT 0,"
-  "  code_hash TEXT,"
-  "  revoked INTEGER NOT NULL DEFAULT 0"
-  ");"
-  "CREATE TABLE audit ("
-  "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
-  "  actor TEXT NOT NULL,"
-  "  action TEXT NOT NULL,"
-  "  target TEXT,"
-  "  detail TEXT,"
-  "  wall_time TEXT NOT NULL"
-  ");"
-  "CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);"
-  "INSERT INTO meta VALUES ('participants_version', 0);",
+    /* 0 → 1: the event log */
+    "CREATE TABLE IF NOT EXISTS attendance_event ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  badge TEXT NOT NULL,"
+    "  kind TEXT NOT NULL CHECK (kind IN ('join','leave')),"
+    "  agenda_item TEXT,"
+    "  wall_time TEXT NOT NULL,"
+    "  mono_us INTEGER NOT NULL,"
+    "  peer TEXT"
+    ");"
+    "CREATE INDEX IF NOT EXISTS attendance_event_badge ON attendance_event(badge);",
+    /* 1 → 2: why an interval ended; open joins by peer */
+    "ALTER TABLE attendance_event ADD COLUMN reason TEXT;"
+    "CREATE INDEX IF NOT EXISTS attendance_event_peer ON attendance_event(peer);",
+    /* 2 → 3: every event kind of the meeting (the CHECK can only change by
+     * rebuilding the table), meeting/session/role/channel/place columns;
+     * participants, audit, and a version counter of the participants */
+    "CREATE TABLE attendance_event_v3 ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  badge TEXT,"
+    "  kind TEXT NOT NULL CHECK (kind IN ('join','leave','reconnect','role','channel',"
+    "    'check_in','check_out','item','session_open','session_close','session_restrict')),"
+    "  agenda_item TEXT,"
+    "  wall_time TEXT NOT NULL,"
+    "  mono_us INTEGER NOT NULL,"
+    "  peer TEXT,"
+    "  reason TEXT,"
+    "  meeting TEXT,"
+    "  session TEXT,"
+    "  role TEXT,"
+    "  channel TEXT,"
+    "  place TEXT CHECK (place IN ('remote','onsite'))"
+    ");"
+    "INSERT INTO attendance_event_v3 (id, badge, kind, agenda_item, wall_time, mono_us, peer, "
+    "reason)"
+    "  SELECT id, badge, kind, agenda_item, wall_time, mono_us, peer, reason FROM attendance_event;"
+    "DROP TABLE attendance_event;"
+    "ALTER TABLE attendance_event_v3 RENAME TO attendance_event;"
+    "CREATE INDEX attendance_event_badge ON attendance_event(badge);"
+    "CREATE INDEX attendance_event_peer ON attendance_event(peer);"
+    "CREATE INDEX attendance_event_session ON attendance_event(session);"
+    "CREATE TABLE participant ("
+    "  badge TEXT PRIMARY KEY,"
+    "  name TEXT NOT NULL,"
+    "  family_name TEXT NOT NULL,"
+    "  given_name TEXT NOT NULL,"
+    "  entity TEXT NOT NULL,"
+    "  category TEXT NOT NULL,"
+    "  roles TEXT NOT NULL,"
+    "  email TEXT NOT NULL,"
+    "  ldc INTEGER NOT NULL DEFAULT 0,"
+    "  code_hash TEXT,"
+    "  revoked INTEGER NOT NULL DEFAULT 0"
+    ");"
+    "CREATE TABLE audit ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  actor TEXT NOT NULL,"
+    "  action TEXT NOT NULL,"
+    "  target TEXT,"
+    "  detail TEXT,"
+    "  wall_time TEXT NOT NULL"
+    ");"
+    "CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);"
+    "INSERT INTO meta VALUES ('participants_version', 0);",
 };
 
 #define SCHEMA_VERSION ((int)G_N_ELEMENTS(migrations))
@@ -108,8 +109,7 @@ query_int(Sqlite *s, const char *sql, GError **error)
 {
   sqlite3_stmt *st = NULL;
   gint64 v = -1;
-  if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) == SQLITE_OK &&
-      sqlite3_step(st) == SQLITE_ROW)
+  if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
     v = sqlite3_column_int64(st, 0);
   else
     db_fail(s, sql, error);
@@ -169,8 +169,8 @@ sq_open(const char *path, GError **error)
     goto fail;
   }
   sqlite3_busy_timeout(s->db, 5000);
-  if (!exec(s, "PRAGMA journal_mode=WAL;", error) ||
-      !exec(s, "PRAGMA synchronous=FULL;", error) || !migrate(s, error))
+  if (!exec(s, "PRAGMA journal_mode=WAL;", error) || !exec(s, "PRAGMA synchronous=FULL;", error) ||
+      !migrate(s, error))
     goto fail;
   if (sqlite3_prepare_v2(s->db,
                          "INSERT INTO attendance_event (badge, kind, agenda_item, wall_time,"
@@ -246,8 +246,8 @@ fail:
   return FALSE;
 }
 
-#define EVENT_COLUMNS                                                                        \
-  "e.id, e.badge, e.kind, e.agenda_item, e.wall_time, e.mono_us, e.peer, e.reason,"          \
+#define EVENT_COLUMNS                                                                              \
+  "e.id, e.badge, e.kind, e.agenda_item, e.wall_time, e.mono_us, e.peer, e.reason,"                \
   " e.meeting, e.session, e.role, e.channel, e.place"
 
 static void *
@@ -327,12 +327,12 @@ sq_current_session(void *impl, char **session, char **item, GError **error)
   gboolean open = FALSE;
   /* the last session event, and the last item event after it */
   static const char sql[] =
-    "SELECT o.kind, o.session,"
-    "  (SELECT i.agenda_item FROM attendance_event i WHERE i.kind = 'item' AND i.id > o.id"
-    "     AND (i.session = o.session OR i.session IS NULL) ORDER BY i.id DESC LIMIT 1),"
-    "  o.agenda_item"
-    " FROM attendance_event o WHERE o.kind IN ('session_open', 'session_close')"
-    " ORDER BY o.id DESC LIMIT 1";
+      "SELECT o.kind, o.session,"
+      "  (SELECT i.agenda_item FROM attendance_event i WHERE i.kind = 'item' AND i.id > o.id"
+      "     AND (i.session = o.session OR i.session IS NULL) ORDER BY i.id DESC LIMIT 1),"
+      "  o.agenda_item"
+      " FROM attendance_event o WHERE o.kind IN ('session_open', 'session_close')"
+      " ORDER BY o.id DESC LIMIT 1";
 
   if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
     return db_fail(s, "current session", error);
@@ -360,8 +360,7 @@ sq_event_count(void *impl, GError **error)
 static gboolean
 bump_participants(Sqlite *s, GError **error)
 {
-  return exec(s, "UPDATE meta SET value = value + 1 WHERE key = 'participants_version';",
-              error);
+  return exec(s, "UPDATE meta SET value = value + 1 WHERE key = 'participants_version';", error);
 }
 
 static gboolean
@@ -370,12 +369,12 @@ sq_participants_import(void *impl, const Roster *roster, GError **error)
   Sqlite *s = impl;
   sqlite3_stmt *st = NULL;
   static const char sql[] =
-    "INSERT INTO participant (badge, name, family_name, given_name, entity, category, roles,"
-    " email, ldc, code_hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
-    " ON CONFLICT(badge) DO UPDATE SET name = excluded.name, family_name = excluded.family_name,"
-    " given_name = excluded.given_name, entity = excluded.entity, category = excluded.category,"
-    " roles = excluded.roles, email = excluded.email, ldc = excluded.ldc,"
-    " code_hash = coalesce(excluded.code_hash, participant.code_hash)";
+      "INSERT INTO participant (badge, name, family_name, given_name, entity, category, roles,"
+      " email, ldc, code_hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+      " ON CONFLICT(badge) DO UPDATE SET name = excluded.name, family_name = excluded.family_name,"
+      " given_name = excluded.given_name, entity = excluded.entity, category = excluded.category,"
+      " roles = excluded.roles, email = excluded.email, ldc = excluded.ldc,"
+      " code_hash = coalesce(excluded.code_hash, participant.code_hash)";
 
   if (!exec(s, "BEGIN IMMEDIATE;", error))
     return FALSE;
@@ -493,15 +492,15 @@ fail:
 static gboolean
 sq_participant_set_code_hash(void *impl, const char *badge, const char *hash, GError **error)
 {
-  return update_participant(impl, "UPDATE participant SET code_hash = ?2 WHERE badge = ?1",
-                            badge, hash, 1, error);
+  return update_participant(impl, "UPDATE participant SET code_hash = ?2 WHERE badge = ?1", badge,
+                            hash, 1, error);
 }
 
 static gboolean
 sq_participant_set_revoked(void *impl, const char *badge, gboolean revoked, GError **error)
 {
-  return update_participant(impl, "UPDATE participant SET revoked = ?3 WHERE badge = ?1",
-                            badge, NULL, revoked ? 1 : 0, error);
+  return update_participant(impl, "UPDATE participant SET revoked = ?3 WHERE badge = ?1", badge,
+                            NULL, revoked ? 1 : 0, error);
 }
 
 static gint64
@@ -551,26 +550,27 @@ audit_row(sqlite3_stmt *st)
 static GPtrArray *
 sq_audit_list(void *impl, GError **error)
 {
-  return select_rows(impl, "SELECT id, actor, action, target, detail, wall_time FROM audit"
-                           " ORDER BY id",
+  return select_rows(impl,
+                     "SELECT id, actor, action, target, detail, wall_time FROM audit"
+                     " ORDER BY id",
                      NULL, audit_row, (GDestroyNotify)storage_audit_row_free, error);
 }
 
 const StorageOps storage_sqlite_ops = {
-  .name = "sqlite",
-  .open = sq_open,
-  .close = sq_close,
-  .schema_version = sq_schema_version,
-  .record_events = sq_record_events,
-  .events = sq_events,
-  .open_joins = sq_open_joins,
-  .current_session = sq_current_session,
-  .event_count = sq_event_count,
-  .participants_import = sq_participants_import,
-  .participants_load = sq_participants_load,
-  .participant_set_code_hash = sq_participant_set_code_hash,
-  .participant_set_revoked = sq_participant_set_revoked,
-  .participants_version = sq_participants_version,
-  .audit = sq_audit,
-  .audit_list = sq_audit_list,
+    .name = "sqlite",
+    .open = sq_open,
+    .close = sq_close,
+    .schema_version = sq_schema_version,
+    .record_events = sq_record_events,
+    .events = sq_events,
+    .open_joins = sq_open_joins,
+    .current_session = sq_current_session,
+    .event_count = sq_event_count,
+    .participants_import = sq_participants_import,
+    .participants_load = sq_participants_load,
+    .participant_set_code_hash = sq_participant_set_code_hash,
+    .participant_set_revoked = sq_participant_set_revoked,
+    .participants_version = sq_participants_version,
+    .audit = sq_audit,
+    .audit_list = sq_audit_list,
 };

@@ -154,13 +154,29 @@ try:
     check(login("WTPF-0100", code2)[0] == 200, "the reset code logs in")
     check(login("WTPF-0100", code)[0] == 401, "the old code does not")
 
-    # revoke: the daemon refuses the badge within 1 s
+    # revoke: the daemon refuses the badge within 1 s. A login takes a
+    # PBKDF2 (slow under ASan), so what is timed is when each attempt
+    # started: the last one that still passed and the first that failed
+    # bracket the moment the daemon saw the change.
     run("revoke", "WTPF-0002")
     t0 = time.monotonic()
-    while time.monotonic() - t0 < 3 and login("WTPF-0002", "floor-4402")[0] == 200:
+    last_ok, first_refused = None, None
+    while time.monotonic() - t0 < 3:
+        started = time.monotonic() - t0
+        if login("WTPF-0002", "floor-4402")[0] == 200:
+            last_ok = started
+        else:
+            first_refused = started
+            break
         time.sleep(0.05)
-    dt = time.monotonic() - t0
-    check(dt < 1.0, f"revocation seen by the daemon in {dt * 1000:.0f} ms (< 1 s)")
+    check(first_refused is not None, "the revoked badge is refused")
+    print("revocation seen by the daemon " +
+          (f"after {last_ok:.3f} s and " if last_ok is not None else "") +
+          f"by {first_refused or 0:.3f} s after rostrum-admin returned (attempts' start times)")
+    check(last_ok is None or last_ok < 1.0, "no login started 1 s after the revocation passes")
+    late = max(0.0, 1.0 - (time.monotonic() - t0))
+    time.sleep(late)
+    check(login("WTPF-0002", "floor-4402")[0] == 401, "a login 1 s after the revocation fails")
     run("revoke", "WTPF-9999", expect=1)
     run("restore", "WTPF-0002")
 

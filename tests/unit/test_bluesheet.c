@@ -10,18 +10,18 @@
 #include <string.h>
 
 #define T(hms) "2026-05-12T" hms ".000Z"
-#define EVT(kind_, badge_, item_, time_, reason_, where_)                                      \
-  {                                                                                            \
-    .badge = (badge_), .kind = (kind_), .agenda_item = (item_), .wall_time = (time_),          \
-    .reason = (reason_), .session = "s1", .where = (where_)                                    \
+#define EVT(kind_, badge_, item_, time_, reason_, where_)                                          \
+  {                                                                                                \
+    .badge = (badge_), .kind = (kind_), .agenda_item = (item_), .wall_time = (time_),              \
+    .reason = (reason_), .session = "s1", .where = (where_)                                        \
   }
 
 static const char roster_csv[] =
-  "badge,family_name,given_name,entity,category,roles,email,ldc\n"
-  "A,Okafor,Amina,Nigeria (Federal Republic of),member_state,delegate,,no\n"
-  "B,Tupou,Sione,Tonga (Kingdom of),member_state,delegate,,yes\n"
-  "C,Chen,Jing,Nordlicht Networks AG,sector_member,delegate,,no\n"
-  "D,Ahmed,Fatima,Bangladesh (People's Republic of),member_state,delegate,,yes\n";
+    "badge,family_name,given_name,entity,category,roles,email,ldc\n"
+    "A,Okafor,Amina,Nigeria (Federal Republic of),member_state,delegate,,no\n"
+    "B,Tupou,Sione,Tonga (Kingdom of),member_state,delegate,,yes\n"
+    "C,Chen,Jing,Nordlicht Networks AG,sector_member,delegate,,no\n"
+    "D,Ahmed,Fatima,Bangladesh (People's Republic of),member_state,delegate,,yes\n";
 
 /* The issue's scenario: A joins while item 2 is current, before item 3;
  * the chair moves to 3, then 4; A's media is lost and A is back within the
@@ -29,21 +29,21 @@ static const char roster_csv[] =
  * lost for longer than the grace period: two intervals. D joins with a
  * "reconnect" (ICE restart) in the middle: one interval. */
 static const StorageEvent events[] = {
-  EVT("session_open", "OP", "2", T("09:00:00"), NULL, NULL),
-  EVT("join", "A", "2", T("09:10:00"), NULL, NULL),
-  EVT("item", "OP", "3", T("09:20:00"), NULL, NULL),
-  EVT("join", "C", "3", T("09:30:00"), NULL, NULL),
-  EVT("join", "D", "3", T("09:30:00"), NULL, NULL),
-  EVT("item", "OP", "4", T("09:40:00"), NULL, NULL),
-  EVT("leave", "A", "4", T("09:45:00"), "media_consent_timeout", NULL),
-  EVT("join", "A", "4", T("09:45:30"), NULL, NULL),
-  EVT("reconnect", "D", "4", T("09:46:00"), NULL, NULL),
-  EVT("check_in", "B", "4", T("09:50:00"), NULL, "onsite"),
-  EVT("leave", "C", "4", T("09:50:00"), "media_dtls_closed", NULL),
-  EVT("join", "C", "4", T("09:52:00"), NULL, NULL),
-  EVT("leave", "A", "4", T("10:00:00"), "left", NULL),
-  EVT("leave", "D", "4", T("10:05:00"), "closed", NULL),
-  EVT("session_close", "OP", "4", T("10:10:00"), NULL, NULL),
+    EVT("session_open", "OP", "2", T("09:00:00"), NULL, NULL),
+    EVT("join", "A", "2", T("09:10:00"), NULL, NULL),
+    EVT("item", "OP", "3", T("09:20:00"), NULL, NULL),
+    EVT("join", "C", "3", T("09:30:00"), NULL, NULL),
+    EVT("join", "D", "3", T("09:30:00"), NULL, NULL),
+    EVT("item", "OP", "4", T("09:40:00"), NULL, NULL),
+    EVT("leave", "A", "4", T("09:45:00"), "media_consent_timeout", NULL),
+    EVT("join", "A", "4", T("09:45:30"), NULL, NULL),
+    EVT("reconnect", "D", "4", T("09:46:00"), NULL, NULL),
+    EVT("check_in", "B", "4", T("09:50:00"), NULL, "onsite"),
+    EVT("leave", "C", "4", T("09:50:00"), "media_dtls_closed", NULL),
+    EVT("join", "C", "4", T("09:52:00"), NULL, NULL),
+    EVT("leave", "A", "4", T("10:00:00"), "left", NULL),
+    EVT("leave", "D", "4", T("10:05:00"), "closed", NULL),
+    EVT("session_close", "OP", "4", T("10:10:00"), NULL, NULL),
 };
 
 static Roster *
@@ -51,8 +51,7 @@ roster(void)
 {
   Roster *r = NULL;
   g_autoptr(GPtrArray) problems = NULL;
-  assert_int_equal(roster_parse_checked(roster_csv, strlen(roster_csv), NULL, 0, &r, &problems),
-                   0);
+  assert_int_equal(roster_parse_checked(roster_csv, strlen(roster_csv), NULL, 0, &r, &problems), 0);
   return r;
 }
 
@@ -143,7 +142,7 @@ test_open_interval(void **state)
 {
   /* no leave yet: runs to now, marked open, no last_leave in the exports */
   const StorageEvent ev[] = {
-    EVT("join", "A", "1", T("09:00:00"), NULL, NULL),
+      EVT("join", "A", "1", T("09:00:00"), NULL, NULL),
   };
   BluesheetOptions opt = {.grace_us = 60 * G_USEC_PER_SEC,
                           .now_us = bluesheet_parse_time(T("09:01:30"))};
@@ -212,10 +211,10 @@ static void
 test_role_split_and_bad_time(void **state)
 {
   StorageEvent ev[] = {
-    EVT("join", "A", "1", T("09:00:00"), NULL, NULL),
-    EVT("role", "A", "1", T("09:10:00"), NULL, NULL),
-    EVT("join", "Z", "1", "not a time", NULL, NULL),
-    EVT("leave", "A", "1", T("09:30:00"), "left", NULL),
+      EVT("join", "A", "1", T("09:00:00"), NULL, NULL),
+      EVT("role", "A", "1", T("09:10:00"), NULL, NULL),
+      EVT("join", "Z", "1", "not a time", NULL, NULL),
+      EVT("leave", "A", "1", T("09:30:00"), "left", NULL),
   };
   ev[0].role = "delegate";
   ev[1].role = "chair";
@@ -232,13 +231,13 @@ int
 main(void)
 {
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test(test_per_item),
-    cmocka_unit_test(test_grace_is_configurable),
-    cmocka_unit_test(test_per_session_and_filter),
-    cmocka_unit_test(test_open_interval),
-    cmocka_unit_test(test_csv_and_json),
-    cmocka_unit_test(test_summary),
-    cmocka_unit_test(test_role_split_and_bad_time),
+      cmocka_unit_test(test_per_item),
+      cmocka_unit_test(test_grace_is_configurable),
+      cmocka_unit_test(test_per_session_and_filter),
+      cmocka_unit_test(test_open_interval),
+      cmocka_unit_test(test_csv_and_json),
+      cmocka_unit_test(test_summary),
+      cmocka_unit_test(test_role_split_and_bad_time),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

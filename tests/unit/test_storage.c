@@ -29,20 +29,21 @@ static void
 test_migrates_v2(void **state)
 {
   TestDb *f = *state;
-  exec_sql(f->path,
-           "CREATE TABLE attendance_event (id INTEGER PRIMARY KEY AUTOINCREMENT,"
-           " badge TEXT NOT NULL, kind TEXT NOT NULL CHECK (kind IN ('join','leave')),"
-           " agenda_item TEXT, wall_time TEXT NOT NULL, mono_us INTEGER NOT NULL, peer TEXT);"
-           "CREATE INDEX attendance_event_badge ON attendance_event(badge);"
-           "ALTER TABLE attendance_event ADD COLUMN reason TEXT;"
-           "CREATE INDEX attendance_event_peer ON attendance_event(peer);"
-           "INSERT INTO attendance_event (badge, kind, agenda_item, wall_time, mono_us, peer)"
-           " VALUES ('WTPF-0001', 'join', '3', '2026-05-12T09:30:00.000Z', 1, 'p-1');"
-           "INSERT INTO attendance_event (badge, kind, agenda_item, wall_time, mono_us, peer, reason)"
-           " VALUES ('WTPF-0001', 'leave', '3', '2026-05-12T09:40:00.000Z', 2, 'p-1', 'left');"
-           "INSERT INTO attendance_event (badge, kind, agenda_item, wall_time, mono_us, peer)"
-           " VALUES ('WTPF-0002', 'join', '3', '2026-05-12T09:41:00.000Z', 3, 'p-2');"
-           "PRAGMA user_version = 2;");
+  exec_sql(
+      f->path,
+      "CREATE TABLE attendance_event (id INTEGER PRIMARY KEY AUTOINCREMENT,"
+      " badge TEXT NOT NULL, kind TEXT NOT NULL CHECK (kind IN ('join','leave')),"
+      " agenda_item TEXT, wall_time TEXT NOT NULL, mono_us INTEGER NOT NULL, peer TEXT);"
+      "CREATE INDEX attendance_event_badge ON attendance_event(badge);"
+      "ALTER TABLE attendance_event ADD COLUMN reason TEXT;"
+      "CREATE INDEX attendance_event_peer ON attendance_event(peer);"
+      "INSERT INTO attendance_event (badge, kind, agenda_item, wall_time, mono_us, peer)"
+      " VALUES ('WTPF-0001', 'join', '3', '2026-05-12T09:30:00.000Z', 1, 'p-1');"
+      "INSERT INTO attendance_event (badge, kind, agenda_item, wall_time, mono_us, peer, reason)"
+      " VALUES ('WTPF-0001', 'leave', '3', '2026-05-12T09:40:00.000Z', 2, 'p-1', 'left');"
+      "INSERT INTO attendance_event (badge, kind, agenda_item, wall_time, mono_us, peer)"
+      " VALUES ('WTPF-0002', 'join', '3', '2026-05-12T09:41:00.000Z', 3, 'p-2');"
+      "PRAGMA user_version = 2;");
   g_autoptr(GError) error = NULL;
   g_autoptr(Storage) s = storage_open(f->path, &error);
   if (!s)
@@ -62,13 +63,20 @@ test_migrates_v2(void **state)
   assert_int_equal(open->len, 1);
   assert_string_equal(((StorageEventRow *)open->pdata[0])->e.peer, "p-2");
   /* new kinds and columns now */
-  StorageEvent e = {.badge = "WTPF-0002", .kind = "reconnect", .wall_time = "2026-05-12T09:42:00.000Z",
-                    .session = "s1", .role = "delegate", .channel = "fr", .where = "remote",
-                    .meeting = "wtpf-26", .peer = "p-2"};
+  StorageEvent e = {.badge = "WTPF-0002",
+                    .kind = "reconnect",
+                    .wall_time = "2026-05-12T09:42:00.000Z",
+                    .session = "s1",
+                    .role = "delegate",
+                    .channel = "fr",
+                    .where = "remote",
+                    .meeting = "wtpf-26",
+                    .peer = "p-2"};
   assert_true(storage_record_events(s, &e, 1, &error));
   g_autofree char *id = test_db_query_text(f->path, "SELECT max(id) FROM attendance_event");
   assert_string_equal(id, "4");
-  g_autofree char *ch = test_db_query_text(f->path, "SELECT channel || place FROM attendance_event WHERE id = 4");
+  g_autofree char *ch =
+      test_db_query_text(f->path, "SELECT channel || place FROM attendance_event WHERE id = 4");
   assert_string_equal(ch, "frremote");
   g_autofree char *v = test_db_query_text(f->path, "PRAGMA user_version");
   assert_string_equal(v, "3");
@@ -106,11 +114,16 @@ test_durable_after_return(void **state)
   if (pid == 0) {
     Storage *s = storage_open(f->path, NULL);
     StorageEvent ev[2] = {
-      {.badge = "A", .kind = "join", .wall_time = "2026-05-12T09:00:00.000Z", .peer = "p"},
-      {.badge = "A", .kind = "leave", .wall_time = "2026-05-12T09:01:00.000Z", .peer = "p",
-       .reason = "left"},
+        {.badge = "A", .kind = "join", .wall_time = "2026-05-12T09:00:00.000Z", .peer = "p"},
+        {.badge = "A",
+         .kind = "leave",
+         .wall_time = "2026-05-12T09:01:00.000Z",
+         .peer = "p",
+         .reason = "left"},
     };
-    StorageAudit a = {.actor = "WTPF-0008", .action = "session.open", .target = "s1",
+    StorageAudit a = {.actor = "WTPF-0008",
+                      .action = "session.open",
+                      .target = "s1",
                       .wall_time = "2026-05-12T09:00:00.000Z"};
     if (!s || !storage_record_events(s, ev, 2, NULL) || !storage_audit(s, &a, NULL))
       _exit(1);
@@ -148,10 +161,10 @@ test_participants(void **state)
   assert_non_null(s);
   assert_non_null(other);
   g_autoptr(Roster) in = parse_roster(
-    "badge,family_name,given_name,entity,category,roles,email,ldc,code_hash\n"
-    "WTPF-0004,Tupou,Sione,Tonga (Kingdom of),member_state,delegate,s.tupou@example.to,yes,\n"
-    "WTPF-0007,Dubois,Claire,ITU Interpretation Service,secretariat,interpreter:fr,,no,"
-    "pbkdf2-sha256$1000$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n");
+      "badge,family_name,given_name,entity,category,roles,email,ldc,code_hash\n"
+      "WTPF-0004,Tupou,Sione,Tonga (Kingdom of),member_state,delegate,s.tupou@example.to,yes,\n"
+      "WTPF-0007,Dubois,Claire,ITU Interpretation Service,secretariat,interpreter:fr,,no,"
+      "pbkdf2-sha256$1000$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n");
   gint64 v0 = storage_participants_version(s, NULL);
   assert_true(storage_participants_import(other, in, &error));
   gint64 v1 = storage_participants_version(s, NULL);
@@ -202,8 +215,11 @@ test_audit_and_session(void **state)
   TestDb *f = *state;
   g_autoptr(GError) error = NULL;
   g_autoptr(Storage) s = storage_open(f->path, &error);
-  StorageAudit a = {.actor = "WTPF-0008", .action = "queue.grant", .target = "WTPF-0001",
-                    .detail = "{\"place\":1}", .wall_time = "2026-05-12T09:00:00.000Z"};
+  StorageAudit a = {.actor = "WTPF-0008",
+                    .action = "queue.grant",
+                    .target = "WTPF-0001",
+                    .detail = "{\"place\":1}",
+                    .wall_time = "2026-05-12T09:00:00.000Z"};
   assert_true(storage_audit(s, &a, &error));
   StorageAudit bad = {.actor = "WTPF-0008", .wall_time = "x"};
   assert_false(storage_audit(s, &bad, &error));
@@ -220,11 +236,17 @@ test_audit_and_session(void **state)
   assert_false(storage_current_session(s, &session, &item, &error));
   assert_null(error);
   StorageEvent ev[] = {
-    {.badge = "OP", .kind = "session_open", .session = "s1", .agenda_item = "2",
-     .wall_time = "2026-05-12T09:00:00.000Z"},
-    {.kind = "item", .session = "s1", .agenda_item = "3", .wall_time = "2026-05-12T09:10:00.000Z"},
-    {.badge = "A", .kind = "join", .session = "s1", .wall_time = "2026-05-12T09:11:00.000Z"},
-    {.badge = "B", .kind = "join", .session = "s2", .wall_time = "2026-05-12T09:11:00.000Z"},
+      {.badge = "OP",
+       .kind = "session_open",
+       .session = "s1",
+       .agenda_item = "2",
+       .wall_time = "2026-05-12T09:00:00.000Z"},
+      {.kind = "item",
+       .session = "s1",
+       .agenda_item = "3",
+       .wall_time = "2026-05-12T09:10:00.000Z"},
+      {.badge = "A", .kind = "join", .session = "s1", .wall_time = "2026-05-12T09:11:00.000Z"},
+      {.badge = "B", .kind = "join", .session = "s2", .wall_time = "2026-05-12T09:11:00.000Z"},
   };
   assert_true(storage_record_events(s, ev, G_N_ELEMENTS(ev), &error));
   assert_true(storage_current_session(s, &session, &item, &error));
@@ -237,8 +259,8 @@ test_audit_and_session(void **state)
 
   /* a bad event refuses the whole batch */
   StorageEvent bad_ev[] = {
-    {.badge = "A", .kind = "leave", .wall_time = "2026-05-12T09:12:00.000Z"},
-    {.badge = NULL, .kind = "join", .wall_time = "2026-05-12T09:12:00.000Z"},
+      {.badge = "A", .kind = "leave", .wall_time = "2026-05-12T09:12:00.000Z"},
+      {.badge = NULL, .kind = "join", .wall_time = "2026-05-12T09:12:00.000Z"},
   };
   assert_false(storage_record_events(s, bad_ev, 2, &error));
   assert_true(g_error_matches(error, STORAGE_ERROR, STORAGE_ERROR_INVAL));
@@ -252,11 +274,11 @@ int
 main(void)
 {
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test_setup_teardown(test_migrates_v2, test_db_setup, test_db_teardown),
-    cmocka_unit_test_setup_teardown(test_newer_refused, test_db_setup, test_db_teardown),
-    cmocka_unit_test_setup_teardown(test_durable_after_return, test_db_setup, test_db_teardown),
-    cmocka_unit_test_setup_teardown(test_participants, test_db_setup, test_db_teardown),
-    cmocka_unit_test_setup_teardown(test_audit_and_session, test_db_setup, test_db_teardown),
+      cmocka_unit_test_setup_teardown(test_migrates_v2, test_db_setup, test_db_teardown),
+      cmocka_unit_test_setup_teardown(test_newer_refused, test_db_setup, test_db_teardown),
+      cmocka_unit_test_setup_teardown(test_durable_after_return, test_db_setup, test_db_teardown),
+      cmocka_unit_test_setup_teardown(test_participants, test_db_setup, test_db_teardown),
+      cmocka_unit_test_setup_teardown(test_audit_and_session, test_db_setup, test_db_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
