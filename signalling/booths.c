@@ -29,6 +29,23 @@ booth_index(SigApp *app, const char *code)
   return -1;
 }
 
+/* What booth @l may work into besides its own language (retour): English
+ * first (the usual B language), then the other booths, at most
+ * BOOTH_MAX_RETOUR. Returns how many were put in @out. */
+static size_t
+retour_of(const Meeting *m, const MeetingLanguage *l, const char **out)
+{
+  size_t n = 0;
+  if (strcmp(l->code, "en") != 0 && meeting_has_booth(m, "en"))
+    out[n++] = "en";
+  for (guint j = 0; j < m->languages->len && n < BOOTH_MAX_RETOUR; j++) {
+    const MeetingLanguage *o = m->languages->pdata[j];
+    if (o->booth && o != l && strcmp(o->code, "en") != 0)
+      out[n++] = o->code;
+  }
+  return n;
+}
+
 void
 console_booths_init(SigApp *app)
 {
@@ -38,15 +55,8 @@ console_booths_init(SigApp *app)
     const MeetingLanguage *l = m->languages->pdata[i];
     if (!l->booth)
       continue;
-    /* retour: into English first (the usual B language), then the others */
     BoothConfig cfg = {.lang = l->code, .handover_timeout_ms = HANDOVER_TIMEOUT_MS};
-    if (strcmp(l->code, "en") != 0 && meeting_has_booth(m, "en"))
-      cfg.retour[cfg.n_retour++] = "en";
-    for (guint j = 0; j < m->languages->len && cfg.n_retour < BOOTH_MAX_RETOUR; j++) {
-      const MeetingLanguage *o = m->languages->pdata[j];
-      if (o->booth && o != l && strcmp(o->code, "en") != 0)
-        cfg.retour[cfg.n_retour++] = o->code;
-    }
+    cfg.n_retour = retour_of(m, l, cfg.retour);
     Booth *b = booth_new(&cfg);
     if (b)
       g_ptr_array_add(app->booths, b);
@@ -110,6 +120,13 @@ booth_message(SigApp *app, const Booth *b)
                                 : g_strdup_printf("channel:%s", input);
   json_object_set_string_member(o, "input", source);
   json_object_set_string_member(o, "output", booth_output(b));
+  JsonArray *outputs = json_array_new();
+  const char *retour[BOOTH_MAX_RETOUR];
+  const MeetingLanguage *ml = meeting_find_language(app->meeting, lang);
+  json_array_add_string_element(outputs, lang);
+  for (size_t i = 0, n = ml ? retour_of(app->meeting, ml, retour) : 0; i < n; i++)
+    json_array_add_string_element(outputs, retour[i]);
+  json_object_set_array_member(o, "outputs", outputs);
   json_object_set_boolean_member(o, "cough", booth_coughing(b));
   const char *from = badge_of(app, booth_handover_from(b));
   if (from) {

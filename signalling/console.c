@@ -336,6 +336,7 @@ participants_message(SigApp *app)
     json_object_set_member(p, "soundcheck", s->soundcheck ? json_node_copy(s->soundcheck)
                                                           : json_node_new(JSON_NODE_NULL));
     json_object_set_boolean_member(p, "speaking", speakers_speaking(app->speakers, s->badge) != NULL);
+    json_object_set_boolean_member(p, "muted", s->muted);
     (void)e;
     json_array_add_object_element(list, p);
   }
@@ -844,6 +845,21 @@ handle_participant_mute(WsConn *c, JsonObject *msg)
   console_push_queue(app);
 }
 
+/* The speaker's own mute (the page mutes its track; the operator sees it). */
+static void
+handle_mute(WsConn *c, JsonObject *msg)
+{
+  int on = console_bool(c, msg, "on");
+  if (on < 0)
+    return;
+  c->muted = on;
+  c->app->participants_dirty = TRUE;
+  JsonObject *o = json_object_new();
+  json_object_set_string_member(o, "type", "mute");
+  json_object_set_boolean_member(o, "on", on);
+  ws_send_node(c, ws_wrap(o));
+}
+
 /* Onsite presence, entered by the operator at the desk (or rostrum-admin
  * checkin): a check_in / check_out event in the log. */
 static void
@@ -920,6 +936,7 @@ handle_soundcheck(WsConn *c, JsonObject *msg)
 static const ConsoleHandler handlers[] = {
   {"hello", 0, FALSE, handle_hello},
   {"hand", MEETING_ROLE_DELEGATE | MEETING_ROLE_CHAIR, FALSE, handle_hand},
+  {"mute", MEETING_ROLE_DELEGATE | MEETING_ROLE_CHAIR, TRUE, handle_mute},
   {"quality", ANY_ROLE, TRUE, handle_quality},
   {"soundcheck", ANY_ROLE, FALSE, handle_soundcheck},
   {"session.open", MEETING_ROLE_OPERATOR, FALSE, handle_session_open},
@@ -947,19 +964,25 @@ console_dispatch(WsConn *c, const char *type, JsonObject *msg)
     h = console_booth_handler(type);
   if (!h)
     return FALSE;
+  c->request = h->type; /* the refusals below name it too */
   if (h->roles && (!c->badge || !console_entry(c->app, c->badge))) {
     ws_send_error(c, "bad_request", "Say hello with your login token first.");
+    c->request = NULL;
     return TRUE;
   }
   if (h->roles && !(c->roles & h->roles)) {
     ws_send_error(c, "forbidden", "Your role does not allow this.");
+    c->request = NULL;
     return TRUE;
   }
   if (h->needs_seat && c->state != WS_JOINED) {
     ws_send_error(c, "bad_request", "Not joined.");
+    c->request = NULL;
     return TRUE;
   }
+  c->request = h->type;
   h->handle(c, msg);
+  c->request = NULL;
   return TRUE;
 }
 

@@ -160,6 +160,28 @@ session_json(const MeetingSession *s)
   return wrap(o);
 }
 
+/* How each role's page captures its microphone (getUserMedia constraints):
+ * a delegate's echo cancellation on (laptop speakers would send the
+ * interpretation back to the floor), no noise suppression or gain pumping
+ * on what every interpreter hears; an interpreter's all off (AIIC). */
+static JsonObject *
+capture_json(void)
+{
+  static const struct {
+    const char *role;
+    gboolean ec, ns, agc;
+  } roles[] = {{"delegate", TRUE, FALSE, FALSE}, {"interpreter", FALSE, FALSE, FALSE}};
+  JsonObject *o = json_object_new();
+  for (gsize i = 0; i < G_N_ELEMENTS(roles); i++) {
+    JsonObject *r = json_object_new();
+    json_object_set_boolean_member(r, "echoCancellation", roles[i].ec);
+    json_object_set_boolean_member(r, "noiseSuppression", roles[i].ns);
+    json_object_set_boolean_member(r, "autoGainControl", roles[i].agc);
+    json_object_set_object_member(o, roles[i].role, r);
+  }
+  return o;
+}
+
 static void
 fill(const Live *live, JsonObject *o)
 {
@@ -202,6 +224,7 @@ fill(const Live *live, JsonObject *o)
     json_object_set_member(o, "item", item_json(live->item));
   else
     json_object_set_null_member(o, "item");
+  json_object_set_object_member(o, "capture", capture_json());
 }
 
 JsonNode *

@@ -39,6 +39,8 @@ typedef struct WsConn {
   JsonNode *soundcheck; /* last sound-check result, or NULL */
   int place;            /* last `hand` place sent (0: none, -1: send again) */
   gboolean has_floor;   /* last `floor` sent */
+  gboolean muted;       /* a speaker's own mute (the page mutes its track) */
+  const char *request;  /* the type being handled (static), for `error.request` */
 } WsConn;
 
 /* A connection with no socket yet (lws sets wsi; the fuzz target and

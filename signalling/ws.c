@@ -84,6 +84,8 @@ ws_send_error(WsConn *c, const char *code, const char *message)
   json_object_set_string_member(o, "type", "error");
   json_object_set_string_member(o, "code", code);
   json_object_set_string_member(o, "message", message);
+  if (c->request) /* which message this answers, when known */
+    json_object_set_string_member(o, "request", c->request);
   ws_send_node(c, ws_wrap(o));
 }
 
@@ -611,7 +613,9 @@ ws_dispatch(WsConn *c, const char *text, gsize len)
   }
   for (gsize i = 0; i < G_N_ELEMENTS(handlers); i++)
     if (strcmp(handlers[i].type, type) == 0) {
+      c->request = handlers[i].type;
       handlers[i].handle(c, msg);
+      c->request = NULL;
       return;
     }
   if (!console_dispatch(c, type, msg))

@@ -174,6 +174,8 @@ describe('the meeting', { timeout: FILE_TIMEOUT_MS }, () => {
     assert.equal(m.languages.length, 6);
     assert.deepEqual([m.session.id, m.session.status, m.session.closed], ['day-1-am', 'open', false]);
     assert.equal(m.item.id, '1');
+    assert.deepEqual(fr.welcome.meeting.capture.interpreter,
+      { echoCancellation: false, noiseSuppression: false, autoGainControl: false });
     // the operator gets the list and the booths at once
     assert.ok(last(op, 'queue'));
     assert.ok(op.messages.some((x) => x.type === 'booth' && x.code === 'fr'));
@@ -203,6 +205,7 @@ describe('the meeting', { timeout: FILE_TIMEOUT_MS }, () => {
       a.say(m);
       const e = await next(a, (x) => x.type === 'error');
       assert.equal(e.code, 'forbidden', `${m.type}: ${JSON.stringify(e)}`);
+      assert.equal(e.request, m.type, 'the error names the message it answers');
     }
     const bad = [
       [{ type: 'agenda.set', item: 7 }, 'bad_request'], [{ type: 'agenda.set', item: '99' }, 'not_found'],
@@ -305,6 +308,8 @@ describe('the meeting', { timeout: FILE_TIMEOUT_MS }, () => {
     fr.say({ type: 'booth.mic', on: true });
     b = await next(fr, (m) => m.type === 'booth' && m.live === FR);
     assert.equal(b.interpreters[0].mic, true);
+    assert.equal(b.outputs[0], 'fr');
+    assert.ok(b.outputs.includes('en'), 'English retour offered');
     fr.say({ type: 'booth.cough', held: true });
     await next(op, (m) => m.type === 'booth' && m.cough === true);
     fr.say({ type: 'booth.cough', held: false });
