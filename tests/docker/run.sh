@@ -40,12 +40,15 @@ dc() { "${compose[@]}" "$@"; }
 
 cleanup() {
   local rc=$?
+  trap '' INT TERM # finish the clean-up even when asked to stop again
   if [ -n "${ROSTRUM_DOCKER_KEEP:-}" ] && [ -z "$dockerd_pid" ]; then
     echo "kept (ROSTRUM_DOCKER_KEEP): ${compose[*]} down --volumes --rmi all"
     cp "$tmp/override.yaml" "/tmp/$project.override.yaml"
   elif [ -f "$tmp/override.yaml" ] && docker info >/dev/null 2>&1; then
     stamp "teardown"
-    dc down --volumes --rmi all --remove-orphans >"$tmp/down.log" 2>&1 || cat "$tmp/down.log"
+    # (relay and signalling share one image: the second removal finds it gone)
+    dc down --volumes --rmi all --remove-orphans >"$tmp/down.log" 2>&1 ||
+      grep -v 'not found' "$tmp/down.log"
     # the build stage's intermediate images (labelled in docker/Dockerfile)
     docker image prune -f --filter label=org.rostrum.stage=build >/dev/null 2>&1 || true
     left=$(docker ps -aq --filter "label=com.docker.compose.project=$project"; docker volume ls -q | grep "^${project}_")
@@ -55,7 +58,7 @@ cleanup() {
     kill "$dockerd_pid" 2>/dev/null
     for _ in $(seq 100); do kill -0 "$dockerd_pid" 2>/dev/null || break; sleep 0.2; done
     kill -9 "$dockerd_pid" 2>/dev/null
-    umount "$tmp"/exec/netns/* 2>/dev/null
+    for m in "$tmp"/exec/netns/*; do [ -e "$m" ] && umount "$m" 2>/dev/null; done
   fi
   rm -rf "$tmp"
   stamp "done (exit $rc)"
