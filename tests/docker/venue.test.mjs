@@ -17,7 +17,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { Harness, loadChromium, sleep, waitFor } from '../browser/harness.mjs';
+import {
+  Harness, loadChromium, sleep, startGapMeter, startToneAnalysis, stopGapMeter, waitFor,
+} from '../browser/harness.mjs';
 
 const chromium = await loadChromium();
 
@@ -57,67 +59,9 @@ const health = (service) => {
 const sqlite = (sql) => JSON.parse(execFileSync('sqlite3', ['-readonly', '-json', DB, sql],
   { encoding: 'utf8', timeout: 10_000 }) || '[]');
 
-// In a page: an analyser per receive track (floor = first transceiver), the
-// FFT bins at @hz every 10 ms into window.tones; and the packet gap meter of
-// tests/browser/restart.test.mjs (lastPacketReceivedTimestamp every 10 ms).
-function startAnalysis(page, hz) {
-  return page.evaluate(async (freqs) => {
-    const ctx = new AudioContext();
-    await ctx.resume();
-    const tracks = window.rostrum.pc.getTransceivers().map((t) => t.receiver.track);
-    const analysers = tracks.map((track) => {
-      const a = ctx.createAnalyser();
-      a.fftSize = 2048;
-      a.smoothingTimeConstant = 0;
-      ctx.createMediaStreamSource(new MediaStream([track])).connect(a);
-      return a;
-    });
-    const bins = new Float32Array(analysers[0].frequencyBinCount);
-    const binHz = ctx.sampleRate / analysers[0].fftSize;
-    window.tones = [];
-    setInterval(() => {
-      const row = {};
-      analysers.forEach((a, i) => {
-        a.getFloatFrequencyData(bins);
-        for (const f of freqs) row[`${i}:${f}`] = bins[Math.round(f / binHz)];
-      });
-      window.tones.push(row);
-      if (window.tones.length > 1000) window.tones.shift();
-    }, 10);
-  }, hz);
-}
 const level = (page, i, hz) =>
   page.evaluate((k) => (window.tones.length ? window.tones.at(-1)[k] : -Infinity), `${i}:${hz}`);
 const hears = (page, i, hz, ms = 10_000) => waitFor(async () => (await level(page, i, hz)) > -60, ms, 50);
-
-function startGapMeter(page) {
-  return page.evaluate(() => {
-    const m = { maxGapMs: 0, last: null, samples: 0, pc: null, stop: false };
-    window.gapMeter = m;
-    (async () => {
-      while (!m.stop) {
-        const pc = window.rostrum.pc;
-        if (pc && pc === m.pc) {
-          for (const s of (await pc.getStats()).values()) {
-            if (s.type !== 'inbound-rtp' || s.kind !== 'audio' || !s.lastPacketReceivedTimestamp) continue;
-            const t = s.lastPacketReceivedTimestamp;
-            if (m.last !== null && t > m.last) m.maxGapMs = Math.max(m.maxGapMs, t - m.last);
-            m.last = t;
-            m.samples++;
-          }
-        } else {
-          m.pc = pc;
-          m.last = null;
-        }
-        await new Promise((r) => setTimeout(r, 10));
-      }
-    })();
-  });
-}
-const stopGapMeter = (page) => page.evaluate(() => {
-  window.gapMeter.stop = true;
-  return { maxGapMs: window.gapMeter.maxGapMs, samples: window.gapMeter.samples };
-});
 
 describe('the venue set in Docker', { timeout: FILE_TIMEOUT_MS }, () => {
   before(async () => {
@@ -135,7 +79,7 @@ describe('the venue set in Docker', { timeout: FILE_TIMEOUT_MS }, () => {
       await d.page.click('#login');
       await d.page.click('#join');
       await d.page.waitForFunction(() => document.querySelector('#status').textContent.includes('connected'));
-      await startAnalysis(d.page, [FLOOR_HZ, FR_HZ]);
+      await startToneAnalysis(d.page, [FLOOR_HZ, FR_HZ]);
     }
   });
   after(async () => {
