@@ -5,7 +5,8 @@
 # project name and ports of its own, waits until every service is healthy,
 # then venue.test.mjs joins headless Chromium delegates from the host (one
 # through TURN), hears the floor and a channel, restarts the signalling
-# container and checks attendance and media across it. Everything the test
+# container and checks attendance and media across it; last, scripts/venue
+# backup and restore of the attendance database. Everything the test
 # made goes at the end: containers, network, volumes, images, build cache;
 # the base image stays (cached for the next run), as does a daemon's data
 # root the test made (/var/lib/rostrum-test-docker). ROSTRUM_DOCKER_KEEP=1
@@ -172,4 +173,11 @@ sqlite3 -readonly "$db" "$rows" || exit 1
 [ "$(sqlite3 -readonly "$db" "$rows")" = "$(sqlite3 "$tmp/backup.sqlite" "$rows")" ] ||
   { echo "the backup differs from the live database"; exit 1; }
 stamp "scripts/venue backup: the same rows as the live database"
+# a lost database (every row deleted under the running signalling), then the
+# backup put back: the rows are the backup's and signalling is healthy
+sqlite3 "$db" "DELETE FROM attendance_event" || exit 1
+"$src/scripts/venue" restore "$tmp/backup.sqlite" >"$tmp/restore.log" 2>&1 || { cat "$tmp/restore.log"; exit 1; }
+[ "$(sqlite3 -readonly "$db" "$rows")" = "$(sqlite3 "$tmp/backup.sqlite" "$rows")" ] ||
+  { echo "after restore:"; sqlite3 -readonly "$db" "$rows"; exit 1; }
+stamp "scripts/venue restore: the backup's $(sqlite3 "$tmp/backup.sqlite" 'SELECT count(*) FROM attendance_event') rows are back; $(healthy)"
 exit 0
