@@ -132,6 +132,11 @@ stamp "images built in ${build_s} s: $(docker image inspect -f '{{.RepoTags}} {{
   "$ROSTRUM_IMAGE:$ROSTRUM_TAG" "$ROSTRUM_IMAGE-coturn:$ROSTRUM_TAG" |
   awk '{ printf "%s %.0f MB; ", $1, $2 / 1e6 }')"
 
+# what the runtime image's size is made of: its largest packages
+echo "largest packages in $ROSTRUM_IMAGE:$ROSTRUM_TAG (kB): $(docker run --rm --network host \
+  --entrypoint dpkg-query "$ROSTRUM_IMAGE:$ROSTRUM_TAG" -W -f '${Installed-Size} ${Package}\n' |
+  sort -rn | head -8 | tr '\n' ',' )"
+
 healthy() { # every service healthy; prints the states
   local s id st ok=0
   for s in relay signalling coturn; do
@@ -149,8 +154,13 @@ t0=$(date +%s%N)
 ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 stamp "cold start to healthy (scripts/venue up): $((ms / 1000)).$((ms % 1000 / 100)) s ($(healthy))"
 grep 'Delegates open' "$tmp/up.log"
-docker inspect -f '{{.Name}} user={{.Config.User}} health: {{(index .State.Health.Log 0).Output}}' \
-  $(dc ps -q) | tr -s '\n' ' ' | sed 's/ \//\n\//g'; echo
+# each service's process: not root, and what its health check said
+for s in relay signalling coturn; do
+  id=$(dc ps -q "$s")
+  uid=$(docker exec "$id" awk '/^Uid:/ { print $2 }' /proc/1/status)
+  echo "$s: runs as uid $uid; health: $(docker inspect -f '{{(index .State.Health.Log 0).Output}}' "$id" | tr -s '\n' ' ')"
+  [ -n "$uid" ] && [ "$uid" -ne 0 ] || { echo "$s runs as root"; exit 1; }
+done
 
 volume=$(docker volume inspect -f '{{.Mountpoint}}' "${project}_var") || exit 1
 db=$volume/attendance.sqlite
