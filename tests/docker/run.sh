@@ -133,7 +133,7 @@ stamp "images built in ${build_s} s: $(docker image inspect -f '{{.RepoTags}} {{
   awk '{ printf "%s %.0f MB; ", $1, $2 / 1e6 }')"
 
 # what the runtime image's size is made of: its largest packages
-echo "largest packages in $ROSTRUM_IMAGE:$ROSTRUM_TAG (kB): $(docker run --rm --network host \
+echo "largest packages in $ROSTRUM_IMAGE:$ROSTRUM_TAG (kB, as dpkg declares them, before the image's path excludes): $(docker run --rm --network host \
   --entrypoint dpkg-query "$ROSTRUM_IMAGE:$ROSTRUM_TAG" -W -f '${Installed-Size} ${Package}\n' |
   sort -rn | head -8 | tr '\n' ',' )"
 
