@@ -13,7 +13,7 @@
 //   ROSTRUM_BUILD=build node --test channels.test.mjs
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Harness, loadChromium, BADGE, CODE, sleep, waitFor } from './harness.mjs';
+import { Harness, loadChromium, BADGE, CODE, sleep, startToneAnalysis, waitFor } from './harness.mjs';
 
 const chromium = await loadChromium();
 
@@ -23,34 +23,6 @@ const h = new Harness('rostrum-channels-');
 h.hardStop('channels.test', FILE_TIMEOUT_MS);
 let browser = null;
 let page = null;
-
-// In the page: an analyser per receive track (floor = first transceiver),
-// and a sampler of Goertzel-like FFT bins every 10 ms into window.tones.
-function startAnalysis(freqs) {
-  return page.evaluate(async (hz) => {
-    const ctx = new AudioContext();
-    await ctx.resume();
-    const tracks = window.rostrum.pc.getTransceivers().map((t) => t.receiver.track);
-    const analysers = tracks.map((track) => {
-      const a = ctx.createAnalyser();
-      a.fftSize = 2048;
-      a.smoothingTimeConstant = 0;
-      ctx.createMediaStreamSource(new MediaStream([track])).connect(a);
-      return a;
-    });
-    const bins = new Float32Array(analysers[0].frequencyBinCount);
-    const binHz = ctx.sampleRate / analysers[0].fftSize;
-    window.tones = [];
-    window.toneTimer = setInterval(() => {
-      const row = { t: performance.now() };
-      analysers.forEach((a, i) => {
-        a.getFloatFrequencyData(bins);
-        for (const f of hz) row[`${i}:${f}`] = bins[Math.round(f / binHz)];
-      });
-      window.tones.push(row);
-    }, 10);
-  }, freqs);
-}
 
 // The latest reading of track @i at @hz (dB).
 async function level(i, hz) {
@@ -89,7 +61,7 @@ describe('interpretation channels in Chromium', { timeout: FILE_TIMEOUT_MS }, ()
     await page.click('#login');
     await page.click('#join');
     await page.waitForFunction(() => document.querySelector('#status').textContent.includes('connected'));
-    await startAnalysis([FLOOR_HZ, FR_HZ, ES_HZ]);
+    await startToneAnalysis(page, [FLOOR_HZ, FR_HZ, ES_HZ]);
     assert.ok(await waitTone(0, FLOOR_HZ), `no floor tone\n${h.logs()}`);
   });
   after(async () => {

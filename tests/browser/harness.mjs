@@ -275,3 +275,68 @@ export class Harness {
     }
   }
 }
+
+// In @page: an analyser per receive track (the floor is the first
+// transceiver) and, every 10 ms, the FFT bins at @freqs into window.tones
+// as rows { t: performance.now(), 'TRACK:HZ': dB }.
+export function startToneAnalysis(page, freqs) {
+  return page.evaluate(async (hz) => {
+    const ctx = new AudioContext();
+    await ctx.resume();
+    const tracks = window.rostrum.pc.getTransceivers().map((t) => t.receiver.track);
+    const analysers = tracks.map((track) => {
+      const a = ctx.createAnalyser();
+      a.fftSize = 2048;
+      a.smoothingTimeConstant = 0;
+      ctx.createMediaStreamSource(new MediaStream([track])).connect(a);
+      return a;
+    });
+    const bins = new Float32Array(analysers[0].frequencyBinCount);
+    const binHz = ctx.sampleRate / analysers[0].fftSize;
+    window.tones = [];
+    window.toneTimer = setInterval(() => {
+      const row = { t: performance.now() };
+      analysers.forEach((a, i) => {
+        a.getFloatFrequencyData(bins);
+        for (const f of hz) row[`${i}:${f}`] = bins[Math.round(f / binHz)];
+      });
+      window.tones.push(row);
+    }, 10);
+  }, freqs);
+}
+
+// In @page: samples the inbound audio's lastPacketReceivedTimestamp every
+// 10 ms; the longest step between two packets is the gap a listener heard
+// (measured per peer connection). stopGapMeter returns { maxGapMs, samples }.
+export function startGapMeter(page) {
+  return page.evaluate(() => {
+    const m = { maxGapMs: 0, last: null, samples: 0, pc: null, stop: false };
+    window.gapMeter = m;
+    (async () => {
+      while (!m.stop) {
+        const pc = window.rostrum.pc;
+        if (pc && pc === m.pc) {
+          for (const s of (await pc.getStats()).values()) {
+            if (s.type !== 'inbound-rtp' || s.kind !== 'audio' || !s.lastPacketReceivedTimestamp) continue;
+            const t = s.lastPacketReceivedTimestamp;
+            if (m.last !== null && t > m.last) m.maxGapMs = Math.max(m.maxGapMs, t - m.last);
+            m.last = t;
+            m.samples++;
+          }
+        } else {
+          m.pc = pc;
+          m.last = null;
+        }
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    })();
+  });
+}
+
+export function stopGapMeter(page) {
+  return page.evaluate(() => {
+    const m = window.gapMeter;
+    m.stop = true;
+    return { maxGapMs: m.maxGapMs, samples: m.samples };
+  });
+}

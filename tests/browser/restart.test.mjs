@@ -14,7 +14,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { Harness, loadChromium, sleep, waitFor } from './harness.mjs';
+import { Harness, loadChromium, sleep, startGapMeter, stopGapMeter, waitFor } from './harness.mjs';
 
 const chromium = await loadChromium();
 
@@ -36,41 +36,6 @@ function freeTcpPort() {
       const { port } = srv.address();
       srv.close(() => resolve(port));
     });
-  });
-}
-
-// In the page: samples the inbound audio's lastPacketReceivedTimestamp every
-// 10 ms; the longest step between two packets is the gap a listener heard.
-function startGapMeter(page) {
-  return page.evaluate(() => {
-    const m = { maxGapMs: 0, last: null, samples: 0, pc: null, stop: false };
-    window.gapMeter = m;
-    (async () => {
-      while (!m.stop) {
-        const pc = window.rostrum.pc;
-        if (pc && pc === m.pc) {
-          for (const s of (await pc.getStats()).values()) {
-            if (s.type !== 'inbound-rtp' || s.kind !== 'audio' || !s.lastPacketReceivedTimestamp) continue;
-            const t = s.lastPacketReceivedTimestamp;
-            if (m.last !== null && t > m.last) m.maxGapMs = Math.max(m.maxGapMs, t - m.last);
-            m.last = t;
-            m.samples++;
-          }
-        } else {
-          m.pc = pc; // measured per peer connection
-          m.last = null;
-        }
-        await new Promise((r) => setTimeout(r, 10));
-      }
-    })();
-  });
-}
-
-async function stopGapMeter(page) {
-  return page.evaluate(() => {
-    const m = window.gapMeter;
-    m.stop = true;
-    return { maxGapMs: m.maxGapMs, samples: m.samples };
   });
 }
 
