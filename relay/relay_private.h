@@ -14,6 +14,7 @@
 #include "metrics.h"
 #include "peer.h"
 #include "relay.h"
+#include "relay_venue.h"
 
 /* What signalling announced about a peer, and what it hears now. */
 typedef struct {
@@ -33,6 +34,7 @@ struct Relay {
   DtlsCert *cert;
   DtlsContext *dtls;
   AudioEngine *engine;
+  RelayVenue *venue; /* venue feed state, recording, venue outputs */
   Fanout *fanout;
   ControlServer *control;
   GHashTable *by_id; /* peer id → RelayPeer* (owned) */

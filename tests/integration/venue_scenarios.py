@@ -1,0 +1,255 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
+"""Venue audio (issue 21): the floor from the venue's RTP, recording per
+agenda item, products out as RTP. The mixing desk is a gst-launch sender
+(audiotestsrc ! rtpL24pay ! udpsink to a loopback port the test picks);
+listeners are webrtcbin peers (audio_peer.c, the helpers of
+audio_scenarios.py); receivers of the venue outputs are gst-launch
+pipelines that decode to WAV files the test reads.
+
+  venue_scenarios.py SCENARIO RELAY_EXE AUDIO_PEER_EXE
+
+  rtp-in-FMT   (FMT: l24-stereo-1ms, l16-mono-4ms, opus) the sender's 440 Hz
+               tone reaches a listener's floor; garbage, another payload type
+               and another sample format on the port are counted in
+               rostrum_venue_rtp_dropped_total and the tone stays clean; the
+               sender stops: `venue.state` lost within 1 s and the floor goes
+               silent; it starts again: `venue.state` up and the tone is back.
+  record       recording_dir set, agenda.item 1 with a 440 Hz venue, agenda.item
+               2 with 660 Hz, then item null: each item's floor and channel
+               files decode (opusdec) to their tone, each lasts the time spent
+               in the item within 40 ms, the index lists them with their sizes.
+  rtp-out      venue_out for the floor (L24), channel fr (L16) and the remote
+               speakers (L24): a speaker A (1000 Hz) holds the floor; the
+               receivers hear 440 + 1000 on the floor, the fr interpreter's
+               700 Hz on channel fr, and 1000 without 440 on the remote stream;
+               every stream has its SDP file.
+
+Exit 0 pass, 1 fail, 77 skip.
+"""
+import glob
+import json
+import math
+import os
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import time
+import wave
+
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import audio_scenarios  # noqa: E402
+from audio_scenarios import (ABSENT_DB, PRESENT_DB, AudioScenario, Skip, e_db)  # noqa: E402
+from relay_scenarios import Fail, check, log  # noqa: E402
+
+VENUE_HZ, VENUE2_HZ, A_HZ, F1_HZ = 440, 660, 1000, 700
+HZ = [VENUE_HZ, VENUE2_HZ, F1_HZ, A_HZ, 1300]
+VOICE_DB = -16.0
+FORMATS = {
+    "l24-stereo-1ms": dict(fmt="L24", channels=2, ptime=1),
+    "l16-mono-4ms": dict(fmt="L16", channels=1, ptime=4),
+    "opus": dict(fmt="opus", channels=2, ptime=20),
+}
+
+
+def free_udp_port():
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+class VenueScenario(AudioScenario):
+    def __init__(self, relay_exe, peer_exe):
+        super().__init__(relay_exe, peer_exe)
+        self.sender = None
+        self.venue_port = free_udp_port()
+
+    def start_venue_relay(self, fmt="L24", channels=2, ptime=1, **keys):
+        conf = {"floor_source": "rtp", "venue_rtp_address": "127.0.0.1",
+                "venue_rtp_port": self.venue_port, "venue_rtp_format": fmt,
+                "venue_rtp_channels": channels, "venue_rtp_ptime_ms": ptime,
+                "venue_rtp_jitter_ms": 5, "floor_pipeline": ""}
+        conf.update(keys)
+        self.start_relay(**conf)
+
+    def start_sender(self, hz=VENUE_HZ, fmt="L24", channels=2, ptime=1, pt=None):
+        """The mixing desk: a tone as RTP to the venue port."""
+        self.stop_sender()
+        vol = 10 ** (VOICE_DB / 20)
+        src = (f"audiotestsrc is-live=true wave=sine freq={hz} volume={vol:.4f} "
+               f"samplesperbuffer={48 * ptime} ! audio/x-raw,rate=48000,channels={channels} ! ")
+        ns = ptime * 1000000
+        if fmt == "opus":
+            pay = f"opusenc frame-size={ptime} bitrate=128000 ! rtpopuspay pt={pt or 111}"
+        else:
+            pay = (f"rtp{fmt}pay pt={pt or 97} min-ptime={ns} max-ptime={ns} ")
+        desc = f"{src}{pay} ! udpsink host=127.0.0.1 port={self.venue_port} sync=true"
+        err = open(os.path.join(self.dir, "sender.err"), "ab")
+        self.sender = subprocess.Popen(["gst-launch-1.0", "-q", *desc.split()],
+                                       stdout=subprocess.DEVNULL, stderr=err)
+        self.procs.append(self.sender)
+        log(f"sender: {hz} Hz {fmt} {channels} ch {ptime} ms -> 127.0.0.1:{self.venue_port}")
+
+    def stop_sender(self):
+        if self.sender and self.sender.poll() is None:
+            self.sender.kill()
+            self.sender.wait()
+        self.sender = None
+
+    def venue_event(self, state, after, timeout):
+        deadline = time.monotonic() + timeout
+        with self.ev_cond:
+            while True:
+                for t, e in self.events:
+                    if t >= after and e.get("event") == "venue.state" and e.get("state") == state:
+                        return t
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return None
+                self.ev_cond.wait(left)
+
+    def event(self, name, after, timeout, **match):
+        deadline = time.monotonic() + timeout
+        with self.ev_cond:
+            while True:
+                for t, e in self.events:
+                    if t >= after and e.get("event") == name and \
+                            all(e.get(k) == v for k, v in match.items()):
+                        return t, e
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return None
+                self.ev_cond.wait(left)
+
+    def listener(self, name="L1"):
+        p = self.peer(name, "lis-" + name.lower(), tracks="floor,channel", hz=HZ)
+        self.wait_ready(p)
+        return p
+
+
+def send_datagrams(port, datagrams):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    for d in datagrams:
+        s.sendto(d, ("127.0.0.1", port))
+    s.close()
+
+
+def rtp(pt, seq, ts, payload):
+    return struct.pack("!BBHII", 0x80, pt, seq, ts, 0x1234) + payload
+
+
+# --- rtp-in ---------------------------------------------------------------------
+def scenario_rtp_in(sc, fmt_name):
+    f = FORMATS[fmt_name]
+    sc.start_sender(**f)
+    sc.start_venue_relay(**f)
+    t_up = sc.venue_event("up", 0, 5)
+    check(t_up is not None, "no venue.state up within 5 s of the sender's start")
+    l1 = sc.listener()
+    t = time.monotonic()
+    lv = sc.steady(l1, "floor", t, t + 1.0, "venue tone: L1 floor")
+    sc.expect(lv, "L1's floor from the venue RTP", present=[VENUE_HZ], absent=[VENUE2_HZ, A_HZ])
+
+    # garbage, another payload type, another sample format (L16 where L24 is
+    # configured, or one sample short), each 50 times
+    before = sc.metrics()
+    pt = 111 if f["fmt"] == "opus" else 97
+    bad_len = 48 * f["ptime"] * f["channels"] * (2 if f["fmt"] == "L24" else 3)
+    datagrams = []
+    for i in range(50):
+        datagrams.append(os.urandom(5 + i))
+        datagrams.append(rtp(96 if pt != 96 else 98, i, i * 48, b"\x7f" * 288))
+        # opus: a 10 ms packet where 20 ms are configured
+        wrong = b"\xf0\xff\xff" if f["fmt"] == "opus" else b"\x7f" * bad_len
+        datagrams.append(rtp(pt, 40000 + i, i * 48, wrong))
+    t = time.monotonic()
+    send_datagrams(sc.venue_port, datagrams)
+    time.sleep(0.5)
+    after = sc.metrics()
+
+    def dropped(m, why):
+        return m.get(f'rostrum_venue_rtp_dropped_total{{why="{why}"}}', 0)
+    counts = {w: dropped(after, w) - dropped(before, w) for w in ("not_rtp", "payload_type", "format")}
+    log(f"garbage on the venue port: dropped {counts}")
+    # a random datagram may happen to start like RTP v2 of another type: 150 in all
+    check(sum(counts.values()) == 150, f"150 bad datagrams sent, {counts} dropped")
+    check(counts["payload_type"] >= 50 and counts["format"] >= 50,
+          f"wrong payload type / format not counted: {counts}")
+    lv = sc.steady(l1, "floor", t, t + 1.0, "venue tone during the garbage: L1 floor")
+    sc.expect(lv, "L1's floor during the garbage", present=[VENUE_HZ], absent=[VENUE2_HZ, A_HZ])
+    check(lv["peak"] <= VOICE_DB + 3, f"the floor peaked at {lv['peak']:.1f} dBFS during the "
+          f"garbage (the tone is {VOICE_DB:.0f}): garbage reached the product")
+
+    # loss of the feed: lost within 1 s, then silence
+    t = time.monotonic()
+    sc.stop_sender()
+    t_lost = sc.venue_event("lost", t, 3)
+    check(t_lost is not None, "no venue.state lost within 3 s of the sender's stop")
+    log(f"venue.state lost {1000 * (t_lost - t):.0f} ms after the sender stopped")
+    check(t_lost - t <= 1.0, f"venue.state lost after {t_lost - t:.2f} s (limit 1 s)")
+    m = sc.metrics()
+    check(m.get("rostrum_venue_up") == 0, "rostrum_venue_up not 0 after the loss")
+    lv = sc.steady(l1, "floor", t + 0.5, t + 1.5, "feed lost: L1 floor")
+    check(lv[float(VENUE_HZ)] <= ABSENT_DB and lv["rms"] <= -60,
+          f"the floor is not silent after the loss: 440 Hz {lv[float(VENUE_HZ)]:.1f} dB, rms "
+          f"{lv['rms']:.1f} dBFS")
+
+    # it returns (a new SSRC, sequence and timestamps)
+    t = time.monotonic()
+    sc.start_sender(**f)
+    t_back = sc.venue_event("up", t, 5)
+    check(t_back is not None, "no venue.state up within 5 s of the sender's restart")
+    log(f"venue.state up {1000 * (t_back - t):.0f} ms after the sender restarted")
+    lv = sc.steady(l1, "floor", t_back + 0.5, t_back + 1.5, "feed back: L1 floor")
+    sc.expect(lv, "L1's floor after the feed returned", present=[VENUE_HZ], absent=[A_HZ])
+    check(sc.relay_alive(), "relay died")
+
+
+SCENARIOS = {f"rtp-in-{k}": ((lambda sc, k=k: scenario_rtp_in(sc, k)), 60) for k in FORMATS}
+
+
+def main():
+    if len(sys.argv) != 4 or sys.argv[1] not in SCENARIOS:
+        print(f"usage: {sys.argv[0]} {{{'|'.join(SCENARIOS)}}} RELAY_EXE AUDIO_PEER_EXE",
+              file=sys.stderr)
+        return 2
+    name = sys.argv[1]
+    fn, budget_s = SCENARIOS[name]
+    if not shutil.which("gst-launch-1.0"):
+        print("SKIP: gst-launch-1.0 not found (the venue sender)")
+        return 77
+    sc = VenueScenario(sys.argv[2], sys.argv[3])
+
+    def on_signal(signum, frame):
+        raise Fail(f"hard timeout after {budget_s} s" if signum == signal.SIGALRM
+                   else f"terminated by signal {signum}")
+
+    for sig in (signal.SIGALRM, signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, on_signal)
+    signal.alarm(budget_s)
+    status = 0
+    try:
+        fn(sc)
+        log(f"PASS {name}")
+    except Skip as e:
+        log(f"SKIP {name}: {e}")
+        status = 77
+    except Fail as e:
+        log(f"FAIL {name}: {e}")
+        status = 1
+    finally:
+        signal.alarm(0)
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, signal.SIG_IGN)
+        sc.cleanup()
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())
