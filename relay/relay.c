@@ -426,6 +426,9 @@ dispatch(const CtlMessage *msg, void *user)
   RelayRequestHandler audio = relay_audio_handler(msg->name);
   if (audio)
     return audio(user, msg);
+  RelayRequestHandler venue = relay_venue_handler(msg->name);
+  if (venue)
+    return venue(user, msg);
   return ctl_build_reply_error(msg->id, "unknown_type", "no handler for this request");
 }
 

@@ -67,6 +67,9 @@ void relay_audio_forget(Relay *relay, PeerInfo *info);
  * relay's dispatch table: NULL when @type is not one of them. */
 RelayRequestHandler relay_audio_handler(const char *type);
 
+/* The venue requests (agenda.item; relay_venue.c), likewise. */
+RelayRequestHandler relay_venue_handler(const char *type);
+
 /* Level events every level_interval_ms. */
 gboolean relay_audio_on_level_tick(gpointer relay);
 /* The engine's part of /metrics. */

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "relay_venue.h"
 
+#include <string.h>
+
 #include "audio/engine_venue.h"
+#include "audio/recorder.h"
 #include "relay_private.h"
 
 #define WATCH_MS 100
@@ -10,7 +13,25 @@ struct RelayVenue {
   Relay *relay;
   guint watch;
   AudioVenueState venue_state; /* the last one told on the control link */
+  Recorder *recorder;          /* NULL: recording_dir is empty */
+  guint32 recording_gen;       /* the last state told */
+  char *meeting, *session, *item;
 };
+
+static void
+emit_recording_state(RelayVenue *rv, const RecorderStats *st)
+{
+  g_autoptr(JsonObject) o = json_object_new();
+  json_object_set_string_member(o, "state", recorder_state_name(st->state));
+  if (st->state == RECORDER_ERROR)
+    json_object_set_string_member(o, "reason", st->reason);
+  if (st->state == RECORDER_RECORDING && rv->item) {
+    json_object_set_string_member(o, "meeting", rv->meeting);
+    json_object_set_string_member(o, "session", rv->session);
+    json_object_set_string_member(o, "item", rv->item);
+  }
+  relay_emit(rv->relay, "recording.state", NULL, o);
+}
 
 static void
 emit_venue_state(RelayVenue *rv, AudioVenueState st)
@@ -31,7 +52,49 @@ on_watch(gpointer data)
     rv->venue_state = vs.state;
     emit_venue_state(rv, vs.state);
   }
+  if (rv->recorder) {
+    RecorderStats rs;
+    recorder_stats(rv->recorder, &rs);
+    if (rs.generation != rv->recording_gen) {
+      rv->recording_gen = rs.generation;
+      emit_recording_state(rv, &rs);
+    }
+  }
   return G_SOURCE_CONTINUE;
+}
+
+static char *
+handle_agenda_item(Relay *relay, const CtlMessage *msg)
+{
+  RelayVenue *rv = relay->venue;
+  const char *item = ctl_get_string(msg, "item");
+  g_free(rv->meeting);
+  g_free(rv->session);
+  g_free(rv->item);
+  rv->meeting = g_strdup(ctl_get_string(msg, "meeting"));
+  rv->session = g_strdup(ctl_get_string(msg, "session"));
+  rv->item = g_strdup(item);
+  if (rv->recorder)
+    recorder_set_item(rv->recorder, rv->meeting, rv->session, rv->item);
+  g_autoptr(JsonObject) extra = json_object_new();
+  json_object_set_string_member(extra, "recording", relay_venue_recording_state(rv));
+  return ctl_build_reply_ok(msg->id, extra);
+}
+
+static const struct {
+  const char *type;
+  RelayRequestHandler handle;
+} handlers[] = {
+  {"agenda.item", handle_agenda_item},
+};
+
+RelayRequestHandler
+relay_venue_handler(const char *type)
+{
+  for (size_t i = 0; i < G_N_ELEMENTS(handlers); i++)
+    if (strcmp(type, handlers[i].type) == 0)
+      return handlers[i].handle;
+  return NULL;
 }
 
 RelayVenue *
@@ -42,9 +105,21 @@ relay_venue_new(Relay *relay, GError **error)
   rv->relay = relay;
   audio_engine_venue_stats(relay->engine, &vs);
   rv->venue_state = vs.state;
+  if (relay->cfg->recording_dir[0]) {
+    AudioEngine *e = relay->engine;
+    unsigned n = audio_engine_languages(e) + 1;
+    const char *names[AUDIO_MAX_LANGUAGES + 1];
+    for (unsigned i = 0; i < n; i++)
+      names[i] = audio_engine_product_name(e, (int)i);
+    if (!(rv->recorder = recorder_new(relay->cfg->recording_dir, names, n, error)))
+      goto fail;
+  }
   rv->watch = g_timeout_add(WATCH_MS, on_watch, rv);
-  (void)error;
   return rv;
+
+fail:
+  relay_venue_free(rv);
+  return NULL;
 }
 
 void
@@ -54,16 +129,18 @@ relay_venue_free(RelayVenue *rv)
     return;
   if (rv->watch)
     g_source_remove(rv->watch);
+  recorder_free(rv->recorder);
+  g_free(rv->meeting);
+  g_free(rv->session);
+  g_free(rv->item);
   g_free(rv);
 }
 
 void
 relay_venue_packet(RelayVenue *rv, int product, const uint8_t *rtp, size_t len)
 {
-  (void)rv;
-  (void)product;
-  (void)rtp;
-  (void)len;
+  if (rv->recorder)
+    recorder_packet(rv->recorder, product, rtp, len); /* it records the floor and channels */
 }
 
 const char *
@@ -75,8 +152,11 @@ relay_venue_state(RelayVenue *rv)
 const char *
 relay_venue_recording_state(RelayVenue *rv)
 {
-  (void)rv;
-  return "off";
+  RecorderStats rs;
+  if (!rv->recorder)
+    return "off";
+  recorder_stats(rv->recorder, &rs);
+  return recorder_state_name(rs.state);
 }
 
 void
@@ -101,4 +181,27 @@ relay_venue_metrics(RelayVenue *rv, GString *out)
       "rostrum_venue_rtp_dropped_total{why=\"format\"} %" G_GUINT64_FORMAT "\n",
       vs.state == AUDIO_VENUE_UP, vs.losses, vs.rtp_packets, vs.rtp_bad[1], vs.rtp_bad[2],
       vs.rtp_bad[3]);
+  if (rv->recorder) {
+    RecorderStats rs;
+    recorder_stats(rv->recorder, &rs);
+    g_string_append_printf(
+        out,
+        "# HELP rostrum_recording_active Files are being written (1), or not (0: no item, or "
+        "stopped by an error).\n"
+        "# TYPE rostrum_recording_active gauge\n"
+        "rostrum_recording_active %d\n"
+        "# HELP rostrum_recording_errors_total Recordings stopped by a disk error.\n"
+        "# TYPE rostrum_recording_errors_total counter\n"
+        "rostrum_recording_errors_total %" G_GUINT64_FORMAT "\n"
+        "# TYPE rostrum_recording_packets_total counter\n"
+        "rostrum_recording_packets_total %" G_GUINT64_FORMAT "\n"
+        "# TYPE rostrum_recording_bytes_total counter\n"
+        "rostrum_recording_bytes_total %" G_GUINT64_FORMAT "\n"
+        "# TYPE rostrum_recording_files_total counter\n"
+        "rostrum_recording_files_total %" G_GUINT64_FORMAT "\n"
+        "# HELP rostrum_recording_dropped_total Packets the writer could not keep up with.\n"
+        "# TYPE rostrum_recording_dropped_total counter\n"
+        "rostrum_recording_dropped_total %" G_GUINT64_FORMAT "\n",
+        rs.state == RECORDER_RECORDING, rs.errors, rs.packets, rs.bytes, rs.files, rs.dropped);
+  }
 }
