@@ -211,7 +211,120 @@ def scenario_rtp_in(sc, fmt_name):
     check(sc.relay_alive(), "relay died")
 
 
+# --- decoding what the relay wrote or sent ---------------------------------------
+def decode_to_wav(src_desc, wav_path, timeout=20):
+    """Runs gst-launch SRC ! ... ! wavenc to @wav_path (mono S16 48 kHz)."""
+    desc = (f"{src_desc} ! audioconvert ! audioresample ! "
+            f"audio/x-raw,format=S16LE,channels=1,rate=48000 ! wavenc ! filesink location={wav_path}")
+    r = subprocess.run(["gst-launch-1.0", "-q", *desc.split()], capture_output=True, timeout=timeout)
+    check(r.returncode == 0, f"gst-launch {desc}: exit {r.returncode}: {r.stderr.decode()[-500:]}")
+
+
+def read_wav(path):
+    with wave.open(path) as w:
+        n = w.getnframes()
+        data = w.readframes(n)
+    return [v / 32768.0 for v in struct.unpack(f"<{n}h", data)]
+
+
+def tone_db(x, hz, rate=48000):
+    """The amplitude (dBFS of a sine) of @hz in @x (Goertzel)."""
+    if not x:
+        return -200.0
+    w = 2 * math.pi * hz / rate
+    c = 2 * math.cos(w)
+    s1 = s2 = 0.0
+    for v in x:
+        s1, s2 = v + c * s1 - s2, s1
+    power = s1 * s1 + s2 * s2 - c * s1 * s2
+    amp = 2 * math.sqrt(max(power, 0.0)) / len(x)
+    return 20 * math.log10(amp) if amp > 0 else -200.0
+
+
+def tones(x, hzs, what):
+    out = {hz: tone_db(x, hz) for hz in hzs}
+    log(f"{what}: " + ", ".join(f"{hz} Hz {v:.1f}" for hz, v in out.items()) + " dB")
+    return out
+
+
+# --- record ------------------------------------------------------------------------
+def scenario_record(sc):
+    rec = os.path.join(sc.dir, "rec")
+    sc.start_sender(hz=VENUE_HZ)
+    sc.start_venue_relay(recording_dir=rec, sim_booths="fr:700")
+    check(sc.venue_event("up", 0, 5) is not None, "no venue.state up")
+    l1 = sc.listener()
+    meeting, session = "wtpf-26", "day-1-am"
+    times = {}
+    r, t1 = sc.req("agenda.item", meeting=meeting, session=session, item="1")
+    got = sc.event("recording.state", t1, 3, state="recording", item="1")
+    check(got is not None, "no recording.state recording for item 1")
+    time.sleep(2.5)
+    sc.start_sender(hz=VENUE2_HZ)
+    _, t2 = sc.req("agenda.item", meeting=meeting, session=session, item="2")
+    times["1"] = t2 - t1
+    time.sleep(2.5)
+    _, t3 = sc.req("agenda.item", meeting=meeting, session=session, item=None)
+    times["2"] = t3 - t2
+    check(sc.event("recording.state", t3, 3, state="idle") is not None, "no recording.state idle")
+    time.sleep(0.3)
+    index_path = os.path.join(rec, meeting, session, "index.json")
+    check(os.path.exists(index_path), f"no {index_path}")
+    with open(index_path) as f:
+        index = json.load(f)
+    log("index.json: " + json.dumps(index)[:600])
+    check(index["meeting"] == meeting and index["session"] == session, "index: meeting/session")
+    # languages en, fr, es: fr has a (simulated) interpreter, en and es carry the floor
+    want = {}
+    for item, hz in (("1", VENUE_HZ), ("2", VENUE2_HZ)):
+        want.update({(item, "floor"): hz, (item, "channel:en"): hz, (item, "channel:es"): hz,
+                     (item, "channel:fr"): F1_HZ})
+    entries = {(e["item"], e["product"]): e for e in index["files"]}
+    check(set(entries) == set(want), f"index lists {sorted(entries)}, want {sorted(want)}")
+    for (item, product), hz in want.items():
+        e = entries[(item, product)]
+        path = os.path.join(rec, meeting, session, e["file"])
+        check(os.path.getsize(path) == e["size"], f"{e['file']}: size {os.path.getsize(path)}, "
+              f"index says {e['size']}")
+        wav = os.path.join(sc.dir, f"{item}-{product.replace(':', '-')}.wav")
+        decode_to_wav(f"filesrc location={path} ! oggdemux ! opusdec", wav)
+        x = read_wav(wav)
+        dur = len(x) / 48000.0
+        log(f"item {item} {product}: {e['file']} {e['size']} bytes, decodes to {dur:.3f} s "
+            f"(index {e['duration_s']:.3f} s, {e['start']} .. {e['end']}); time in the item "
+            f"{times[item]:.3f} s")
+        check(abs(dur - times[item]) <= 0.040, f"item {item} {product}: {dur:.3f} s of audio, "
+              f"{times[item]:.3f} s in the item (limit 40 ms)")
+        check(abs(dur - e["duration_s"]) <= 0.001, f"{e['file']}: index duration "
+              f"{e['duration_s']} s, decodes to {dur:.3f} s")
+        # item 2 begins with the sender's restart (a new gst-launch: up to ~0.5 s)
+        mid = x[int((0.4 if item == "1" else 1.0) * 48000):int((dur - 0.3) * 48000)]
+        lv = tones(mid, [VENUE_HZ, VENUE2_HZ, F1_HZ], f"item {item} {product}")
+        others = [h for h in (VENUE_HZ, VENUE2_HZ, F1_HZ) if h != hz]
+        check(lv[hz] >= PRESENT_DB, f"item {item} {product}: {hz} Hz at {lv[hz]:.1f} dB")
+        for o in others:
+            check(lv[o] <= ABSENT_DB, f"item {item} {product}: {o} Hz at {lv[o]:.1f} dB, want absent")
+
+    # an unwritable folder: recording stops with an error, the media goes on
+    blocked = os.path.join(rec, "blocked")
+    open(blocked, "w").close()  # a file where the meeting's folder should be
+    before = sc.metrics().get("rostrum_recording_errors_total", 0)
+    _, t4 = sc.req("agenda.item", meeting="blocked", session=session, item="3")
+    got = sc.event("recording.state", t4, 3, state="error")
+    check(got is not None, "no recording.state error for an unwritable folder")
+    log(f"recording.state error: {got[1].get('reason')}")
+    after = sc.metrics()
+    check(after.get("rostrum_recording_errors_total", 0) == before + 1,
+          "rostrum_recording_errors_total did not count the error")
+    check(after.get("rostrum_recording_active") == 0, "rostrum_recording_active not 0")
+    t = time.monotonic()
+    lv = sc.steady(l1, "floor", t, t + 1.0, "recording failed: L1 floor")
+    sc.expect(lv, "L1's floor while recording fails", present=[VENUE2_HZ], absent=[VENUE_HZ])
+    check(sc.relay_alive(), "relay died")
+
+
 SCENARIOS = {f"rtp-in-{k}": ((lambda sc, k=k: scenario_rtp_in(sc, k)), 60) for k in FORMATS}
+SCENARIOS["record"] = (scenario_record, 60)
 
 
 def main():
