@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "relay_venue.h"
 
+#include <errno.h>
 #include <string.h>
 
 #include "audio/engine_venue.h"
 #include "audio/recorder.h"
+#include "audio/venue_out.h"
 #include "relay_private.h"
 
 #define WATCH_MS 100
@@ -16,7 +18,38 @@ struct RelayVenue {
   Recorder *recorder;          /* NULL: recording_dir is empty */
   guint32 recording_gen;       /* the last state told */
   char *meeting, *session, *item;
+  VenueOut *out;               /* NULL: no venue_out */
 };
+
+/* Engine thread: the products' PCM for the venue outputs. */
+static void
+on_pcm(int product, const float *pcm, void *user)
+{
+  RelayVenue *rv = user;
+  venue_out_pcm(rv->out, product, pcm);
+}
+
+static gboolean
+start_outputs(RelayVenue *rv, GError **error)
+{
+  const RelayConfig *cfg = rv->relay->cfg;
+  int products[VENUE_OUT_MAX];
+  for (unsigned i = 0; i < cfg->n_venue_out; i++) {
+    const char *name = cfg->venue_out[i].product;
+    products[i] = strcmp(name, "remote") == 0
+                      ? AUDIO_TAP_REMOTE
+                      : audio_engine_product_by_name(rv->relay->engine, name);
+    if (products[i] < 0 && products[i] != AUDIO_TAP_REMOTE) {
+      g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "venue_out: no product %s",
+                  name);
+      return FALSE;
+    }
+  }
+  if (!(rv->out = venue_out_new(cfg, products, error)))
+    return FALSE;
+  audio_engine_set_pcm_tap(rv->relay->engine, on_pcm, rv);
+  return TRUE;
+}
 
 static void
 emit_recording_state(RelayVenue *rv, const RecorderStats *st)
@@ -114,6 +147,8 @@ relay_venue_new(Relay *relay, GError **error)
     if (!(rv->recorder = recorder_new(relay->cfg->recording_dir, names, n, error)))
       goto fail;
   }
+  if (relay->cfg->n_venue_out && !start_outputs(rv, error))
+    goto fail;
   rv->watch = g_timeout_add(WATCH_MS, on_watch, rv);
   return rv;
 
@@ -129,6 +164,10 @@ relay_venue_free(RelayVenue *rv)
     return;
   if (rv->watch)
     g_source_remove(rv->watch);
+  if (rv->out) {
+    audio_engine_set_pcm_tap(rv->relay->engine, NULL, NULL); /* no call runs after it */
+    venue_out_free(rv->out);
+  }
   recorder_free(rv->recorder);
   g_free(rv->meeting);
   g_free(rv->session);
@@ -141,6 +180,8 @@ relay_venue_packet(RelayVenue *rv, int product, const uint8_t *rtp, size_t len)
 {
   if (rv->recorder)
     recorder_packet(rv->recorder, product, rtp, len); /* it records the floor and channels */
+  if (rv->out)
+    venue_out_packet(rv->out, product, rtp, len);
 }
 
 const char *
@@ -181,6 +222,21 @@ relay_venue_metrics(RelayVenue *rv, GString *out)
       "rostrum_venue_rtp_dropped_total{why=\"format\"} %" G_GUINT64_FORMAT "\n",
       vs.state == AUDIO_VENUE_UP, vs.losses, vs.rtp_packets, vs.rtp_bad[1], vs.rtp_bad[2],
       vs.rtp_bad[3]);
+  if (rv->out) {
+    VenueOutStats os;
+    venue_out_stats(rv->out, &os);
+    g_string_append_printf(out,
+                           "# HELP rostrum_venue_out_ptp The venue outputs run on a PTP clock.\n"
+                           "# TYPE rostrum_venue_out_ptp gauge\n"
+                           "rostrum_venue_out_ptp %d\n"
+                           "# TYPE rostrum_venue_out_frames_total counter\n"
+                           "rostrum_venue_out_frames_total %" G_GUINT64_FORMAT "\n"
+                           "# TYPE rostrum_venue_out_packets_total counter\n"
+                           "rostrum_venue_out_packets_total %" G_GUINT64_FORMAT "\n"
+                           "# TYPE rostrum_venue_out_errors_total counter\n"
+                           "rostrum_venue_out_errors_total %" G_GUINT64_FORMAT "\n",
+                           os.ptp, os.frames, os.packets, os.errors);
+  }
   if (rv->recorder) {
     RecorderStats rs;
     recorder_stats(rv->recorder, &rs);

@@ -11,7 +11,7 @@
 
 /* The tap's "product" for the remote speakers alone (not a listener
  * product: no Opus encode unless a venue output asks for one). */
-#define AUDIO_TAP_REMOTE (-2)
+#define AUDIO_TAP_REMOTE (-1000)
 
 /* Engine thread, once per tick per product: @pcm (AUDIO_FRAME samples,
  * borrowed for the call) of @product (AUDIO_PRODUCT_FLOOR, a channel, or

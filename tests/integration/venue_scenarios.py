@@ -323,8 +323,73 @@ def scenario_record(sc):
     check(sc.relay_alive(), "relay died")
 
 
+# --- rtp-out -----------------------------------------------------------------------
+def scenario_rtp_out(sc):
+    sdp_dir = os.path.join(sc.dir, "sdp")
+    ports = {k: free_udp_port() for k in ("floor", "fr", "remote", "en")}
+    outs = (f"floor:127.0.0.1:{ports['floor']}:L24, channel:fr:127.0.0.1:{ports['fr']}:L16, "
+            f"remote:127.0.0.1:{ports['remote']}:L24, channel:en:127.0.0.1:{ports['en']}:opus")
+    sc.start_sender(hz=VENUE_HZ)
+    sc.start_venue_relay(sim_booths="fr:700", venue_out=outs, venue_out_sdp_dir=sdp_dir)
+    check(sc.venue_event("up", 0, 5) is not None, "no venue.state up")
+    a = sc.peer("A", "spk-a", tracks="floor,mic", mic_hz=A_HZ, hz=HZ)
+    sc.wait_ready(a)
+    sc.req("floor.grant", peer="spk-a")
+    time.sleep(0.6)
+    sdps = sorted(os.listdir(sdp_dir))
+    log(f"SDP files: {sdps}")
+    check(sdps == ["channel-en.sdp", "channel-fr.sdp", "floor.sdp", "remote.sdp"],
+          f"SDP files {sdps}")
+    with open(os.path.join(sdp_dir, "floor.sdp")) as f:
+        floor_sdp = f.read()
+    check(f"m=audio {ports['floor']} RTP/AVP 96" in floor_sdp and "a=rtpmap:96 L24/48000/1" in
+          floor_sdp and "a=ptime:1" in floor_sdp, f"floor.sdp:\n{floor_sdp}")
+    # receivers subscribe with the SDP files (sdpdemux), decode to raw PCM
+    depay = {"floor": "rtpL24depay", "fr": "rtpL16depay", "remote": "rtpL24depay",
+             "en": "rtpopusdepay ! opusdec"}
+    sdp_of = {"floor": "floor.sdp", "fr": "channel-fr.sdp", "remote": "remote.sdp",
+              "en": "channel-en.sdp"}
+    recv = {}
+    for k in ports:
+        raw = os.path.join(sc.dir, f"out-{k}.raw")
+        desc = (f"filesrc location={os.path.join(sdp_dir, sdp_of[k])} ! sdpdemux latency=20 ! "
+                f"{depay[k]} ! audioconvert ! audioresample ! "
+                f"audio/x-raw,format=S16LE,channels=1,rate=48000 ! filesink location={raw}")
+        p = subprocess.Popen(["gst-launch-1.0", "-q", *desc.split()], stdout=subprocess.DEVNULL,
+                             stderr=open(os.path.join(sc.dir, f"out-{k}.err"), "wb"))
+        sc.procs.append(p)
+        recv[k] = (p, raw)
+    time.sleep(3.0)
+    for k, (p, raw) in recv.items():
+        p.kill()
+        p.wait()
+    m = sc.metrics()
+    log(f"venue_out: frames {m.get('rostrum_venue_out_frames_total')}, opus packets "
+        f"{m.get('rostrum_venue_out_packets_total')}, errors {m.get('rostrum_venue_out_errors_total')}, "
+        f"ptp {m.get('rostrum_venue_out_ptp')}, venue underruns "
+        f"{m.get('rostrum_audio_venue_underruns_total')}")
+    want = {"floor": ([VENUE_HZ, A_HZ], [F1_HZ]), "fr": ([F1_HZ], [VENUE_HZ, A_HZ]),
+            "remote": ([A_HZ], [VENUE_HZ, F1_HZ]), "en": ([VENUE_HZ, A_HZ], [F1_HZ])}
+    for k, (present, absent) in want.items():
+        raw = recv[k][1]
+        with open(raw, "rb") as f:
+            data = f.read()
+        n = len(data) // 2
+        check(n >= 48000 * 1.5, f"receiver {k}: {n / 48000:.2f} s of audio in 3 s\n"
+              f"{open(os.path.join(sc.dir, f'out-{k}.err'), errors='replace').read()[-800:]}")
+        x = [v / 32768.0 for v in struct.unpack(f"<{n}h", data[:2 * n])]
+        mid = x[n // 3:n // 3 + 48000]
+        lv = tones(mid, [VENUE_HZ, F1_HZ, A_HZ], f"venue_out {k} ({n / 48000:.2f} s)")
+        for hz in present:
+            check(lv[hz] >= PRESENT_DB, f"venue_out {k}: {hz} Hz at {lv[hz]:.1f} dB, want present")
+        for hz in absent:
+            check(lv[hz] <= ABSENT_DB, f"venue_out {k}: {hz} Hz at {lv[hz]:.1f} dB, want absent")
+    check(sc.relay_alive(), "relay died")
+
+
 SCENARIOS = {f"rtp-in-{k}": ((lambda sc, k=k: scenario_rtp_in(sc, k)), 60) for k in FORMATS}
 SCENARIOS["record"] = (scenario_record, 60)
+SCENARIOS["rtp-out"] = (scenario_rtp_out, 60)
 
 
 def main():
