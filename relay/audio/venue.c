@@ -4,7 +4,11 @@
 #include <gio/gio.h>
 #include <gst/app/gstappsink.h>
 #include <gst/gst.h>
+#include <pthread.h>
+#include <sched.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include "venue_rtp.h"
 
@@ -19,6 +23,7 @@ struct AudioVenue {
   size_t head, fill; /* read position, samples held */
   gboolean primed;
   size_t prime, max; /* samples */
+  gboolean pin; /* RTP: the first read after priming cuts the depth to the prime */
   AudioVenueStats stats;
   /* RTP: the checks on udpsrc's pad (streaming thread) and the loss watch
    * (main loop) */
@@ -130,8 +135,15 @@ audio_venue_read(AudioVenue *v, float *frame)
 {
   bool ok = false;
   g_mutex_lock(&v->lock);
-  if (!v->primed && v->fill >= v->prime)
+  if (!v->primed && v->fill >= v->prime) {
     v->primed = TRUE;
+    if (v->pin) { /* the oldest audio goes: the depth is the prime, not prime + phase */
+      size_t drop = v->fill - v->prime;
+      v->head = (v->head + drop) % RING;
+      v->fill -= drop;
+      v->stats.dropped += drop;
+    }
+  }
   if (v->primed && v->fill >= AUDIO_FRAME) {
     for (size_t i = 0; i < AUDIO_FRAME; i++)
       frame[i] = v->ring[(v->head + i) % RING];
@@ -139,6 +151,7 @@ audio_venue_read(AudioVenue *v, float *frame)
     v->fill -= AUDIO_FRAME;
     v->stats.frames++;
     ok = true;
+
   } else if (v->primed) {
     v->stats.underruns++;
     v->primed = FALSE; /* prime again rather than stutter frame by frame */
@@ -212,6 +225,25 @@ audio_venue_stats(AudioVenue *v, AudioVenueStats *out)
   g_mutex_unlock(&v->lock);
 }
 
+/* Streaming threads, as each starts: the venue feed is on everyone's
+ * floor, so its threads go just under the engine's (SCHED_FIFO 9), else
+ * at a better nice value, else as they are. */
+static GstBusSyncReply
+on_sync_message(GstBus *bus, GstMessage *msg, gpointer data)
+{
+  GstStreamStatusType type;
+  GstElement *owner;
+  if (GST_MESSAGE_TYPE(msg) != GST_MESSAGE_STREAM_STATUS)
+    return GST_BUS_PASS;
+  gst_message_parse_stream_status(msg, &type, &owner);
+  if (type == GST_STREAM_STATUS_TYPE_ENTER) {
+    struct sched_param sp = {.sched_priority = 9};
+    if (pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp) != 0)
+      setpriority(PRIO_PROCESS, (id_t)gettid(), -10);
+  }
+  return GST_BUS_PASS;
+}
+
 static gboolean
 on_bus_message(GstBus *bus, GstMessage *msg, gpointer data)
 {
@@ -248,6 +280,7 @@ audio_venue_new(const RelayConfig *cfg, GError **error)
              AUDIO_SAMPLES_PER_MS;
   v->max = (size_t)(v->stats.rtp ? AUDIO_VENUE_RTP_MAX_MS : AUDIO_VENUE_MAX_MS) *
            AUDIO_SAMPLES_PER_MS;
+  v->pin = v->stats.rtp;
   v->rtp_fmt = (VenueRtpFormat){
     .encoding = cfg->venue_rtp_format == VENUE_FORMAT_L24   ? VENUE_RTP_L24
                 : cfg->venue_rtp_format == VENUE_FORMAT_L16 ? VENUE_RTP_L16
@@ -276,6 +309,8 @@ audio_venue_new(const RelayConfig *cfg, GError **error)
     v->watch = g_timeout_add(AUDIO_VENUE_WATCH_MS, on_watch, v);
   }
   GstBus *bus = gst_element_get_bus(v->pipeline);
+  if (v->stats.rtp)
+    gst_bus_set_sync_handler(bus, on_sync_message, v, NULL);
   v->bus_watch = gst_bus_add_watch(bus, on_bus_message, v);
   gst_object_unref(bus);
   if (gst_element_set_state(v->pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {

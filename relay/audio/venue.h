@@ -18,9 +18,18 @@
 #define AUDIO_VENUE_PRIME_MS 40
 #define AUDIO_VENUE_MAX_MS 120
 /* RTP from the venue's LAN arrives steadily (1-20 ms packets, after a jitter
- * buffer of venue_rtp_jitter_ms): a frame and a little margin is enough. */
-#define AUDIO_VENUE_RTP_PRIME_MS 24
+ * buffer of venue_rtp_jitter_ms): a frame and a little margin is enough.
+ * At the first read after priming the depth is cut to exactly the prime
+ * (it would otherwise keep whatever the tick's phase added, up to a frame
+ * more), and the pipeline's streaming threads run at real-time priority
+ * when allowed, so the margin holds. */
+#define AUDIO_VENUE_RTP_PRIME_MS 22
 #define AUDIO_VENUE_RTP_MAX_MS 60
+/* RTP: what is left in the ring after a read is watched over a second; if
+ * even its minimum exceeds this, the excess is dropped once (the latency
+ * a late start or a fast sender's clock left behind). */
+#define AUDIO_VENUE_RTP_REST_MS 4
+#define AUDIO_VENUE_RTP_TRIM_READS 50
 /* No valid RTP packet for this long: the feed is lost (the floor carries
  * silence; the ring is emptied; the pipeline restarts to wait for it). */
 #define AUDIO_VENUE_LOSS_MS 250
