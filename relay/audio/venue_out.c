@@ -12,6 +12,7 @@
 
 #include "engine_venue.h"
 #include "frame.h"
+#include "limiter.h"
 #include "stream.h"
 
 #define PT_L24 96
@@ -30,6 +31,7 @@ typedef struct {
   gboolean pcm; /* through the pipeline (else the product's own Opus packets) */
   /* pcm: engine thread */
   GstElement *src;
+  Limiter *limiter; /* remote: the speakers' sum has no limiter of its own */
   GstClockTime next_pts;
   /* passthrough: main loop */
   int fd;
@@ -187,6 +189,11 @@ venue_out_new(const RelayConfig *cfg, const int *products, GError **error)
     s->pcm = s->spec.format != VENUE_FORMAT_OPUS || s->product == AUDIO_TAP_REMOTE;
     if (!s->pcm && !open_socket(s, error))
       goto fail;
+    if (s->product == AUDIO_TAP_REMOTE && !(s->limiter = limiter_new(cfg->limiter_ceiling_db, 1.5,
+                                                                     80.0, AUDIO_RATE))) {
+      g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "venue_out: out of memory");
+      goto fail;
+    }
     if (s->pcm) {
       g_autofree char *b = branch(s, i);
       g_string_append_printf(desc, "%s%s", desc->len ? " " : "", b);
@@ -249,6 +256,7 @@ venue_out_free(VenueOut *o)
       gst_object_unref(o->s[i].src);
     if (o->s[i].fd >= 0)
       close(o->s[i].fd);
+    limiter_free(o->s[i].limiter);
   }
   if (o->pipeline)
     gst_object_unref(o->pipeline);
@@ -269,6 +277,13 @@ venue_out_pcm(VenueOut *o, int product, const float *pcm)
     if (!s->next_pts || s->next_pts + REBASE_NS < now || s->next_pts > now + REBASE_NS)
       s->next_pts = now + LEAD_NS;
     GstBuffer *b = gst_buffer_new_memdup(pcm, AUDIO_FRAME * sizeof *pcm);
+    if (s->limiter) { /* the same true-peak ceiling as every listener product */
+      GstMapInfo map;
+      if (gst_buffer_map(b, &map, GST_MAP_WRITE)) {
+        limiter_process(s->limiter, (float *)map.data, AUDIO_FRAME);
+        gst_buffer_unmap(b, &map);
+      }
+    }
     GST_BUFFER_PTS(b) = s->next_pts;
     GST_BUFFER_DURATION(b) = FRAME_NS;
     s->next_pts += FRAME_NS;
