@@ -15,6 +15,9 @@ pipelines that decode to WAV files the test reads.
                rostrum_venue_rtp_dropped_total and the tone stays clean; the
                sender stops: `venue.state` lost within 1 s and the floor goes
                silent; it starts again: `venue.state` up and the tone is back.
+  record-full  the relay under a 20 kB file-size limit (as a full disk): recording.state
+               error "File too large" within seconds, the metrics count it, the listener
+               still hears the floor.
   record       recording_dir set, agenda.item 1 with a 440 Hz venue, agenda.item
                2 with 660 Hz, then item null: each item's floor and channel
                files decode (opusdec) to their tone, each lasts the time spent
@@ -41,7 +44,7 @@ import wave
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import audio_scenarios  # noqa: E402
-from audio_scenarios import ABSENT_DB, PRESENT_DB, AudioScenario  # noqa: E402
+from audio_scenarios import ABSENT_DB, PRESENT_DB, AudioScenario, Skip  # noqa: E402
 from relay_scenarios import check, log  # noqa: E402
 
 VENUE_HZ, VENUE2_HZ, A_HZ, F1_HZ = 440, 660, 1000, 700
@@ -395,9 +398,46 @@ def scenario_rtp_out(sc):
     check(sc.relay_alive(), "relay died")
 
 
+# --- record-full --------------------------------------------------------------------
+def scenario_record_full(sc):
+    """The disk fills up: the relay runs under a file-size limit (RLIMIT_FSIZE,
+    20 kB), so a recording's write fails as on a full disk (EFBIG instead of
+    ENOSPC; the relay ignores SIGXFSZ). GStreamer must not try to rewrite its
+    registry cache under that limit (GST_REGISTRY_UPDATE=no)."""
+    rec = os.path.join(sc.dir, "rec")
+    prlimit = shutil.which("prlimit")
+    if not prlimit:
+        raise Skip("prlimit (util-linux) not found: cannot limit the relay's file size")
+    sc.start_sender(hz=VENUE_HZ)
+    relay_exe = sc.relay_exe
+    sc.relay_exe = os.path.join(sc.dir, "relay-fsize-limited")
+    with open(sc.relay_exe, "w") as f:
+        f.write(f"#!/bin/sh\nGST_REGISTRY_UPDATE=no exec {prlimit} --fsize=20000 {relay_exe} \"$@\"\n")
+    os.chmod(sc.relay_exe, 0o755)
+    try:
+        sc.start_venue_relay(recording_dir=rec)
+    finally:
+        sc.relay_exe = relay_exe
+    check(sc.venue_event("up", 0, 5) is not None, "no venue.state up")
+    l1 = sc.listener()
+    _, t1 = sc.req("agenda.item", meeting="m", session="s", item="1")
+    got = sc.event("recording.state", t1, 25, state="error")
+    check(got is not None, "no recording.state error within 25 s (20 kB file-size limit)")
+    log(f"recording.state error {got[0] - t1:.1f} s after agenda.item: {got[1].get('reason')}")
+    check("File too large" in got[1].get("reason", ""), f"reason: {got[1].get('reason')}")
+    m = sc.metrics()
+    check(m.get("rostrum_recording_errors_total") == 1 and m.get("rostrum_recording_active") == 0,
+          "the recording metrics do not show the error")
+    t = time.monotonic()
+    lv = sc.steady(l1, "floor", t, t + 1.0, "disk full: L1 floor")
+    sc.expect(lv, "L1's floor after the recording failed", present=[VENUE_HZ], absent=[VENUE2_HZ])
+    check(sc.relay_alive(), "relay died")
+
+
 SCENARIOS = {f"rtp-in-{k}": ((lambda sc, k=k: scenario_rtp_in(sc, k)), 60) for k in FORMATS}
 SCENARIOS["record"] = (scenario_record, 60)
 SCENARIOS["rtp-out"] = (scenario_rtp_out, 60)
+SCENARIOS["record-full"] = (scenario_record_full, 60)
 
 
 def main():
