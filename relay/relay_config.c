@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <gio/gio.h>
+#include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -242,6 +243,14 @@ check_venue(GKeyFile *kf, RelayConfig *cfg, GError **error)
                 cfg->venue_rtp_address);
     return FALSE;
   }
+  const char *ifaces[] = {"venue_rtp_interface", cfg->venue_rtp_interface, "venue_out_interface",
+                          cfg->venue_out_interface};
+  for (size_t i = 0; i < G_N_ELEMENTS(ifaces); i += 2)
+    if (ifaces[i + 1][0] && (strlen(ifaces[i + 1]) >= 16 || !if_nametoindex(ifaces[i + 1]))) {
+      g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                  "[relay] %s: no network interface '%s' here", ifaces[i], ifaces[i + 1]);
+      return FALSE;
+    }
   g_auto(GStrv) specs = strlist_split(outs);
   for (char **o = specs; *o; o++) {
     VenueOutSpec spec;
@@ -301,6 +310,8 @@ relay_config_load(const char *path, GError **error)
   cfg->venue_rtp_address = get_string(kf, "venue_rtp_address", "");
   cfg->recording_dir = get_string(kf, "recording_dir", "");
   cfg->venue_out_sdp_dir = get_string(kf, "venue_out_sdp_dir", "");
+  cfg->venue_rtp_interface = get_string(kf, "venue_rtp_interface", "");
+  cfg->venue_out_interface = get_string(kf, "venue_out_interface", "");
   source = get_string(kf, "floor_source", "tone");
   for (size_t i = 0; i < G_N_ELEMENTS(sources); i++)
     if (strcmp(source, sources[i].name) == 0) {
@@ -404,6 +415,8 @@ relay_config_free(RelayConfig *cfg)
   g_free(cfg->venue_rtp_address);
   g_free(cfg->recording_dir);
   g_free(cfg->venue_out_sdp_dir);
+  g_free(cfg->venue_rtp_interface);
+  g_free(cfg->venue_out_interface);
   g_strfreev(cfg->languages);
   g_strfreev(cfg->retour);
   g_strfreev(cfg->sim_booths);

@@ -60,6 +60,7 @@ typedef struct {
   int level_interval_ms; /* `level` events */
   /* floor_source = rtp: the venue feed */
   char *venue_rtp_address; /* the group to join, or the local address to bind */
+  char *venue_rtp_interface; /* the interface to join the group on ("": the system's) */
   int venue_rtp_port;
   VenueFormat venue_rtp_format;
   int venue_rtp_channels; /* 1 or 2 (downmixed) */
@@ -72,6 +73,7 @@ typedef struct {
   VenueOutSpec venue_out[VENUE_OUT_MAX];
   unsigned n_venue_out;
   char *venue_out_sdp_dir;
+  char *venue_out_interface; /* the interface multicast streams leave by ("": the system's) */
   int venue_ptp_domain; /* -1: the system clock; else GstPtpClock's domain if it syncs */
 } RelayConfig;
 

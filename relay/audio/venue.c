@@ -57,13 +57,17 @@ describe_rtp(const RelayConfig *cfg)
   g_autoptr(GInetAddress) a = g_inet_address_new_from_string(cfg->venue_rtp_address);
   gboolean opus = cfg->venue_rtp_format == VENUE_FORMAT_OPUS;
   int ch = opus ? 2 : cfg->venue_rtp_channels;
+  g_autofree char *iface = cfg->venue_rtp_interface[0]
+                               ? g_strdup_printf("multicast-iface=%s ", cfg->venue_rtp_interface)
+                               : g_strdup("");
   return g_strdup_printf(
-      "udpsrc name=rtpin address=%s port=%d auto-multicast=%s buffer-size=1048576 "
+      "udpsrc name=rtpin address=%s port=%d auto-multicast=%s %sbuffer-size=1048576 "
       "caps=\"application/x-rtp,media=(string)audio,clock-rate=(int)48000,"
       "encoding-name=(string)%s,payload=(int)%d,channels=(int)%d,encoding-params=(string)%d%s\" ! "
       "rtpjitterbuffer latency=%d drop-on-latency=true ! %s",
       cfg->venue_rtp_address, cfg->venue_rtp_port,
-      a && g_inet_address_get_is_multicast(a) ? "true" : "false", encoding[cfg->venue_rtp_format],
+      a && g_inet_address_get_is_multicast(a) ? "true" : "false", iface,
+      encoding[cfg->venue_rtp_format],
       cfg->venue_rtp_pt, ch, ch, opus ? ",sprop-stereo=(string)1" : "",
       cfg->venue_rtp_jitter_ms, depay[cfg->venue_rtp_format]);
 }

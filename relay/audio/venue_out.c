@@ -7,6 +7,8 @@
 #include <gst/gst.h>
 #include <gst/net/gstptpclock.h>
 #include <string.h>
+#include <net/if.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -112,7 +114,7 @@ ptp_clock(int domain, char **refclk)
 }
 
 static char *
-branch(const OutStream *s, unsigned i)
+branch(const OutStream *s, unsigned i, const char *iface)
 {
   g_autoptr(GInetAddress) a = g_inet_address_new_from_string(s->spec.address);
   const char *mc = a && g_inet_address_get_is_multicast(a) ? "true" : "false";
@@ -126,12 +128,13 @@ branch(const OutStream *s, unsigned i)
   return g_strdup_printf(
       "appsrc name=s%u format=time is-live=true block=false min-latency=0 max-bytes=38400 "
       "caps=audio/x-raw,format=F32LE,rate=%d,channels=1,layout=interleaved ! audioconvert ! %s ! "
-      "udpsink host=%s port=%d sync=true async=false qos=false auto-multicast=%s ttl-mc=1",
-      i, AUDIO_RATE, pay, s->spec.address, s->spec.port, mc);
+      "udpsink host=%s port=%d sync=true async=false qos=false auto-multicast=%s ttl-mc=1%s%s",
+      i, AUDIO_RATE, pay, s->spec.address, s->spec.port, mc, iface[0] ? " multicast-iface=" : "",
+      iface);
 }
 
 static gboolean
-open_socket(OutStream *s, GError **error)
+open_socket(OutStream *s, const char *iface, GError **error)
 {
   g_autoptr(GSocketAddress) sa = g_inet_socket_address_new_from_string(s->spec.address,
                                                                          (guint)s->spec.port);
@@ -142,6 +145,19 @@ open_socket(OutStream *s, GError **error)
   if (s->fd < 0) {
     g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errno), "venue_out %s: socket: %s",
                 s->spec.product, g_strerror(errno));
+    return FALSE;
+  }
+  int rc = 0;
+  if (iface[0] && s->addr.ss_family == AF_INET) {
+    struct ip_mreqn m = {.imr_ifindex = (int)if_nametoindex(iface)};
+    rc = setsockopt(s->fd, IPPROTO_IP, IP_MULTICAST_IF, &m, sizeof m);
+  } else if (iface[0]) {
+    unsigned idx = if_nametoindex(iface);
+    rc = setsockopt(s->fd, IPPROTO_IPV6, IPV6_MULTICAST_IF, &idx, sizeof idx);
+  }
+  if (rc < 0) {
+    g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errno), "venue_out_interface %s: %s",
+                iface, g_strerror(errno));
     return FALSE;
   }
   return TRUE;
@@ -187,7 +203,7 @@ venue_out_new(const RelayConfig *cfg, const int *products, GError **error)
     s->pt = pt_of(s->spec.format);
     s->ssrc = g_random_int();
     s->pcm = s->spec.format != VENUE_FORMAT_OPUS || s->product == AUDIO_TAP_REMOTE;
-    if (!s->pcm && !open_socket(s, error))
+    if (!s->pcm && !open_socket(s, cfg->venue_out_interface, error))
       goto fail;
     if (s->product == AUDIO_TAP_REMOTE && !(s->limiter = limiter_new(cfg->limiter_ceiling_db, 1.5,
                                                                      80.0, AUDIO_RATE))) {
@@ -195,7 +211,7 @@ venue_out_new(const RelayConfig *cfg, const int *products, GError **error)
       goto fail;
     }
     if (s->pcm) {
-      g_autofree char *b = branch(s, i);
+      g_autofree char *b = branch(s, i, cfg->venue_out_interface);
       g_string_append_printf(desc, "%s%s", desc->len ? " " : "", b);
     }
   }

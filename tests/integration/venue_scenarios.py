@@ -9,7 +9,8 @@ pipelines that decode to WAV files the test reads.
 
   venue_scenarios.py SCENARIO RELAY_EXE AUDIO_PEER_EXE
 
-  rtp-in-FMT   (FMT: l24-stereo-1ms, l16-mono-4ms, opus) the sender's 440 Hz
+  rtp-in-FMT   (FMT: l24-stereo-1ms, l16-mono-4ms, opus, and l24-multicast: a group
+               joined on lo, venue_rtp_interface = lo) the sender's 440 Hz
                tone reaches a listener's floor; garbage, another payload type
                and another sample format on the port are counted in
                rostrum_venue_rtp_dropped_total and the tone stays clean; the
@@ -22,11 +23,12 @@ pipelines that decode to WAV files the test reads.
                2 with 660 Hz, then item null: each item's floor and channel
                files decode (opusdec) to their tone, each lasts the time spent
                in the item within 40 ms, the index lists them with their sizes.
-  rtp-out      venue_out for the floor (L24), channel fr (L16) and the remote
-               speakers (L24): a speaker A (1000 Hz) holds the floor; the
-               receivers hear 440 + 1000 on the floor, the fr interpreter's
-               700 Hz on channel fr, and 1000 without 440 on the remote stream;
-               every stream has its SDP file.
+  rtp-out      venue_out for the floor (L24, to a multicast group on lo), channel fr
+               (L16), the remote speakers (L24) and channel en (Opus, its own
+               packets): a speaker A (1000 Hz) holds the floor; the receivers
+               (sdpdemux from the SDP files) hear 440 + 1000 on the floor and
+               on en, the fr interpreter's 700 Hz on channel fr, and 1000
+               without 440 on the remote stream.
 
 Exit 0 pass, 1 fail, 77 skip.
 """
@@ -54,7 +56,14 @@ FORMATS = {
     "l24-stereo-1ms": dict(fmt="L24", channels=2, ptime=1),
     "l16-mono-4ms": dict(fmt="L16", channels=1, ptime=4),
     "opus": dict(fmt="opus", channels=2, ptime=20),
+    # a multicast group joined on the loopback interface, as on the venue's AES67 LAN
+    "l24-multicast": dict(fmt="L24", channels=2, ptime=1, multicast=True),
 }
+
+
+def random_group():
+    import random
+    return f"239.255.{random.randint(1, 254)}.{random.randint(1, 254)}"
 
 
 def free_udp_port():
@@ -70,18 +79,24 @@ class VenueScenario(AudioScenario):
         super().__init__(relay_exe, peer_exe)
         self.sender = None
         self.venue_port = free_udp_port()
+        self.venue_group = None  # a multicast group instead of 127.0.0.1
 
-    def start_venue_relay(self, fmt="L24", channels=2, ptime=1, **keys):
-        conf = {"floor_source": "rtp", "venue_rtp_address": "127.0.0.1",
+    def start_venue_relay(self, fmt="L24", channels=2, ptime=1, multicast=False, **keys):
+        if multicast:
+            self.venue_group = self.venue_group or random_group()
+            keys.update(venue_rtp_interface="lo")
+        conf = {"floor_source": "rtp", "venue_rtp_address": self.venue_group or "127.0.0.1",
                 "venue_rtp_port": self.venue_port, "venue_rtp_format": fmt,
                 "venue_rtp_channels": channels, "venue_rtp_ptime_ms": ptime,
                 "venue_rtp_jitter_ms": 5, "floor_pipeline": ""}
         conf.update(keys)
         self.start_relay(**conf)
 
-    def start_sender(self, hz=VENUE_HZ, fmt="L24", channels=2, ptime=1, pt=None):
+    def start_sender(self, hz=VENUE_HZ, fmt="L24", channels=2, ptime=1, pt=None, multicast=False):
         """The mixing desk: a tone as RTP to the venue port."""
         self.stop_sender()
+        if multicast:
+            self.venue_group = self.venue_group or random_group()
         vol = 10 ** (VOICE_DB / 20)
         src = (f"audiotestsrc is-live=true wave=sine freq={hz} volume={vol:.4f} "
                f"samplesperbuffer={48 * ptime} ! audio/x-raw,rate=48000,channels={channels} ! ")
@@ -90,7 +105,9 @@ class VenueScenario(AudioScenario):
             pay = f"opusenc frame-size={ptime} bitrate=128000 ! rtpopuspay pt={pt or 111}"
         else:
             pay = (f"rtp{fmt}pay pt={pt or 97} min-ptime={ns} max-ptime={ns} ")
-        desc = f"{src}{pay} ! udpsink host=127.0.0.1 port={self.venue_port} sync=true"
+        host = self.venue_group or "127.0.0.1"
+        mc = " multicast-iface=lo auto-multicast=true" if self.venue_group else ""
+        desc = f"{src}{pay} ! udpsink host={host} port={self.venue_port} sync=true{mc}"
         err = open(os.path.join(self.dir, "sender.err"), "ab")
         # the mixing desk is hardware: on a loaded machine the fake must not
         # be what stutters (real-time when allowed, else as it is)
@@ -98,7 +115,7 @@ class VenueScenario(AudioScenario):
         self.sender = subprocess.Popen([*rt, "gst-launch-1.0", "-q", *desc.split()],
                                        stdout=subprocess.DEVNULL, stderr=err)
         self.procs.append(self.sender)
-        log(f"sender: {hz} Hz {fmt} {channels} ch {ptime} ms -> 127.0.0.1:{self.venue_port}")
+        log(f"sender: {hz} Hz {fmt} {channels} ch {ptime} ms -> {host}:{self.venue_port}")
 
     def stop_sender(self):
         if self.sender and self.sender.poll() is None:
@@ -137,10 +154,12 @@ class VenueScenario(AudioScenario):
         return p
 
 
-def send_datagrams(port, datagrams):
+def send_datagrams(port, datagrams, group=None):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    if group:
+        s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF, socket.inet_aton("127.0.0.1"))
     for d in datagrams:
-        s.sendto(d, ("127.0.0.1", port))
+        s.sendto(d, (group or "127.0.0.1", port))
     s.close()
 
 
@@ -164,6 +183,7 @@ def scenario_rtp_in(sc, fmt_name):
     # configured, or one sample short), each 50 times
     before = sc.metrics()
     pt = 111 if f["fmt"] == "opus" else 97
+    f = {k: v for k, v in f.items() if k != "multicast"}
     bad_len = 48 * f["ptime"] * f["channels"] * (2 if f["fmt"] == "L24" else 3)
     datagrams = []
     for i in range(50):
@@ -173,7 +193,7 @@ def scenario_rtp_in(sc, fmt_name):
         wrong = b"\xf0\xff\xff" if f["fmt"] == "opus" else b"\x7f" * bad_len
         datagrams.append(rtp(pt, 40000 + i, i * 48, wrong))
     t = time.monotonic()
-    send_datagrams(sc.venue_port, datagrams)
+    send_datagrams(sc.venue_port, datagrams, sc.venue_group)
     time.sleep(0.5)
     after = sc.metrics()
 
@@ -337,10 +357,12 @@ def scenario_record(sc):
 def scenario_rtp_out(sc):
     sdp_dir = os.path.join(sc.dir, "sdp")
     ports = {k: free_udp_port() for k in ("floor", "fr", "remote", "en")}
-    outs = (f"floor:127.0.0.1:{ports['floor']}:L24, channel:fr:127.0.0.1:{ports['fr']}:L16, "
+    group = random_group()  # the floor to a multicast group, on the loopback interface
+    outs = (f"floor:{group}:{ports['floor']}:L24, channel:fr:127.0.0.1:{ports['fr']}:L16, "
             f"remote:127.0.0.1:{ports['remote']}:L24, channel:en:127.0.0.1:{ports['en']}:opus")
     sc.start_sender(hz=VENUE_HZ)
-    sc.start_venue_relay(sim_booths="fr:700", venue_out=outs, venue_out_sdp_dir=sdp_dir)
+    sc.start_venue_relay(sim_booths="fr:700", venue_out=outs, venue_out_sdp_dir=sdp_dir,
+                         venue_out_interface="lo")
     check(sc.venue_event("up", 0, 5) is not None, "no venue.state up")
     a = sc.peer("A", "spk-a", tracks="floor,mic", mic_hz=A_HZ, hz=HZ)
     sc.wait_ready(a)
@@ -352,9 +374,11 @@ def scenario_rtp_out(sc):
           f"SDP files {sdps}")
     with open(os.path.join(sdp_dir, "floor.sdp")) as f:
         floor_sdp = f.read()
-    check(f"m=audio {ports['floor']} RTP/AVP 96" in floor_sdp and "a=rtpmap:96 L24/48000/1" in
+    check(f"m=audio {ports['floor']} RTP/AVP 96" in floor_sdp and f"c=IN IP4 {group}/32" in floor_sdp
+          and "a=rtpmap:96 L24/48000/1" in
           floor_sdp and "a=ptime:1" in floor_sdp, f"floor.sdp:\n{floor_sdp}")
-    # receivers subscribe with the SDP files (sdpdemux), decode to raw PCM
+    # receivers subscribe with the SDP files (sdpdemux; the multicast floor with
+    # udpsrc on lo), decode to raw PCM
     depay = {"floor": "rtpL24depay", "fr": "rtpL16depay", "remote": "rtpL24depay",
              "en": "rtpopusdepay ! opusdec"}
     sdp_of = {"floor": "floor.sdp", "fr": "channel-fr.sdp", "remote": "remote.sdp",
@@ -362,8 +386,13 @@ def scenario_rtp_out(sc):
     recv = {}
     for k in ports:
         raw = os.path.join(sc.dir, f"out-{k}.raw")
-        desc = (f"filesrc location={os.path.join(sdp_dir, sdp_of[k])} ! sdpdemux latency=20 ! "
-                f"{depay[k]} ! audioconvert ! audioresample ! "
+        if k == "floor":  # sdpdemux cannot pick the interface to join on: udpsrc, as the SDP says
+            src = (f"udpsrc address={group} port={ports['floor']} multicast-iface=lo "
+                   "caps=application/x-rtp,media=audio,clock-rate=48000,encoding-name=L24,"
+                   "channels=1,payload=96 ! rtpjitterbuffer latency=20")
+        else:
+            src = f"filesrc location={os.path.join(sdp_dir, sdp_of[k])} ! sdpdemux latency=20"
+        desc = (f"{src} ! {depay[k]} ! audioconvert ! audioresample ! "
                 f"audio/x-raw,format=S16LE,channels=1,rate=48000 ! filesink location={raw}")
         p = subprocess.Popen(["gst-launch-1.0", "-q", *desc.split()], stdout=subprocess.DEVNULL,
                              stderr=open(os.path.join(sc.dir, f"out-{k}.err"), "wb"))

@@ -72,6 +72,10 @@ test_rtp_source(void **state)
   expect_error("venue_rtp_pt = 72\n", "RTCP");
   expect_error("venue_rtp_format = opus\nvenue_rtp_ptime_ms = 4\n", "10 or 20 with opus");
   expect_error("venue_rtp_jitter_ms = 0\n", "venue_rtp_jitter_ms");
+  expect_error("venue_rtp_interface = nosuch0\n", "no network interface 'nosuch0'");
+  expect_error("venue_out_interface = nosuch0\n", "venue_out_interface");
+  g_autoptr(RelayConfig) lo = load("venue_rtp_interface = lo\nvenue_out_interface = lo\n", NULL);
+  assert_non_null(lo);
 }
 
 static void
