@@ -133,6 +133,23 @@ branch(const OutStream *s, unsigned i, const char *iface)
       iface);
 }
 
+/* Nobody iterates this pipeline's bus: errors are logged (rate-limited by
+ * nature: a sink errs once) and every message dropped, so none piles up
+ * over a day's meeting. Any thread. */
+static GstBusSyncReply
+on_bus_sync(GstBus *bus, GstMessage *msg, gpointer data)
+{
+  if (GST_MESSAGE_TYPE(msg) == GST_MESSAGE_ERROR || GST_MESSAGE_TYPE(msg) == GST_MESSAGE_WARNING) {
+    g_autoptr(GError) err = NULL;
+    if (GST_MESSAGE_TYPE(msg) == GST_MESSAGE_ERROR)
+      gst_message_parse_error(msg, &err, NULL);
+    else
+      gst_message_parse_warning(msg, &err, NULL);
+    g_printerr("relay: venue_out %s: %s\n", GST_OBJECT_NAME(GST_MESSAGE_SRC(msg)), err->message);
+  }
+  return GST_BUS_DROP;
+}
+
 static gboolean
 open_socket(OutStream *s, const char *iface, GError **error)
 {
@@ -220,6 +237,9 @@ venue_out_new(const RelayConfig *cfg, const int *products, GError **error)
       g_prefix_error(error, "venue_out pipeline: ");
       goto fail;
     }
+    GstBus *bus = gst_element_get_bus(o->pipeline);
+    gst_bus_set_sync_handler(bus, on_bus_sync, NULL, NULL);
+    gst_object_unref(bus);
     if (cfg->venue_ptp_domain >= 0 && (o->clock = ptp_clock(cfg->venue_ptp_domain, &refclk)))
       o->stats.ptp = TRUE;
     if (!o->clock)
