@@ -18,7 +18,7 @@ struct RelayVenue {
   Recorder *recorder;          /* NULL: recording_dir is empty */
   guint32 recording_gen;       /* the last state told */
   char *meeting, *session, *item;
-  VenueOut *out;               /* NULL: no venue_out */
+  VenueOut *out; /* NULL: no venue_out */
 };
 
 /* Engine thread: the products' PCM for the venue outputs. */
@@ -40,8 +40,7 @@ start_outputs(RelayVenue *rv, GError **error)
                       ? AUDIO_TAP_REMOTE
                       : audio_engine_product_by_name(rv->relay->engine, name);
     if (products[i] < 0 && products[i] != AUDIO_TAP_REMOTE) {
-      g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "venue_out: no product %s",
-                  name);
+      g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "venue_out: no product %s", name);
       return FALSE;
     }
   }
@@ -118,7 +117,7 @@ static const struct {
   const char *type;
   RelayRequestHandler handle;
 } handlers[] = {
-  {"agenda.item", handle_agenda_item},
+    {"agenda.item", handle_agenda_item},
 };
 
 RelayRequestHandler

@@ -32,7 +32,7 @@
 #define RATE 48000
 #define PERIOD_MS 503
 #define BURST_MS 100
-#define AMP 0.25 /* -12 dBFS */
+#define AMP 0.25       /* -12 dBFS */
 #define THRESHOLD 0.05 /* -26 dBFS */
 #define MAX_BURSTS 4096
 
@@ -86,7 +86,8 @@ sender(void *arg)
       }
     }
     uint64_t period = (uint64_t)RATE / 1000 * PERIOD_MS;
-    int starts_burst = sample % period == 0 || (sample / period != (sample + (uint64_t)spp - 1) / period);
+    int starts_burst =
+        sample % period == 0 || (sample / period != (sample + (uint64_t)spp - 1) / period);
     sendto(fd, pkt, 12 + (size_t)spp * 6, 0, (struct sockaddr *)&to, sizeof to);
     if (starts_burst) {
       uint64_t b = (sample + (uint64_t)spp - 1) / period;
@@ -183,12 +184,14 @@ main(int argc, char **argv)
   pthread_join(th, NULL);
   if (n < 3) {
     printf("venue-latency: only %d onsets came back (is the relay running with floor_source = "
-           "rtp on --in and venue_out floor:127.0.0.1:<--out>:opus?)\n", n);
+           "rtp on --in and venue_out floor:127.0.0.1:<--out>:opus?)\n",
+           n);
     return 1;
   }
   qsort(lat, (size_t)n, sizeof *lat, cmp_double);
-  printf("venue-latency: ptime %d ms, %d onsets: p50 %.1f ms, p99 %.1f ms, max %.1f ms, min %.1f ms\n",
-         ptime_ms, n, lat[n / 2], lat[(int)ceil(0.99 * n) - 1], lat[n - 1], lat[0]);
+  printf(
+      "venue-latency: ptime %d ms, %d onsets: p50 %.1f ms, p99 %.1f ms, max %.1f ms, min %.1f ms\n",
+      ptime_ms, n, lat[n / 2], lat[(int)ceil(0.99 * n) - 1], lat[n - 1], lat[0]);
   opus_decoder_destroy(dec);
   return 0;
 }

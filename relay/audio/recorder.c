@@ -21,7 +21,7 @@
 typedef struct {
   FILE *f;
   OggWriter ogg;
-  char *rel;  /* relative to the session folder: "3/channel-fr.opus" */
+  char *rel; /* relative to the session folder: "3/channel-fr.opus" */
   char *path;
   gint64 start_wall_us;
 } RecFile;
@@ -394,8 +394,8 @@ recorder_set_item(Recorder *r, const char *meeting, const char *session, const c
   memcpy(buf + a, session, b);
   memcpy(buf + a + b, item ? item : "", c);
   /* a full queue drops it: retried until it fits, it is one line */
-  for (int tries = 0; !audio_queue_push(r->q, TAG_ITEM, item != NULL, buf, a + b + c) && tries < 100;
-       tries++)
+  for (int tries = 0;
+       !audio_queue_push(r->q, TAG_ITEM, item != NULL, buf, a + b + c) && tries < 100; tries++)
     g_usleep(1000);
 }
 

@@ -28,7 +28,7 @@ typedef enum {
 
 typedef struct {
   RecorderState state;
-  char reason[256];   /* RECORDER_ERROR: what failed (path: strerror) */
+  char reason[256]; /* RECORDER_ERROR: what failed (path: strerror) */
   guint64 packets, bytes, files, errors;
   guint64 dropped;    /* packets the writer could not keep up with */
   guint32 generation; /* bumped at every state change, for the events */

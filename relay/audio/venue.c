@@ -23,7 +23,7 @@ struct AudioVenue {
   size_t head, fill; /* read position, samples held */
   gboolean primed;
   size_t prime, max; /* samples */
-  gboolean pin; /* RTP: the first read after priming cuts the depth to the prime */
+  gboolean pin;      /* RTP: the first read after priming cuts the depth to the prime */
   AudioVenueStats stats;
   /* RTP: the checks on udpsrc's pad (streaming thread) and the loss watch
    * (main loop) */
@@ -33,14 +33,14 @@ struct AudioVenue {
 };
 
 static const char *const depay[] = {
-  [VENUE_FORMAT_L24] = "rtpL24depay",
-  [VENUE_FORMAT_L16] = "rtpL16depay",
-  [VENUE_FORMAT_OPUS] = "rtpopusdepay ! opusdec plc=true",
+    [VENUE_FORMAT_L24] = "rtpL24depay",
+    [VENUE_FORMAT_L16] = "rtpL16depay",
+    [VENUE_FORMAT_OPUS] = "rtpopusdepay ! opusdec plc=true",
 };
 static const char *const encoding[] = {
-  [VENUE_FORMAT_L24] = "L24",
-  [VENUE_FORMAT_L16] = "L16",
-  [VENUE_FORMAT_OPUS] = "OPUS",
+    [VENUE_FORMAT_L24] = "L24",
+    [VENUE_FORMAT_L16] = "L16",
+    [VENUE_FORMAT_OPUS] = "OPUS",
 };
 
 const char *
@@ -67,9 +67,9 @@ describe_rtp(const RelayConfig *cfg)
       "rtpjitterbuffer latency=%d drop-on-latency=true ! %s",
       cfg->venue_rtp_address, cfg->venue_rtp_port,
       a && g_inet_address_get_is_multicast(a) ? "true" : "false", iface,
-      encoding[cfg->venue_rtp_format],
-      cfg->venue_rtp_pt, ch, ch, opus ? ",sprop-stereo=(string)1" : "",
-      cfg->venue_rtp_jitter_ms, depay[cfg->venue_rtp_format]);
+      encoding[cfg->venue_rtp_format], cfg->venue_rtp_pt, ch, ch,
+      opus ? ",sprop-stereo=(string)1" : "", cfg->venue_rtp_jitter_ms,
+      depay[cfg->venue_rtp_format]);
 }
 
 char *
@@ -214,7 +214,8 @@ on_watch(gpointer data)
   g_mutex_unlock(&v->lock);
   if (restart) {
     g_printerr("relay: venue RTP feed lost (nothing valid for %d ms): the floor carries "
-               "silence until it returns\n", AUDIO_VENUE_LOSS_MS);
+               "silence until it returns\n",
+               AUDIO_VENUE_LOSS_MS);
     gst_element_set_state(v->pipeline, GST_STATE_READY);
     gst_element_set_state(v->pipeline, GST_STATE_PLAYING);
   }
@@ -282,16 +283,16 @@ audio_venue_new(const RelayConfig *cfg, GError **error)
   v->stats.state = v->stats.rtp ? AUDIO_VENUE_LOST : AUDIO_VENUE_UP;
   v->prime = (size_t)(v->stats.rtp ? AUDIO_VENUE_RTP_PRIME_MS : AUDIO_VENUE_PRIME_MS) *
              AUDIO_SAMPLES_PER_MS;
-  v->max = (size_t)(v->stats.rtp ? AUDIO_VENUE_RTP_MAX_MS : AUDIO_VENUE_MAX_MS) *
-           AUDIO_SAMPLES_PER_MS;
+  v->max =
+      (size_t)(v->stats.rtp ? AUDIO_VENUE_RTP_MAX_MS : AUDIO_VENUE_MAX_MS) * AUDIO_SAMPLES_PER_MS;
   v->pin = v->stats.rtp;
   v->rtp_fmt = (VenueRtpFormat){
-    .encoding = cfg->venue_rtp_format == VENUE_FORMAT_L24   ? VENUE_RTP_L24
-                : cfg->venue_rtp_format == VENUE_FORMAT_L16 ? VENUE_RTP_L16
-                                                            : VENUE_RTP_OPUS,
-    .channels = (unsigned)cfg->venue_rtp_channels,
-    .pt = (unsigned)cfg->venue_rtp_pt,
-    .ptime_ms = (unsigned)cfg->venue_rtp_ptime_ms,
+      .encoding = cfg->venue_rtp_format == VENUE_FORMAT_L24   ? VENUE_RTP_L24
+                  : cfg->venue_rtp_format == VENUE_FORMAT_L16 ? VENUE_RTP_L16
+                                                              : VENUE_RTP_OPUS,
+      .channels = (unsigned)cfg->venue_rtp_channels,
+      .pt = (unsigned)cfg->venue_rtp_pt,
+      .ptime_ms = (unsigned)cfg->venue_rtp_ptime_ms,
   };
   v->pipeline = gst_parse_launch(desc, error);
   if (!v->pipeline) {

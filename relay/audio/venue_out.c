@@ -21,7 +21,7 @@
 #define PT_L16 97
 #define PT_OPUS 111
 #define FRAME_NS (AUDIO_FRAME_MS * GST_MSECOND)
-#define LEAD_NS (5 * GST_MSECOND)     /* a frame's first packet leaves this late */
+#define LEAD_NS (5 * GST_MSECOND)    /* a frame's first packet leaves this late */
 #define REBASE_NS (60 * GST_MSECOND) /* further off than this (a stalled tick): start again */
 #define PTP_SYNC_S 3
 
@@ -71,13 +71,15 @@ venue_out_sdp(const VenueOutSpec *spec, unsigned pt, uint32_t ssrc, const char *
   switch (spec->format) {
   case VENUE_FORMAT_L24:
   case VENUE_FORMAT_L16:
-    g_string_append_printf(s, "a=rtpmap:%u %s/48000/1\r\na=ptime:1\r\na=ts-refclk:%s\r\n"
-                              "a=mediaclk:direct=0\r\n",
+    g_string_append_printf(s,
+                           "a=rtpmap:%u %s/48000/1\r\na=ptime:1\r\na=ts-refclk:%s\r\n"
+                           "a=mediaclk:direct=0\r\n",
                            pt, venue_format_name(spec->format), refclk);
     break;
   case VENUE_FORMAT_OPUS:
-    g_string_append_printf(s, "a=rtpmap:%u opus/48000/2\r\na=fmtp:%u stereo=0;sprop-stereo=0\r\n"
-                              "a=ptime:20\r\n",
+    g_string_append_printf(s,
+                           "a=rtpmap:%u opus/48000/2\r\na=fmtp:%u stereo=0;sprop-stereo=0\r\n"
+                           "a=ptime:20\r\n",
                            pt, pt);
     break;
   }
@@ -98,7 +100,8 @@ ptp_clock(int domain, char **refclk)
   GstClock *clock = gst_ptp_clock_new("rostrum-ptp", (guint)domain);
   if (!clock || !gst_clock_wait_for_sync(clock, PTP_SYNC_S * GST_SECOND)) {
     g_printerr("relay: venue_out: no PTP master in domain %d within %d s; the venue streams "
-               "run on the system clock\n", domain, PTP_SYNC_S);
+               "run on the system clock\n",
+               domain, PTP_SYNC_S);
     if (clock)
       gst_object_unref(clock);
     return NULL;
@@ -121,10 +124,12 @@ branch(const OutStream *s, unsigned i, const char *iface)
   g_autofree char *pay = NULL;
   if (s->spec.format == VENUE_FORMAT_OPUS)
     pay = g_strdup_printf("opusenc bitrate=64000 frame-size=20 ! rtpopuspay pt=%u ssrc=%u "
-                          "timestamp-offset=0", s->pt, s->ssrc);
+                          "timestamp-offset=0",
+                          s->pt, s->ssrc);
   else
     pay = g_strdup_printf("rtp%spay pt=%u ssrc=%u timestamp-offset=0 min-ptime=1000000 "
-                          "max-ptime=1000000", venue_format_name(s->spec.format), s->pt, s->ssrc);
+                          "max-ptime=1000000",
+                          venue_format_name(s->spec.format), s->pt, s->ssrc);
   return g_strdup_printf(
       "appsrc name=s%u format=time is-live=true block=false min-latency=0 max-bytes=38400 "
       "caps=audio/x-raw,format=F32LE,rate=%d,channels=1,layout=interleaved ! audioconvert ! %s ! "
@@ -153,8 +158,8 @@ on_bus_sync(GstBus *bus, GstMessage *msg, gpointer data)
 static gboolean
 open_socket(OutStream *s, const char *iface, GError **error)
 {
-  g_autoptr(GSocketAddress) sa = g_inet_socket_address_new_from_string(s->spec.address,
-                                                                         (guint)s->spec.port);
+  g_autoptr(GSocketAddress) sa =
+      g_inet_socket_address_new_from_string(s->spec.address, (guint)s->spec.port);
   if (!sa || !g_socket_address_to_native(sa, &s->addr, sizeof s->addr, error))
     return FALSE;
   s->addr_len = (socklen_t)g_socket_address_get_native_size(sa);
@@ -222,8 +227,8 @@ venue_out_new(const RelayConfig *cfg, const int *products, GError **error)
     s->pcm = s->spec.format != VENUE_FORMAT_OPUS || s->product == AUDIO_TAP_REMOTE;
     if (!s->pcm && !open_socket(s, cfg->venue_out_interface, error))
       goto fail;
-    if (s->product == AUDIO_TAP_REMOTE && !(s->limiter = limiter_new(cfg->limiter_ceiling_db, 1.5,
-                                                                     80.0, AUDIO_RATE))) {
+    if (s->product == AUDIO_TAP_REMOTE &&
+        !(s->limiter = limiter_new(cfg->limiter_ceiling_db, 1.5, 80.0, AUDIO_RATE))) {
       g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "venue_out: out of memory");
       goto fail;
     }
@@ -272,7 +277,8 @@ venue_out_new(const RelayConfig *cfg, const int *products, GError **error)
   for (unsigned i = 0; i < o->n; i++)
     g_print("relay: venue_out %s -> %s:%d %s%s\n", o->s[i].spec.product, o->s[i].spec.address,
             o->s[i].spec.port, venue_format_name(o->s[i].spec.format),
-            o->s[i].pcm ? (o->stats.ptp ? " (PTP clock)" : " (system clock)") : " (its own packets)");
+            o->s[i].pcm ? (o->stats.ptp ? " (PTP clock)" : " (system clock)")
+                        : " (its own packets)");
   return o;
 
 fail:

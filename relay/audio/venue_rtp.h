@@ -27,8 +27,8 @@ typedef struct {
 /* Why a packet was dropped. */
 typedef enum {
   VENUE_RTP_OK = 0,
-  VENUE_RTP_NOT_RTP = -1,  /* too short, not version 2, lengths inconsistent */
-  VENUE_RTP_BAD_PT = -2,   /* another payload type (RTCP included) */
+  VENUE_RTP_NOT_RTP = -1,    /* too short, not version 2, lengths inconsistent */
+  VENUE_RTP_BAD_PT = -2,     /* another payload type (RTCP included) */
   VENUE_RTP_BAD_FORMAT = -3, /* the payload is not @ptime_ms of the format */
 } VenueRtpVerdict;
 

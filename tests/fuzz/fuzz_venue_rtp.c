@@ -12,8 +12,8 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
   static const VenueRtpFormat formats[] = {
-    {VENUE_RTP_L24, 2, 97, 1}, {VENUE_RTP_L24, 1, 97, 4}, {VENUE_RTP_L16, 2, 98, 1},
-    {VENUE_RTP_L16, 1, 98, 20}, {VENUE_RTP_OPUS, 2, 111, 20}, {VENUE_RTP_OPUS, 2, 111, 10},
+      {VENUE_RTP_L24, 2, 97, 1},  {VENUE_RTP_L24, 1, 97, 4},    {VENUE_RTP_L16, 2, 98, 1},
+      {VENUE_RTP_L16, 1, 98, 20}, {VENUE_RTP_OPUS, 2, 111, 20}, {VENUE_RTP_OPUS, 2, 111, 10},
   };
   for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++) {
     VenueRtpVerdict v = venue_rtp_check(&formats[i], data, size);

@@ -142,9 +142,9 @@ int
 main(void)
 {
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test(test_crc_vector),
-    cmocka_unit_test(test_stream),
-    cmocka_unit_test(test_write_error),
+      cmocka_unit_test(test_crc_vector),
+      cmocka_unit_test(test_stream),
+      cmocka_unit_test(test_write_error),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

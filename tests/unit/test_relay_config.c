@@ -50,7 +50,8 @@ test_rtp_source(void **state)
   (void)state;
   g_autoptr(RelayConfig) cfg = load("floor_source = rtp\nvenue_rtp_address = 239.69.1.10\n"
                                     "venue_rtp_format = l16\nvenue_rtp_channels = 1\n"
-                                    "venue_rtp_ptime_ms = 4\n", NULL);
+                                    "venue_rtp_ptime_ms = 4\n",
+                                    NULL);
   assert_non_null(cfg);
   assert_int_equal(cfg->floor_source, FLOOR_SOURCE_RTP);
   assert_int_equal(cfg->venue_rtp_format, VENUE_FORMAT_L16);
@@ -60,7 +61,8 @@ test_rtp_source(void **state)
   assert_int_equal(cfg->venue_rtp_ptime_ms, 4);
   assert_int_equal(cfg->venue_rtp_jitter_ms, 5);
   g_autoptr(RelayConfig) opus = load("floor_source = rtp\nvenue_rtp_address = ::1\n"
-                                     "venue_rtp_format = opus\n", NULL);
+                                     "venue_rtp_format = opus\n",
+                                     NULL);
   assert_non_null(opus);
   assert_int_equal(opus->venue_rtp_pt, 111);
   assert_int_equal(opus->venue_rtp_ptime_ms, 20);
@@ -99,10 +101,10 @@ test_venue_out(void **state)
   assert_int_equal(cfg->venue_out[2].format, VENUE_FORMAT_L16);
   assert_string_equal(cfg->recording_dir, "var/rec");
   const char *bad[] = {
-    "venue_out = floor:239.1.1.1:5004\n",       "venue_out = floor:239.1.1.1:0:L24\n",
-    "venue_out = floor:host:5004:L24\n",        "venue_out = channel:de:239.1.1.1:5004:L24\n",
-    "venue_out = lobby:239.1.1.1:5004:L24\n",   "venue_out = floor:[ff02::1:5004:L24\n",
-    "venue_out = :239.1.1.1:5004:L24\n",        "venue_out = floor:239.1.1.1:5004:mp3\n",
+      "venue_out = floor:239.1.1.1:5004\n",     "venue_out = floor:239.1.1.1:0:L24\n",
+      "venue_out = floor:host:5004:L24\n",      "venue_out = channel:de:239.1.1.1:5004:L24\n",
+      "venue_out = lobby:239.1.1.1:5004:L24\n", "venue_out = floor:[ff02::1:5004:L24\n",
+      "venue_out = :239.1.1.1:5004:L24\n",      "venue_out = floor:239.1.1.1:5004:mp3\n",
   };
   for (size_t i = 0; i < G_N_ELEMENTS(bad); i++)
     expect_error(bad[i], "PRODUCT:ADDRESS:PORT:FORMAT");
@@ -116,8 +118,8 @@ int
 main(void)
 {
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test(test_rtp_source),
-    cmocka_unit_test(test_venue_out),
+      cmocka_unit_test(test_rtp_source),
+      cmocka_unit_test(test_venue_out),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -75,7 +75,7 @@ test_not_rtp(void **state)
   VenueRtpFormat f = {VENUE_RTP_L24, 2, 97, 1};
   assert_int_equal(venue_rtp_check(&f, buf, 5), VENUE_RTP_NOT_RTP);
   assert_int_equal(venue_rtp_check(&f, buf, 40), VENUE_RTP_NOT_RTP); /* version 0 */
-  packet(buf, 200, 20); /* RTCP SR */
+  packet(buf, 200, 20);                                              /* RTCP SR */
   buf[1] = 200;
   assert_int_equal(venue_rtp_check(&f, buf, 32), VENUE_RTP_BAD_PT);
   assert_string_equal(venue_rtp_verdict_name(VENUE_RTP_BAD_FORMAT), "format");
@@ -85,10 +85,10 @@ int
 main(void)
 {
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test(test_l24),
-    cmocka_unit_test(test_l16),
-    cmocka_unit_test(test_opus),
-    cmocka_unit_test(test_not_rtp),
+      cmocka_unit_test(test_l24),
+      cmocka_unit_test(test_l16),
+      cmocka_unit_test(test_opus),
+      cmocka_unit_test(test_not_rtp),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
