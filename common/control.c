@@ -141,8 +141,9 @@ check_recording_state(JsonNode *node)
 
 static const FieldSpec agenda_item_fields[] = {
   {"meeting", F_STRING, TRUE, check_file_name},
-  {"session", F_STRING, TRUE, check_file_name},
-  {"item", F_STRING, FALSE, check_file_name}, /* null or absent: no item, recording stops */
+  /* null or absent: no live session / no item; recording stops */
+  {"session", F_STRING, FALSE, check_file_name},
+  {"item", F_STRING, FALSE, check_file_name},
   {NULL, 0, FALSE, NULL},
 };
 static const FieldSpec venue_state_fields[] = {

@@ -99,15 +99,16 @@ static char *
 handle_agenda_item(Relay *relay, const CtlMessage *msg)
 {
   RelayVenue *rv = relay->venue;
-  const char *item = ctl_get_string(msg, "item");
+  const char *session = ctl_get_string(msg, "session");
+  const char *item = session ? ctl_get_string(msg, "item") : NULL; /* no session: no item */
   g_free(rv->meeting);
   g_free(rv->session);
   g_free(rv->item);
   rv->meeting = g_strdup(ctl_get_string(msg, "meeting"));
-  rv->session = g_strdup(ctl_get_string(msg, "session"));
+  rv->session = g_strdup(session);
   rv->item = g_strdup(item);
   if (rv->recorder)
-    recorder_set_item(rv->recorder, rv->meeting, rv->session, rv->item);
+    recorder_set_item(rv->recorder, rv->meeting, rv->session ? rv->session : "", rv->item);
   g_autoptr(JsonObject) extra = json_object_new();
   json_object_set_string_member(extra, "recording", relay_venue_recording_state(rv));
   return ctl_build_reply_ok(msg->id, extra);

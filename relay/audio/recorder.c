@@ -278,6 +278,10 @@ take_item(Recorder *r, const AudioQueueItem *it, const uint8_t *data)
     close_all(r);
   g_clear_pointer(&r->item, g_free);
   r->failed = FALSE;
+  if (!it->aux) { /* no item: the files are closed, the session stays as it was */
+    set_state(r, RECORDER_IDLE, NULL);
+    return;
+  }
   if (g_strcmp0(meeting, r->meeting) != 0 || g_strcmp0(session, r->session) != 0 || !r->index) {
     g_free(r->meeting);
     g_free(r->session);
@@ -286,10 +290,6 @@ take_item(Recorder *r, const AudioQueueItem *it, const uint8_t *data)
     r->session = g_strdup(session);
     r->session_dir = g_build_filename(r->dir, meeting, session, NULL);
     load_index(r);
-  }
-  if (!it->aux) {
-    set_state(r, RECORDER_IDLE, NULL);
-    return;
   }
   r->item = g_strdup(item);
   /* an unwritable folder shows at once, not at the first packet */

@@ -44,8 +44,9 @@ void recorder_free(Recorder *r);
 
 /* Main loop: one product packet (RTP, borrowed). Never blocks. */
 void recorder_packet(Recorder *r, int product, const uint8_t *rtp, size_t len);
-/* Main loop: the agenda item changes; @item NULL stops recording. The names
- * are checked by the caller (control.c: file-safe). */
+/* Main loop: the agenda item changes; @item NULL stops recording (then
+ * @session may be ""). The names are checked by the caller (control.c:
+ * file-safe). */
 void recorder_set_item(Recorder *r, const char *meeting, const char *session, const char *item);
 
 void recorder_stats(Recorder *r, RecorderStats *out);

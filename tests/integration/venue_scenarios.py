@@ -350,6 +350,10 @@ def scenario_record(sc):
     t = time.monotonic()
     lv = sc.steady(l1, "floor", t, t + 1.0, "recording failed: L1 floor")
     sc.expect(lv, "L1's floor while recording fails", present=[VENUE2_HZ], absent=[VENUE_HZ])
+    # no live session (what signalling sends then): recording idle
+    _, t5 = sc.req("agenda.item", meeting=meeting, session=None, item=None)
+    check(sc.event("recording.state", t5, 3, state="idle") is not None,
+          "no recording.state idle after agenda.item with session null")
     check(sc.relay_alive(), "relay died")
 
 

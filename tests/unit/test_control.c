@@ -811,8 +811,12 @@ test_venue_messages(void **state)
                  "\"session\":\"day-1-am\",\"item\":\"3\"}", CTL_OK, 3);
   ctltest_expect("{\"v\":1,\"id\":3,\"type\":\"agenda.item\",\"meeting\":\"wtpf-26\","
                  "\"session\":\"day-1-am\",\"item\":null}", CTL_OK, 3);
+  /* what signalling sends with no live session */
+  ctltest_expect("{\"v\":1,\"id\":3,\"type\":\"agenda.item\",\"meeting\":\"wtpf-26\","
+                 "\"session\":null,\"item\":null}", CTL_OK, 3);
   const char *bad[] = {
     "{\"v\":1,\"id\":3,\"type\":\"agenda.item\",\"session\":\"s\",\"item\":\"3\"}",
+    "{\"v\":1,\"id\":3,\"type\":\"agenda.item\",\"meeting\":\"m\",\"session\":7}",
     "{\"v\":1,\"id\":3,\"type\":\"agenda.item\",\"meeting\":\"..\",\"session\":\"s\"}",
     "{\"v\":1,\"id\":3,\"type\":\"agenda.item\",\"meeting\":\"m\",\"session\":\"a/b\"}",
     "{\"v\":1,\"id\":3,\"type\":\"agenda.item\",\"meeting\":\"m\",\"session\":\"s\",\"item\":3}",
