@@ -445,7 +445,11 @@ def scenario_record_full(sc):
     relay_exe = sc.relay_exe
     sc.relay_exe = os.path.join(sc.dir, "relay-fsize-limited")
     with open(sc.relay_exe, "w") as f:
-        f.write(f"#!/bin/sh\nGST_REGISTRY_UPDATE=no exec {prlimit} --fsize=20000 {relay_exe} \"$@\"\n")
+        # SIGXFSZ ignored from the start (an ignored signal stays so across exec):
+        # a big write before the relay ignores it itself (GStreamer's registry
+        # cache) must fail, not kill it
+        f.write(f"#!/bin/sh\ntrap '' XFSZ\nGST_REGISTRY_UPDATE=no exec {prlimit} --fsize=20000 "
+                f"{relay_exe} \"$@\"\n")
     os.chmod(sc.relay_exe, 0o755)
     try:
         sc.start_venue_relay(recording_dir=rec)
