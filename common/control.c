@@ -114,6 +114,50 @@ check_peer_or_none(JsonNode *node)
   return json_node_get_string(node)[0] == '\0' || check_peer_id(node);
 }
 
+/* A name that is also a folder name: 1-64 of [A-Za-z0-9._-], not "." first. */
+static gboolean
+check_file_name(JsonNode *node)
+{
+  return check_peer_id(node) && json_node_get_string(node)[0] != '.';
+}
+
+static gboolean
+check_venue_state(JsonNode *node)
+{
+  const char *s = json_node_get_string(node);
+  return strcmp(s, "up") == 0 || strcmp(s, "lost") == 0;
+}
+
+static gboolean
+check_recording_state(JsonNode *node)
+{
+  static const char *const states[] = {"idle", "recording", "error"};
+  const char *s = json_node_get_string(node);
+  for (size_t i = 0; i < G_N_ELEMENTS(states); i++)
+    if (strcmp(s, states[i]) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+static const FieldSpec agenda_item_fields[] = {
+  {"meeting", F_STRING, TRUE, check_file_name},
+  /* null or absent: no live session / no item; recording stops */
+  {"session", F_STRING, FALSE, check_file_name},
+  {"item", F_STRING, FALSE, check_file_name},
+  {NULL, 0, FALSE, NULL},
+};
+static const FieldSpec venue_state_fields[] = {
+  {"state", F_STRING, TRUE, check_venue_state},
+  {NULL, 0, FALSE, NULL},
+};
+static const FieldSpec recording_state_fields[] = {
+  {"state", F_STRING, TRUE, check_recording_state},
+  {"reason", F_STRING, FALSE, NULL},
+  {"meeting", F_STRING, FALSE, check_file_name},
+  {"session", F_STRING, FALSE, check_file_name},
+  {"item", F_STRING, FALSE, check_file_name},
+  {NULL, 0, FALSE, NULL},
+};
 static const FieldSpec peer_add_fields[] = {
   {"peer", F_STRING, TRUE, check_peer_id},
   {"participant", F_STRING, TRUE, check_short_text},
@@ -211,6 +255,8 @@ static const FieldSpec reply_fields[] = {
   {"count", F_INT, FALSE, NULL},
   {"product", F_STRING, FALSE, NULL},
   {"products", F_OBJECT_ARRAY, FALSE, NULL},
+  {"venue", F_STRING, FALSE, NULL},
+  {"recording", F_STRING, FALSE, NULL},
   {NULL, 0, FALSE, NULL},
 };
 
@@ -229,6 +275,7 @@ static const MessageSpec requests[] = {
   {"listener.channel", listener_channel_fields},
   {"listener.lowbw", peer_on_fields},
   {"audio.state", no_fields},
+  {"agenda.item", agenda_item_fields},
 };
 static const MessageSpec events[] = {
   {"peer.connected", peer_event_fields},
@@ -237,6 +284,8 @@ static const MessageSpec events[] = {
   {"stats", stats_event_fields},
   {"level", level_event_fields},
   {"booth.state", booth_state_fields},
+  {"venue.state", venue_state_fields},
+  {"recording.state", recording_state_fields},
 };
 
 static const struct {

@@ -104,6 +104,8 @@ on_product_packet(int product, const uint8_t *rtp, size_t len, void *user)
     relay->floor_packets++;
   }
   fanout_send(relay->fanout, product, rtp, len);
+  if (relay->venue)
+    relay_venue_packet(relay->venue, product, rtp, len);
 }
 
 static void
@@ -234,6 +236,7 @@ render_metrics(GString *out, void *user)
                          ice->stun_ok, ice->stun_unknown, ice->unknown_source, ice->malformed,
                          ice->tcp_connections);
   relay_audio_metrics(relay, out);
+  relay_venue_metrics(relay->venue, out);
   g_string_append(out, "# HELP rostrum_relay_peer_rtt_seconds From RTCP receiver reports.\n"
                        "# TYPE rostrum_relay_peer_rtt_seconds gauge\n");
   g_autoptr(GPtrArray) peers = connected_peers(relay);
@@ -423,6 +426,9 @@ dispatch(const CtlMessage *msg, void *user)
   RelayRequestHandler audio = relay_audio_handler(msg->name);
   if (audio)
     return audio(user, msg);
+  RelayRequestHandler venue = relay_venue_handler(msg->name);
+  if (venue)
+    return venue(user, msg);
   return ctl_build_reply_error(msg->id, "unknown_type", "no handler for this request");
 }
 
@@ -458,6 +464,8 @@ relay_new(const RelayConfig *cfg, GError **error)
     goto fail;
   if (!(relay->control = control_server_new(cfg->control_socket, dispatch, relay, error)))
     goto fail;
+  if (!(relay->venue = relay_venue_new(relay, error)))
+    goto fail;
   if (cfg->metrics_port >= 0 &&
       !(relay->metrics = metrics_server_new(cfg->metrics_address, cfg->metrics_port,
                                             render_metrics, relay, error)))
@@ -485,6 +493,8 @@ relay_free(Relay *relay)
   if (relay->level_timer)
     g_source_remove(relay->level_timer);
   metrics_server_free(relay->metrics);
+  relay_venue_free(relay->venue); /* its tap off before the engine goes */
+  relay->venue = NULL;
   control_server_free(relay->control);
   audio_engine_free(relay->engine); /* no product packet after this */
   fanout_free(relay->fanout);

@@ -274,6 +274,8 @@ handle_audio_state(Relay *relay, const CtlMessage *msg)
   }
   json_object_set_array_member(extra, "products", products);
   json_object_set_int_member(extra, "count", st.encoders);
+  json_object_set_string_member(extra, "venue", relay_venue_state(relay->venue));
+  json_object_set_string_member(extra, "recording", relay_venue_recording_state(relay->venue));
   return ctl_build_reply_ok(msg->id, extra);
 }
 

@@ -3,7 +3,10 @@
 
 #include "strlist.h"
 
+#include <errno.h>
 #include <gio/gio.h>
+#include <net/if.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define SECTION "relay"
@@ -119,6 +122,157 @@ check_audio(RelayConfig *cfg, GError **error)
   return TRUE;
 }
 
+static const struct {
+  const char *name;
+  VenueFormat value;
+} venue_formats[] = {
+  {"L24", VENUE_FORMAT_L24},
+  {"L16", VENUE_FORMAT_L16},
+  {"opus", VENUE_FORMAT_OPUS},
+};
+
+const char *
+venue_format_name(VenueFormat f)
+{
+  for (size_t i = 0; i < G_N_ELEMENTS(venue_formats); i++)
+    if (venue_formats[i].value == f)
+      return venue_formats[i].name;
+  return "?";
+}
+
+static int
+parse_format(const char *s, VenueFormat *out)
+{
+  for (size_t i = 0; i < G_N_ELEMENTS(venue_formats); i++)
+    if (g_ascii_strcasecmp(s, venue_formats[i].name) == 0) {
+      *out = venue_formats[i].value;
+      return 0;
+    }
+  return -EINVAL;
+}
+
+static gboolean
+is_ip_literal(const char *s)
+{
+  g_autoptr(GInetAddress) a = g_inet_address_new_from_string(s);
+  return a != NULL;
+}
+
+int
+venue_out_parse(const char *text, VenueOutSpec *out)
+{
+  /* from the right: FORMAT, PORT, ADDRESS (maybe [v6]); the rest is the product */
+  const char *fmt = strrchr(text, ':');
+  if (!fmt || parse_format(fmt + 1, &out->format) < 0)
+    return -EINVAL;
+  const char *port = fmt - 1;
+  while (port >= text && *port != ':')
+    port--;
+  if (port < text)
+    return -EINVAL;
+  char *end = NULL;
+  long p = strtol(port + 1, &end, 10);
+  if (end != fmt || p < 1 || p > 65535)
+    return -EINVAL;
+  out->port = (int)p;
+  const char *addr_end = port, *addr;
+  if (addr_end > text && addr_end[-1] == ']') {
+    addr = addr_end - 1;
+    while (addr >= text && *addr != '[')
+      addr--;
+    if (addr <= text || addr[-1] != ':')
+      return -EINVAL;
+    if ((size_t)(addr_end - addr - 2) >= sizeof out->address)
+      return -EINVAL;
+    g_strlcpy(out->address, addr + 1, (size_t)(addr_end - addr - 1));
+    addr--; /* the ':' before '[' */
+  } else {
+    addr = addr_end - 1;
+    while (addr >= text && *addr != ':')
+      addr--;
+    if (addr < text || (size_t)(addr_end - addr - 1) >= sizeof out->address)
+      return -EINVAL;
+    g_strlcpy(out->address, addr + 1, (size_t)(addr_end - addr));
+  }
+  if (!is_ip_literal(out->address) || addr <= text ||
+      (size_t)(addr - text) >= sizeof out->product)
+    return -EINVAL;
+  g_strlcpy(out->product, text, (size_t)(addr - text) + 1);
+  if (strcmp(out->product, "floor") != 0 && strcmp(out->product, "remote") != 0 &&
+      !g_str_has_prefix(out->product, "channel:"))
+    return -EINVAL;
+  return 0;
+}
+
+/* floor_source = rtp, recording and venue_out: every value usable. */
+static gboolean
+check_venue(GKeyFile *kf, RelayConfig *cfg, GError **error)
+{
+  g_autofree char *fmt = get_string(kf, "venue_rtp_format", "L24");
+  g_autofree char *outs = get_string(kf, "venue_out", "");
+  if (parse_format(fmt, &cfg->venue_rtp_format) < 0) {
+    g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                "[relay] venue_rtp_format must be L24, L16 or opus, not '%s'", fmt);
+    return FALSE;
+  }
+  if (!get_int(kf, "venue_rtp_port", 5004, 1, 65535, &cfg->venue_rtp_port, error) ||
+      !get_int(kf, "venue_rtp_channels", 2, 1, 2, &cfg->venue_rtp_channels, error) ||
+      !get_int(kf, "venue_rtp_pt", cfg->venue_rtp_format == VENUE_FORMAT_OPUS ? 111 : 97, 0,
+               127, &cfg->venue_rtp_pt, error) ||
+      !get_int(kf, "venue_rtp_jitter_ms", 5, 1, 100, &cfg->venue_rtp_jitter_ms, error) ||
+      !get_int(kf, "venue_rtp_ptime_ms", cfg->venue_rtp_format == VENUE_FORMAT_OPUS ? 20 : 1,
+               1, 20, &cfg->venue_rtp_ptime_ms, error) ||
+      !get_int(kf, "venue_ptp_domain", -1, -1, 127, &cfg->venue_ptp_domain, error))
+    return FALSE;
+  if (cfg->venue_rtp_pt >= 72 && cfg->venue_rtp_pt <= 76) {
+    g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                "[relay] venue_rtp_pt %d collides with RTCP (72-76)", cfg->venue_rtp_pt);
+    return FALSE;
+  }
+  if (cfg->venue_rtp_format == VENUE_FORMAT_OPUS && cfg->venue_rtp_ptime_ms != 10 &&
+      cfg->venue_rtp_ptime_ms != 20) {
+    g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                "[relay] venue_rtp_ptime_ms must be 10 or 20 with opus, not %d",
+                cfg->venue_rtp_ptime_ms);
+    return FALSE;
+  }
+  if (cfg->floor_source == FLOOR_SOURCE_RTP && !is_ip_literal(cfg->venue_rtp_address)) {
+    g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                "[relay] floor_source = rtp needs venue_rtp_address, an IP address (a "
+                "multicast group to join or a local address), not '%s'",
+                cfg->venue_rtp_address);
+    return FALSE;
+  }
+  const char *ifaces[] = {"venue_rtp_interface", cfg->venue_rtp_interface, "venue_out_interface",
+                          cfg->venue_out_interface};
+  for (size_t i = 0; i < G_N_ELEMENTS(ifaces); i += 2)
+    if (ifaces[i + 1][0] && (strlen(ifaces[i + 1]) >= 16 || !if_nametoindex(ifaces[i + 1]))) {
+      g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                  "[relay] %s: no network interface '%s' here", ifaces[i], ifaces[i + 1]);
+      return FALSE;
+    }
+  g_auto(GStrv) specs = strlist_split(outs);
+  for (char **o = specs; *o; o++) {
+    VenueOutSpec spec;
+    if (cfg->n_venue_out == VENUE_OUT_MAX) {
+      g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                  "[relay] venue_out: at most %d streams", VENUE_OUT_MAX);
+      return FALSE;
+    }
+    if (venue_out_parse(*o, &spec) < 0 ||
+        (g_str_has_prefix(spec.product, "channel:") &&
+         !has_language(cfg->languages, spec.product + 8))) {
+      g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                  "[relay] venue_out: '%s' is not PRODUCT:ADDRESS:PORT:FORMAT (PRODUCT floor, "
+                  "remote or channel:L of 'languages'; an IP address, [v6] in brackets; FORMAT "
+                  "L24, L16 or opus)", *o);
+      return FALSE;
+    }
+    cfg->venue_out[cfg->n_venue_out++] = spec;
+  }
+  return TRUE;
+}
+
 RelayConfig *
 relay_config_load(const char *path, GError **error)
 {
@@ -129,6 +283,7 @@ relay_config_load(const char *path, GError **error)
     {"tone", FLOOR_SOURCE_TONE},
     {"file", FLOOR_SOURCE_FILE},
     {"pipeline", FLOOR_SOURCE_PIPELINE},
+    {"rtp", FLOOR_SOURCE_RTP},
   };
   g_autoptr(GKeyFile) kf = g_key_file_new();
   g_autoptr(RelayConfig) cfg = g_new0(RelayConfig, 1);
@@ -152,6 +307,11 @@ relay_config_load(const char *path, GError **error)
   cfg->floor_file = get_string(kf, "floor_file", "");
   cfg->floor_pipeline = get_string(kf, "floor_pipeline", "");
   cfg->metrics_address = get_string(kf, "metrics_address", "127.0.0.1");
+  cfg->venue_rtp_address = get_string(kf, "venue_rtp_address", "");
+  cfg->recording_dir = get_string(kf, "recording_dir", "");
+  cfg->venue_out_sdp_dir = get_string(kf, "venue_out_sdp_dir", "");
+  cfg->venue_rtp_interface = get_string(kf, "venue_rtp_interface", "");
+  cfg->venue_out_interface = get_string(kf, "venue_out_interface", "");
   source = get_string(kf, "floor_source", "tone");
   for (size_t i = 0; i < G_N_ELEMENTS(sources); i++)
     if (strcmp(source, sources[i].name) == 0) {
@@ -160,7 +320,7 @@ relay_config_load(const char *path, GError **error)
     }
   if (!found) {
     g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
-                "%s: [relay] floor_source must be tone, file or pipeline, not '%s'", path, source);
+                "%s: [relay] floor_source must be tone, file, pipeline or rtp, not '%s'", path, source);
     return NULL;
   }
   if (!get_int(kf, "floor_tone_hz", 440, 20, 20000, &cfg->floor_tone_hz, error) ||
@@ -204,7 +364,7 @@ relay_config_load(const char *path, GError **error)
                   "%s: [relay] floor_loudness_dbfs must be empty (off) or from -40 to -6", path);
       return NULL;
     }
-    if (!check_audio(cfg, error)) {
+    if (!check_audio(cfg, error) || !check_venue(kf, cfg, error)) {
       g_prefix_error(error, "%s: ", path);
       return NULL;
     }
@@ -252,6 +412,11 @@ relay_config_free(RelayConfig *cfg)
   g_free(cfg->floor_file);
   g_free(cfg->floor_pipeline);
   g_free(cfg->metrics_address);
+  g_free(cfg->venue_rtp_address);
+  g_free(cfg->recording_dir);
+  g_free(cfg->venue_out_sdp_dir);
+  g_free(cfg->venue_rtp_interface);
+  g_free(cfg->venue_out_interface);
   g_strfreev(cfg->languages);
   g_strfreev(cfg->retour);
   g_strfreev(cfg->sim_booths);

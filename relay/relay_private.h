@@ -14,6 +14,7 @@
 #include "metrics.h"
 #include "peer.h"
 #include "relay.h"
+#include "relay_venue.h"
 
 /* What signalling announced about a peer, and what it hears now. */
 typedef struct {
@@ -33,6 +34,7 @@ struct Relay {
   DtlsCert *cert;
   DtlsContext *dtls;
   AudioEngine *engine;
+  RelayVenue *venue; /* venue feed state, recording, venue outputs */
   Fanout *fanout;
   ControlServer *control;
   GHashTable *by_id; /* peer id → RelayPeer* (owned) */
@@ -64,6 +66,9 @@ void relay_audio_forget(Relay *relay, PeerInfo *info);
 /* The audio requests (docs/control.md, "The audio engine"), for the
  * relay's dispatch table: NULL when @type is not one of them. */
 RelayRequestHandler relay_audio_handler(const char *type);
+
+/* The venue requests (agenda.item; relay_venue.c), likewise. */
+RelayRequestHandler relay_venue_handler(const char *type);
 
 /* Level events every level_interval_ms. */
 gboolean relay_audio_on_level_tick(gpointer relay);

@@ -334,6 +334,7 @@ tick(AudioEngine *e, gint64 now)
     emit(e, i, rtp, audio_stream_encode(&p->stream, p->pcm, e->tick, rtp));
     encoders++;
   }
+  engine_tap_tick(e); /* the venue's RTP outputs */
   g_main_context_wakeup(e->ctx);
 
   e->tick++;
@@ -517,7 +518,8 @@ audio_engine_new(const RelayConfig *cfg, GMainContext *ctx, AudioPacketFunc func
   e->mic_in = audio_queue_new(MIC_QUEUE_SLOTS, AUDIO_RTP_MAX);
   e->out = audio_queue_new(OUT_QUEUE_SLOTS, AUDIO_RTP_MAX);
   e->bus = mix_bus_new(AUDIO_MAX_MICS + 1);
-  e->venue_bus = mix_bus_add(e->bus, 1.0f, false);
+  /* a "speaker" of the bus: its mix-minus is the remote speakers alone (the PA) */
+  e->venue_bus = mix_bus_add(e->bus, 1.0f, true);
   leveler_init(&e->leveler, cfg->floor_leveler, cfg->floor_loudness_dbfs);
   jitter_config_default(&jc);
   if (cfg->mic_jitter_ms > 0) { /* latency budget: the depth is most of mouth-to-ear here */

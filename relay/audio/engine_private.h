@@ -122,6 +122,9 @@ struct AudioEngine {
   AudioLevel mic_levels[AUDIO_MAX_MICS];
   AudioEngineStats stats;
   guint32 latency[LAT_BUCKETS];
+  /* engine_venue.c: the venue outputs' tap, under @lock */
+  void (*pcm_tap)(int product, const float *pcm, void *user);
+  void *pcm_tap_user;
 };
 
 
@@ -130,4 +133,7 @@ int engine_lang_index(const AudioEngine *e, const char *lang);
 void engine_send_cmd(AudioEngine *e, CmdType type, int a, int b, guint32 gen);
 AudioStreamConfig engine_stream_config(const AudioEngine *e, ProductKind kind);
 /* A simulated interpreter (the demo's booths): a tone instead of packets. */
+/* engine_venue.c: hands this tick's PCM of the floor, the channels and the
+ * remote speakers alone to the tap, if any (engine thread). */
+void engine_tap_tick(AudioEngine *e);
 int engine_mic_add_sim(AudioEngine *e, const char *peer, const char *booth, double hz);

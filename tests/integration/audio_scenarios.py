@@ -805,6 +805,12 @@ def main():
     name = sys.argv[1]
     fn, budget_s = SCENARIOS[name]
     sc = AudioScenario(sys.argv[2], sys.argv[3], sys.argv[4] if len(sys.argv) == 5 else None)
+    return run_scenario(name, fn, budget_s, sc)
+
+
+def run_scenario(name, fn, budget_s, sc):
+    """Runs @fn(@sc) under a hard alarm of @budget_s; cleans up; returns the
+    exit status (0 pass, 1 fail, 77 skip). venue_scenarios.py uses it too."""
 
     def on_signal(signum, frame):
         raise Fail(f"hard timeout after {budget_s} s" if signum == signal.SIGALRM

@@ -802,6 +802,37 @@ bug_unit_separator_builders_round_trip(void **state)
   g_rand_free(rand);
 }
 
+/* agenda.item (the recorder's item changes) and the venue events */
+static void
+test_venue_messages(void **state)
+{
+  (void)state;
+  ctltest_expect("{\"v\":1,\"id\":3,\"type\":\"agenda.item\",\"meeting\":\"wtpf-26\","
+                 "\"session\":\"day-1-am\",\"item\":\"3\"}", CTL_OK, 3);
+  ctltest_expect("{\"v\":1,\"id\":3,\"type\":\"agenda.item\",\"meeting\":\"wtpf-26\","
+                 "\"session\":\"day-1-am\",\"item\":null}", CTL_OK, 3);
+  /* what signalling sends with no live session */
+  ctltest_expect("{\"v\":1,\"id\":3,\"type\":\"agenda.item\",\"meeting\":\"wtpf-26\","
+                 "\"session\":null,\"item\":null}", CTL_OK, 3);
+  const char *bad[] = {
+    "{\"v\":1,\"id\":3,\"type\":\"agenda.item\",\"session\":\"s\",\"item\":\"3\"}",
+    "{\"v\":1,\"id\":3,\"type\":\"agenda.item\",\"meeting\":\"m\",\"session\":7}",
+    "{\"v\":1,\"id\":3,\"type\":\"agenda.item\",\"meeting\":\"..\",\"session\":\"s\"}",
+    "{\"v\":1,\"id\":3,\"type\":\"agenda.item\",\"meeting\":\"m\",\"session\":\"a/b\"}",
+    "{\"v\":1,\"id\":3,\"type\":\"agenda.item\",\"meeting\":\"m\",\"session\":\"s\",\"item\":3}",
+    "{\"v\":1,\"id\":3,\"type\":\"agenda.item\",\"meeting\":\"m\",\"session\":\"s\",\"item\":\"\"}",
+    "{\"v\":1,\"id\":3,\"type\":\"agenda.item\",\"meeting\":\"m\",\"session\":\".hidden\"}",
+  };
+  for (size_t i = 0; i < G_N_ELEMENTS(bad); i++)
+    ctltest_expect(bad[i], CTL_EBADREQUEST, 3);
+  ctltest_expect("{\"v\":1,\"event\":\"venue.state\",\"state\":\"lost\"}", CTL_OK, -1);
+  ctltest_expect("{\"v\":1,\"event\":\"venue.state\",\"state\":\"gone\"}", CTL_EBADREQUEST, -1);
+  ctltest_expect("{\"v\":1,\"event\":\"recording.state\",\"state\":\"error\","
+                 "\"reason\":\"writing x: No space left on device\"}", CTL_OK, -1);
+  ctltest_expect("{\"v\":1,\"event\":\"recording.state\",\"state\":\"recording\","
+                 "\"meeting\":\"m\",\"session\":\"s\",\"item\":\"1\"}", CTL_OK, -1);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -810,6 +841,7 @@ main(int argc, char **argv)
     cmocka_unit_test(test_bad_json),            cmocka_unit_test(test_bad_version),
     cmocka_unit_test(test_bad_request_envelope), cmocka_unit_test(test_bad_request_fields),
     cmocka_unit_test(test_audio_requests),
+    cmocka_unit_test(test_venue_messages),
     cmocka_unit_test(test_unknown_type),        cmocka_unit_test(test_too_long),
     cmocka_unit_test(test_builders_round_trip), cmocka_unit_test(test_hostile_input),
     cmocka_unit_test(bug_limit_includes_newline),
