@@ -35,6 +35,8 @@ typedef struct SigApp {
   gboolean participants_dirty; /* push the participant list at the next tick */
   GHashTable *levels;         /* product or badge -> JsonNode* (owned): relay levels */
   gboolean levels_dirty;
+  GHashTable *relay_states;   /* "venue.state"/"recording.state" -> JsonNode* (owned):
+                               * the last of each, for the operator */
   AttendanceLog *attendance;  /* owned */
   AttendanceQueue *journal;   /* owned: group commit into attendance */
   RateLimit *limiter;         /* owned: login failures per badge */

@@ -583,8 +583,13 @@ handle_hello(WsConn *c, JsonObject *msg)
   if (console_is_staff(c))
     ws_send_node(c, queue_message(c->app));
   if (is_operator(c)) {
+    GHashTableIter it;
+    gpointer v;
     ws_send_node(c, participants_message(c->app));
     ws_send_node(c, levels_message(c->app));
+    g_hash_table_iter_init(&it, c->app->relay_states);
+    while (g_hash_table_iter_next(&it, NULL, &v))
+      ws_send_node(c, json_node_copy(v));
   }
   console_push_booths_to(c);
   push_hands(c->app);
@@ -1066,6 +1071,20 @@ console_on_relay_event(SigApp *app, const char *event, const char *peer, JsonObj
     }
   } else if (strcmp(event, "stats") == 0 && peer) {
     app->participants_dirty = TRUE;
+  } else if (strcmp(event, "venue.state") == 0 || strcmp(event, "recording.state") == 0) {
+    /* the venue feed and the recorder, for the operator (kept for a
+     * console that says hello later): {"type":"venue"|"recording",...} */
+    JsonObject *o = json_object_new();
+    GList *names = json_object_get_members(msg);
+    for (GList *l = names; l; l = l->next)
+      if (strcmp(l->data, "event") != 0 && strcmp(l->data, "v") != 0)
+        json_object_set_member(o, l->data, json_object_dup_member(msg, l->data));
+    g_list_free(names);
+    json_object_set_string_member(o, "type", strcmp(event, "venue.state") == 0 ? "venue"
+                                                                             : "recording");
+    JsonNode *n = ws_wrap(o);
+    g_hash_table_replace(app->relay_states, g_strdup(event), json_node_copy(n));
+    console_broadcast(app, want_operator, NULL, n);
   }
 }
 
@@ -1076,6 +1095,8 @@ console_init(SigApp *app)
   app->conns = g_hash_table_new(g_direct_hash, g_direct_equal);
   app->levels = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
                                       (GDestroyNotify)json_node_unref);
+  app->relay_states = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                            (GDestroyNotify)json_node_unref);
   console_booths_init(app);
   app->console_timer = g_timeout_add(CONSOLE_TICK_MS, on_tick, app);
 }
@@ -1091,4 +1112,6 @@ console_free(SigApp *app)
     g_hash_table_destroy(app->conns);
   if (app->levels)
     g_hash_table_destroy(app->levels);
+  if (app->relay_states)
+    g_hash_table_destroy(app->relay_states);
 }

@@ -145,7 +145,8 @@ describe('the meeting', { timeout: FILE_TIMEOUT_MS }, () => {
   let op, chair, a, sector, academia, fr;
 
   before(async () => {
-    h.writeConfig({ relay: { sim_booths: '' } }); // real interpreters only in the booths
+    // real interpreters only in the booths; the relay records per agenda item
+    h.writeConfig({ relay: { sim_booths: '', recording_dir: path.join(h.tmp, 'recordings') } });
     await h.startRelay();
     await h.startSignalling();
     origin = h.baseUrl.replace(/\/$/, '');
@@ -244,6 +245,10 @@ describe('the meeting', { timeout: FILE_TIMEOUT_MS }, () => {
     op.say({ type: 'agenda.set', item: '3' });
     for (const c of [op, chair, a, academia, fr])
       await next(c, (m) => m.type === 'meeting' && m.item?.id === '3');
+    // the relay records under the new item, and the operator is told
+    const rec = await next(op, (m) => m.type === 'recording' && m.item === '3');
+    assert.equal(rec.state, 'recording');
+    assert.deepEqual([rec.meeting, rec.session], ['wtpf-26', 'day-1-am']);
     // one "item" event in the log (the bluesheet splits every interval there)
     const ev = await waitFor(() => h.sqlite(`SELECT badge, agenda_item, session, meeting FROM attendance_event WHERE kind = 'item'`)[0], 3_000);
     assert.deepEqual(ev, { badge: OPERATOR, agenda_item: '3', session: 'day-1-am', meeting: 'wtpf-26' });
