@@ -216,7 +216,9 @@ export async function venueMeeting() {
     acronym: v.meeting, title: v.title, where: [v.location, v.dates].filter(Boolean).join(' · '),
     languages: (v.languages || []).map((code) => (typeof code === 'string' ? { code } : code)),
     agenda, sessions: v.sessions || [], session: v.session ?? null,
-    item: agenda.find((i) => i.id === v.current_item) || null,
+    // today's /api/venue gives the item itself; the draft's MEETING an {id, title}
+    item: (v.current_item && typeof v.current_item === 'object' ? v.current_item
+      : agenda.find((i) => i.id === v.current_item)) || null,
   };
 }
 

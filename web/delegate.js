@@ -266,6 +266,7 @@ const handlers = {
     joined = true;
     retries = 0;
     rostrum.peer = msg.peer;
+    if (msg.agenda_item) setMeeting({ item: msg.agenda_item });
     setStatus('delegate.joined');
     rostrum.pc.setRemoteDescription({ type: 'answer', sdp: msg.answer }).catch((err) => {
       teardown('delegate.no_audio', { why: err.message }, 'bad');
@@ -295,8 +296,9 @@ const handlers = {
       rejoinSoon('delegate.audio_lost');
     }
   },
-  resumed() {
+  resumed(msg) {
     retries = 0;
+    if (msg.agenda_item) setMeeting({ item: msg.agenda_item });
     rostrum.counts.resumed++;
     if (rostrum.pc && rostrum.pc.connectionState === 'connected') setHearing();
   },

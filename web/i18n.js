@@ -23,6 +23,7 @@ let current = 'en';
 const listeners = [];
 // Keys looked up but absent from the current table (the render test reads it).
 export const missing = new Set();
+globalThis.rostrumI18n = { missing, lang: () => current };
 
 export function lang() {
   return current;

@@ -84,7 +84,9 @@ async function startListening() {
     st.stream = await navigator.mediaDevices.getUserMedia({ audio: INTERPRETER_CAPTURE, video: false });
     st.micSettings = st.stream.getAudioTracks()[0].getSettings();
     applyMicTrack();
-    hear.meters.push(meterNode(st.ctx, st.ctx.createMediaStreamSource(st.stream), (rms, peak) => {
+    // the meter reads a clone: it shows the voice while the microphone is off too
+    const meterStream = new MediaStream([st.stream.getAudioTracks()[0].clone()]);
+    hear.meters.push(meterNode(st.ctx, st.ctx.createMediaStreamSource(meterStream), (rms, peak) => {
       $('own-level').value = meterValue(dbfs(Math.max(rms * 1.4, peak * 0.7)));
     }));
     const r = await joinMedia(st.link, st.token, st.iceServers, true, hearTrack);
