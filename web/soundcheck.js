@@ -16,7 +16,7 @@ const CLIP_SHARE = 0.001;
 // a frame is speech when its RMS is this far above the noise floor
 const ACTIVE_ABOVE_NOISE_DB = 12;
 // narrowband when the 7–16 kHz band lies this far under 100 Hz–7 kHz
-const NARROWBAND_DB = -50;
+const NARROWBAND_DB = -45;
 export const THRESHOLDS = { CLIP_LEVEL, CLIP_SHARE, ACTIVE_ABOVE_NOISE_DB, NARROWBAND_DB,
   TOO_QUIET_DBFS: -40, TOO_NOISY_DBFS: -45 };
 
