@@ -3,7 +3,7 @@
 // WebRTC, follow the meeting, ask for the floor (sound check first) and
 // speak when given it. Protocol: docs/websocket.md and the meeting draft.
 // No build step, no dependencies.
-import { has, initI18n, onLanguage, ownName, t } from './i18n.js';
+import { has, initI18n, lang, onLanguage, ownName, t } from './i18n.js';
 import { $, Attribution, errorText, isUnknownType, renderMeeting, show, showParticipant,
   venueMeeting, waitIceGathering, login as apiLogin } from './common.js';
 import { startQuality, stopQuality } from './delegate_quality.js';
@@ -89,6 +89,7 @@ function setHearing() {
 }
 
 function chooseChannel() {
+  rostrum.channelChosen = true;
   rostrum.channel = $('channel').value;
   sendListener({ type: 'channel', channel: rostrum.channel === 'floor' ? 'none' : rostrum.channel });
   if ($('status').className === 'ok') setHearing();
@@ -114,6 +115,21 @@ function fillChannels(languages) {
     sel.append(opt);
   }
   if ([...sel.options].some((o) => o.value === keep)) sel.value = keep;
+  preselectChannel();
+}
+
+// Until the delegate picks one, the channel is the page's language when the
+// meeting interprets into it: a French-speaking delegate signs in and
+// presses "Start listening" — two clicks to French.
+function preselectChannel() {
+  if (rostrum.channelChosen) return;
+  const code = lang();
+  if (![...$('channel').options].some((o) => o.value === code)) return;
+  $('channel').value = code;
+  rostrum.channel = code;
+  sendListener({ type: 'channel', channel: code });
+  if ($('status').className === 'ok') setHearing();
+  applyMix();
 }
 
 function setMeeting(m) {
@@ -219,8 +235,6 @@ function teardown(key, params = {}, kind = '') {
   rostrum.micSender = null;
   rostrum.audio.srcObject = null;
   rostrum.audioChannel.srcObject = null;
-  $('channel').disabled = true;
-  $('lowbw').disabled = true;
   applyMix();
   $('join').disabled = false;
   $('leave').disabled = true;
@@ -272,8 +286,6 @@ const handlers = {
       teardown('delegate.no_audio', { why: err.message }, 'bad');
     });
     $('leave').disabled = false;
-    $('channel').disabled = false;
-    $('lowbw').disabled = false;
     // a rejoin keeps what the delegate chose
     if (rostrum.channel !== 'floor') sendListener({ type: 'channel', channel: rostrum.channel });
     if (rostrum.lowbw) sendListener({ type: 'lowbw', on: true });
@@ -482,6 +494,7 @@ function leave() {
 
 initI18n();
 onLanguage(() => {
+  preselectChannel();
   setStatus(statusNow.key, statusNow.params, statusNow.kind);
   if (rostrum.meeting) renderMeeting(rostrum.meeting);
   if (rostrum.participant) showParticipant($('participant'), rostrum.participant);
