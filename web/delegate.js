@@ -158,6 +158,7 @@ async function login(event) {
   try {
     const r = await apiLogin($('badge').value.trim(), $('code').value);
     rostrum.token = r.token;
+    rostrum.removed = false;
     rostrum.participant = r.participant;
     rostrum.iceServers = r.iceServers;
     showParticipant($('participant'), r.participant);
@@ -236,15 +237,15 @@ function teardown(key, params = {}, kind = '') {
   rostrum.audio.srcObject = null;
   rostrum.audioChannel.srcObject = null;
   applyMix();
-  $('join').disabled = false;
+  $('join').disabled = !!rostrum.removed; // removed: no rejoin without a new sign-in
   $('leave').disabled = true;
   if (key) setStatus(key, params, kind);
 }
 
 function showRemoved(msg) {
   wantSeat = false;
+  rostrum.removed = msg.reason || true;
   teardown('removed.status', {}, 'bad');
-  $('join').disabled = true;
   const key = `removed.${msg.reason}`;
   $('removed-message').textContent = has(key) ? t(key) : (msg.message || t('removed.generic'));
   show('removed-panel', true);
