@@ -178,10 +178,12 @@ function renderBooths() {
     const li = document.createElement('li');
     const live = b.interpreters?.find((p) => p.badge === b.live);
     const input = b.input === 'floor' ? t('int.source_floor') : t('int.source_relay', { language: ownName(String(b.input).slice(8)) });
-    li.textContent = [`${ownName(b.code)}:`, live ? t('int.live_is', { name: live.name }) : t('int.nobody_live'),
+    const name = document.createElement('strong');
+    name.textContent = `${ownName(b.code)} — `;
+    li.append(name, [live ? t('int.live_is', { name: live.name }) : t('int.nobody_live'),
       `${t('int.input')}: ${input}`, b.cough ? t('op.coughing') : null,
       typeof b.listeners === 'number' ? t('op.listeners', { n: formatNumber(b.listeners) }) : null]
-      .filter(Boolean).join(' · ');
+      .filter(Boolean).join(' · '));
     return li;
   }));
   const tbody = $('levels').tBodies[0];

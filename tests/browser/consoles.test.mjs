@@ -23,7 +23,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { Harness, build, loadChromium, BADGE, CODE, waitFor } from './harness.mjs';
+import { Harness, build, loadChromium, watchErrors, BADGE, CODE, waitFor } from './harness.mjs';
 
 const chromium = await loadChromium();
 const { AxeBuilder } = await import('@axe-core/playwright').catch(() => {
@@ -53,7 +53,7 @@ async function open(url, locale = 'en-GB') {
   const page = await context.newPage();
   page.setDefaultTimeout(15_000);
   const sent = [];
-  const errors = [];
+  const errors = watchErrors(page);
   let route = null;
   await page.routeWebSocket(/\/ws$/, (ws) => {
     route = ws;
@@ -64,8 +64,6 @@ async function open(url, locale = 'en-GB') {
     });
     server.onMessage((m) => ws.send(m));
   });
-  page.on('pageerror', (e) => errors.push(String(e)));
-  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
   await page.goto(`${h.baseUrl}${url}`);
   const inject = async (msg) => {
     await waitFor(() => route, 5_000);
@@ -83,13 +81,9 @@ async function signIn(page, badge, code) {
 
 describe('the consoles under the meeting\'s pushes', { timeout: FILE_TIMEOUT_MS }, () => {
   before(async () => {
-    h.writeConfig({ relay: { languages: 'ar, zh, en, fr, ru, es' } });
-    await h.startRelay();
-    await h.startSignalling();
-    browser = await h.launchChromium(chromium, ['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream']);
+    browser = await h.startStack(chromium, { relay: { languages: 'ar, zh, en, fr, ru, es' } });
   });
   after(async () => {
-    if (browser) await browser.close();
     await h.cleanup();
   });
 

@@ -17,7 +17,7 @@
 //   ROSTRUM_BUILD=build node --test keyboard.test.mjs
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Harness, loadChromium, BADGE, CODE, waitFor } from './harness.mjs';
+import { Harness, loadChromium, watchErrors, BADGE, CODE, waitFor } from './harness.mjs';
 
 const chromium = await loadChromium();
 const FILE_TIMEOUT_MS = 110_000;
@@ -32,10 +32,8 @@ async function newPage(locale) {
   const page = await context.newPage();
   page.setDefaultTimeout(15_000);
   const sent = [];
-  const errors = [];
+  const errors = watchErrors(page);
   page.on('websocket', (ws) => ws.on('framesent', (f) => { try { sent.push(JSON.parse(f.payload)); } catch { /* binary */ } }));
-  page.on('pageerror', (e) => errors.push(String(e)));
-  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
   return { context, page, sent, errors };
 }
 
@@ -74,14 +72,10 @@ async function channelTone(page, hz) {
 
 describe('by keyboard', { timeout: FILE_TIMEOUT_MS }, () => {
   before(async () => {
-    h.writeConfig({ relay: { floor_tone_hz: String(FLOOR_HZ), languages: 'ar, zh, en, fr, ru, es',
-      sim_booths: `fr:${FR_HZ}`, ramp_ms: '100' } });
-    await h.startRelay();
-    await h.startSignalling();
-    browser = await h.launchChromium(chromium, ['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream']);
+    browser = await h.startStack(chromium, { relay: { floor_tone_hz: String(FLOOR_HZ),
+      languages: 'ar, zh, en, fr, ru, es', sim_booths: `fr:${FR_HZ}`, ramp_ms: '100' } });
   });
   after(async () => {
-    if (browser) await browser.close();
     await h.cleanup();
   });
 

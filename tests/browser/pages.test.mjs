@@ -13,7 +13,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { Harness, build, loadChromium } from './harness.mjs';
+import { Harness, build, loadChromium, watchErrors } from './harness.mjs';
 
 const chromium = await loadChromium();
 let AxeBuilder = null;
@@ -28,8 +28,10 @@ const FILE_TIMEOUT_MS = 170_000;
 const LANGS = ['ar', 'zh', 'en', 'fr', 'ru', 'es'];
 const OUT = process.env.ROSTRUM_OUT || path.join(build, 'meson-logs', 'pages');
 const PAGES = [
-  { name: 'delegate', url: '/', badge: 'WTPF-0001', code: 'floor-4401', ready: '#session-panel:not([hidden])', listen: '#join' },
-  { name: 'interpreter', url: '/interpreter.html', badge: 'WTPF-0007', code: 'floor-4407', ready: '#console:not([hidden])', listen: '#listen' },
+  { name: 'delegate', url: '/', badge: 'WTPF-0001', code: 'floor-4401', ready: '#session-panel:not([hidden])', listen: '#join',
+    heard: 'window.rostrum.t_media_connected' },
+  { name: 'interpreter', url: '/interpreter.html', badge: 'WTPF-0007', code: 'floor-4407', ready: '#console:not([hidden])', listen: '#listen',
+    heard: 'document.querySelector("#listen-status").dataset.key === "int.listening"' },
   { name: 'operator', url: '/operator.html', badge: 'WTPF-0008', code: 'floor-4408', ready: '#console:not([hidden])' },
 ];
 // WCAG 2.0/2.1 level A and AA rules; none disabled
@@ -45,9 +47,7 @@ async function openPage(p, lang) {
   const context = await browser.newContext({ ignoreHTTPSErrors: true, locale: lang, viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
   page.setDefaultTimeout(15_000);
-  const errors = [];
-  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
-  page.on('pageerror', (e) => errors.push(String(e)));
+  const errors = watchErrors(page);
   await page.goto(`${h.baseUrl}${p.url}`);
   await page.waitForFunction(() => window.rostrumI18n && document.querySelector('#meeting').textContent !== '—');
   return { context, page, errors };
@@ -60,7 +60,7 @@ async function signIn(page, p) {
   await page.waitForSelector(p.ready);
   if (p.listen) {
     await page.click(p.listen);
-    await page.waitForTimeout(1500);
+    await page.waitForFunction(p.heard);
   }
 }
 
@@ -93,13 +93,9 @@ async function problems(page, lang) {
 describe('every page in the six languages', { timeout: FILE_TIMEOUT_MS }, () => {
   before(async () => {
     mkdirSync(OUT, { recursive: true });
-    h.writeConfig({ relay: { languages: 'ar, zh, en, fr, ru, es' } });
-    await h.startRelay();
-    await h.startSignalling();
-    browser = await h.launchChromium(chromium, ['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream']);
+    browser = await h.startStack(chromium, { relay: { languages: 'ar, zh, en, fr, ru, es' } });
   });
   after(async () => {
-    if (browser) await browser.close();
     await h.cleanup();
     console.log(`screenshots (${shots.length}) in ${OUT}:\n  ${shots.join('\n  ')}`);
     if (axeReport.length) console.log(`axe:\n  ${axeReport.join('\n  ')}`);
