@@ -123,7 +123,8 @@ function renderQueue() {
 // ---- participants ----
 function qualityText(q) {
   if (!q) return '—';
-  return `${t(`quality.${qualityVerdict(q)}`)} (${formatNumber((q.loss || 0) * 100, 1)} %, ${q.rtt_ms ?? '—'} ms)`;
+  const rtt = q.rtt_ms === null || q.rtt_ms === undefined ? '—' : formatNumber(q.rtt_ms);
+  return `${t(`quality.${qualityVerdict(q)}`)} (${formatNumber((q.loss || 0) * 100, 1)} %, ${rtt} ms)`;
 }
 
 function soundcheckText(sc) {
