@@ -85,8 +85,9 @@ function renderCheck(sc) {
   show('soundcheck-result', true);
 }
 
-// Opens the microphone, measures it, shows and sends the result.
-export async function soundCheck() {
+// Opens the microphone, measures it, shows and sends the result; closes it
+// again unless @keep (the hand goes up next) or the delegate waits or speaks.
+export async function soundCheck({ keep = false } = {}) {
   if (checking) return lastCheck;
   checking = true;
   renderHand();
@@ -113,6 +114,7 @@ export async function soundCheck() {
     return null;
   } finally {
     checking = false;
+    if (!keep && handState === 'down' && !floorSince) closeMic();
     renderHand();
   }
 }
@@ -127,7 +129,7 @@ async function toggleHand() {
     renderHand();
     return;
   }
-  const sc = await soundCheck();
+  const sc = await soundCheck({ keep: true });
   if (!sc) return;
   handState = 'asking';
   renderHand();
@@ -252,7 +254,7 @@ export function init(r, sender) {
   send = sender;
   rostrum.speak = { soundCheck, floor, handPlace };
   $('hand').addEventListener('click', toggleHand);
-  $('soundcheck').addEventListener('click', soundCheck);
+  $('soundcheck').addEventListener('click', () => soundCheck());
   $('mute').addEventListener('click', toggleMute);
   handNote = { key: 'speak.hand_down', params: {} };
   renderHand();

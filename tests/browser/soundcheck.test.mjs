@@ -90,7 +90,8 @@ async function check(wav) {
       bandwidth: document.querySelector('#sc-bandwidth').textContent,
     }));
     await page.waitForTimeout(200);
-    return { ...r, micBefore: before, sent: sent.filter((m) => m.type === 'soundcheck') };
+    const micAfter = await page.evaluate(() => window.rostrum.micStream ?? null);
+    return { ...r, micBefore: before, micAfter, sent: sent.filter((m) => m.type === 'soundcheck') };
   } finally {
     await browser.close();
   }
@@ -110,6 +111,7 @@ describe('sound check of a delegate\'s microphone', { timeout: FILE_TIMEOUT_MS }
     const r = await check(speechLike(path.join(h.tmp, 'clean.wav')));
     t.diagnostic(`clean: ${JSON.stringify(r.sc)}; settings ${JSON.stringify(r.settings)}`);
     assert.equal(r.micBefore, null, 'the microphone was open before the delegate asked');
+    assert.equal(r.micAfter, null, 'the microphone stays open after the test (no hand raised)');
     assert.equal(r.sc.narrowband, false, `flagged narrowband: ${JSON.stringify(r.sc)}`);
     assert.equal(r.sc.clipping, false, `flagged clipping: ${JSON.stringify(r.sc)}`);
     assert.equal(r.sc.ok, true, `not ok: ${JSON.stringify(r.sc)}`);
