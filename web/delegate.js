@@ -362,8 +362,16 @@ function onServerMessage(msg) {
   if (fn) fn(msg);
 }
 
-async function ensureSocket() {
-  if (wsOpen()) return rostrum.ws;
+// One socket at a time: a join right after the sign-in waits for the
+// socket the sign-in opened.
+let socketPending = null;
+function ensureSocket() {
+  if (wsOpen()) return Promise.resolve(rostrum.ws);
+  if (!socketPending) socketPending = connectSocket().finally(() => { socketPending = null; });
+  return socketPending;
+}
+
+async function connectSocket() {
   const ws = await openSocket();
   rostrum.ws = ws;
   ws.onmessage = (ev) => {
