@@ -3,6 +3,7 @@
 // WebRTC, follow the meeting, ask for the floor (sound check first) and
 // speak when given it. Protocol: docs/websocket.md and the meeting draft.
 // No build step, no dependencies.
+import './shell.js';
 import { has, initI18n, lang, onLanguage, ownName, t } from './i18n.js';
 import { $, Attribution, errorText, isUnknownType, renderMeeting, show, showParticipant,
   venueMeeting, waitIceGathering, login as apiLogin } from './common.js';

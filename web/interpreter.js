@@ -6,6 +6,7 @@
 // clock. The microphone is captured with the browser's echo cancellation,
 // noise suppression and auto gain all off (AIIC: they harm interpreters'
 // sound and hearing). Protocol: the meeting draft (booth.*).
+import './shell.js';
 import { formatNumber, formatTime, initI18n, onLanguage, ownName, t } from './i18n.js';
 import { $, MeetingLink, dbfs, errorText, joinMedia, meterNode, meterValue, mountLogin,
   renderMeeting, show, showParticipant, startClock, venueMeeting } from './common.js';

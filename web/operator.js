@@ -5,6 +5,7 @@
 // product levels, messages from the booths, live attendance, bluesheet and
 // audit downloads. The chair gets the same page with the chair's rights:
 // what the roles cannot do is hidden. Protocol: the meeting draft.
+import './shell.js';
 import { formatDuration, formatNumber, formatTime, has, initI18n, onLanguage, ownName, t } from './i18n.js';
 import { $, MeetingLink, errorText, joinMedia, mountLogin, qualityVerdict, renderMeeting, show,
   showParticipant, startClock, venueMeeting } from './common.js';

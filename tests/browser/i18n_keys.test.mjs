@@ -56,10 +56,11 @@ test('every key the pages use is in the tables', () => {
   const used = new Set();
   for (const f of readdirSync(web).filter((x) => /\.(html|js)$/.test(x))) {
     const text = readFileSync(path.join(web, f), 'utf8').replace(/^\uFEFF/, '');
-    if (f.endsWith('.html')) {
-      for (const m of text.matchAll(/data-i18n="([^"]+)"/g)) used.add(m[1]);
+    {
+      for (const m of text.matchAll(/data-i18n="([a-z]+\.[a-z_]+)"/g)) used.add(m[1]);
       for (const m of text.matchAll(/data-i18n-attr="([^"]+)"/g))
-        for (const pair of m[1].split(';')) used.add(pair.split(':')[1].trim());
+        for (const pair of m[1].split(';'))
+          if (/^[a-z-]+:[a-z]+\.[a-z_]+$/.test(pair.trim())) used.add(pair.split(':')[1].trim());
     }
     if (f.endsWith('.js')) {
       // t('key'), note(el, 'key'), setStatus('key'), button('key', ...) and
