@@ -14,7 +14,7 @@ shift 3
 src=$(cd "$(dirname "$0")/.." && pwd)
 dir=$(mktemp -d /tmp/rostrum-bench.XXXXXX)
 code=bench-code-1
-"$src/benchmarks/make-roster.sh" "$n" "$dir/roster.csv" "$code" "$build/signalling/rostrum-roster"
+"$src/benchmarks/make-roster.sh" "$n" "$dir/roster.csv" "$code" "$build/signalling/rostrum-admin"
 cat > "$dir/rostrum.ini" <<INI
 [relay]
 control_socket = $dir/relay.sock
@@ -30,7 +30,8 @@ tls_cert = $dir/tls/cert.pem
 tls_key = $dir/tls/key.pem
 web_root = $src/web
 roster = $dir/roster.csv
-venue = $src/config/venue.json
+meetings_dir = $src/config/meetings
+session = day-1-am
 database = $dir/attendance.sqlite
 token_key_file = $dir/token.key
 relay_socket = $dir/relay.sock

@@ -10,8 +10,11 @@
 #include "ratelimit.h"
 #include "relay_client.h"
 #include "roster.h"
+#include "roster_sync.h"
 #include "sigconfig.h"
-#include "venue.h"
+#include "live.h"
+#include "meeting.h"
+#include "speakers.h"
 
 #include <glib.h>
 
@@ -20,11 +23,22 @@ struct lws_vhost;
 
 typedef struct SigApp {
   SigConfig *cfg;             /* owned */
-  Roster *roster;             /* owned */
-  Venue *venue;               /* owned */
+  Roster *roster;             /* owned (a reference): swapped by roster_sync */
+  RosterSync *roster_sync;    /* owned: follows rostrum-admin's changes */
+  Meeting *meeting;           /* owned: config/meetings/<name>.json */
+  Live live;                  /* the session, open/closed, the agenda item */
+  Speakers *speakers;         /* owned: the speakers' list */
+  GPtrArray *booths;          /* owned: Booth* (relay/audio/booth.h), the meeting's
+                               * booths in its language order */
+  GHashTable *conns;          /* WsConn* set (borrowed): every open WebSocket */
+  guint console_timer;        /* booth time-outs, throttled pushes */
+  gboolean participants_dirty; /* push the participant list at the next tick */
+  GHashTable *levels;         /* product or badge -> JsonNode* (owned): relay levels */
+  gboolean levels_dirty;
   AttendanceLog *attendance;  /* owned */
   AttendanceQueue *journal;   /* owned: group commit into attendance */
-  RateLimit *limiter;         /* owned */
+  RateLimit *limiter;         /* owned: login failures per badge */
+  RateLimit *addr_limiter;    /* owned: login failures per client address */
   RelayClient *relay;         /* owned */
   guint8 *token_key;          /* owned */
   gsize token_key_len;

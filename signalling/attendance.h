@@ -1,7 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Attendance event log in SQLite (WAL, synchronous=FULL): a row is durable
- * once attendance_record() returns TRUE. No main loop; GError idiom. */
+/* Attendance event log: stage 1's API, now a thin layer over storage.h
+ * (SQLite, WAL, synchronous=FULL): a row is durable once attendance_record()
+ * returns TRUE. The log owns its Storage; attendance_storage() lends it for
+ * the rest (participants, audit, bluesheets). No main loop; GError idiom. */
 #pragma once
+
+#include "storage.h"
 
 #include <glib.h>
 
@@ -15,26 +19,24 @@ typedef enum {
 
 typedef struct AttendanceLog AttendanceLog;
 
-/* Opens (creating if needed) the database at @path and its schema.
+/* Opens (creating if needed, migrating to STORAGE_SCHEMA_VERSION) the
+ * database at @path (or a storage URI, storage_open()).
  * Returns the log (transfer full, free with attendance_close) or NULL. */
 AttendanceLog *attendance_open(const char *path, GError **error);
 void attendance_close(AttendanceLog *log);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(AttendanceLog, attendance_close)
 
-/* One event. @kind is "join" or "leave"; @wall_time is ISO 8601 UTC with
- * milliseconds ("2026-05-12T09:30:00.123Z"); @mono_us is
- * g_get_monotonic_time(). @agenda_item, @peer and @reason may be NULL.
- * @reason says why a leave ended the interval (ATTENDANCE_REASON_*).
- * Strings are borrowed. */
-typedef struct {
-  const char *badge;
-  const char *kind;
-  const char *agenda_item;
-  const char *wall_time;
-  gint64 mono_us;
-  const char *peer;
-  const char *reason;
-} AttendanceEvent;
+/* The store under the log (transfer none; lives as long as the log). */
+Storage *attendance_storage(AttendanceLog *log);
+
+/* One event: StorageEvent (storage.h), whose first seven members are
+ * stage 1's: badge, kind, agenda_item, wall_time, mono_us, peer, reason.
+ * @kind is one of STORAGE_KIND_* ("join", "leave", "reconnect", ...);
+ * @wall_time is ISO 8601 UTC with milliseconds ("2026-05-12T09:30:00.123Z");
+ * @mono_us is g_get_monotonic_time(). @reason says why a leave ended the
+ * interval (ATTENDANCE_REASON_*). Since schema 3 also meeting, session,
+ * role, channel and where ("remote"/"onsite"). Strings are borrowed. */
+typedef StorageEvent AttendanceEvent;
 
 /* Why an interval ended (the leave row's reason). */
 #define ATTENDANCE_REASON_LEFT "left"             /* the delegate left */
@@ -55,13 +57,15 @@ gboolean attendance_record(AttendanceLog *log, const char *badge, const char *ki
 gboolean attendance_record_many(AttendanceLog *log, const AttendanceEvent *events, gsize n,
                                 GError **error);
 
-/* A join with no leave after it (its interval is open). */
+/* A join with no leave after it (its interval is open). Since schema 3
+ * also its session, role, channel and where (each may be NULL). */
 typedef struct {
   char *badge, *peer, *agenda_item;
+  char *meeting, *session, *role, *channel, *where;
 } AttendanceOpenJoin;
 void attendance_open_join_free(AttendanceOpenJoin *j);
 
-/* The open intervals: each peer whose last event is a join, oldest first.
+/* The open intervals: each peer whose last event is a join or reconnect, oldest first.
  * Returns AttendanceOpenJoin* (transfer full, the array frees them) or
  * NULL with @error set. */
 GPtrArray *attendance_open_joins(AttendanceLog *log, GError **error);

@@ -6,6 +6,7 @@
 
 typedef struct {
   char *badge, *kind, *agenda_item, *wall_time, *peer, *reason;
+  char *meeting, *session, *role, *channel, *where;
   gint64 mono_us;
   AttendanceDoneFunc done;
   gpointer user;
@@ -29,6 +30,11 @@ pending_clear(gpointer data)
   g_free(p->wall_time);
   g_free(p->peer);
   g_free(p->reason);
+  g_free(p->meeting);
+  g_free(p->session);
+  g_free(p->role);
+  g_free(p->channel);
+  g_free(p->where);
 }
 
 AttendanceQueue *
@@ -57,8 +63,20 @@ write_batch(AttendanceQueue *q, guint n)
   g_array_set_clear_func(q->pending, pending_clear);
   for (guint i = 0; i < n; i++) {
     Pending *p = &g_array_index(batch, Pending, i);
-    ev[i] = (AttendanceEvent){p->badge, p->kind, p->agenda_item, p->wall_time, p->mono_us,
-                              p->peer, p->reason};
+    ev[i] = (AttendanceEvent){
+      .badge = p->badge,
+      .kind = p->kind,
+      .agenda_item = p->agenda_item,
+      .wall_time = p->wall_time,
+      .mono_us = p->mono_us,
+      .peer = p->peer,
+      .reason = p->reason,
+      .meeting = p->meeting,
+      .session = p->session,
+      .role = p->role,
+      .channel = p->channel,
+      .where = p->where,
+    };
   }
   gboolean ok = attendance_record_many(q->log, ev, n, &error);
   if (ok) {
@@ -103,6 +121,11 @@ attendance_queue_add(AttendanceQueue *q, const AttendanceEvent *event, Attendanc
     .wall_time = g_strdup(event->wall_time),
     .peer = g_strdup(event->peer),
     .reason = g_strdup(event->reason),
+    .meeting = g_strdup(event->meeting),
+    .session = g_strdup(event->session),
+    .role = g_strdup(event->role),
+    .channel = g_strdup(event->channel),
+    .where = g_strdup(event->where),
     .mono_us = event->mono_us,
     .done = done,
     .user = user,

@@ -36,7 +36,7 @@ login_participant_json(const RosterEntry *e)
   json_object_set_string_member(o, "badge", e->badge);
   json_object_set_string_member(o, "name", e->name);
   json_object_set_string_member(o, "entity", e->entity);
-  json_object_set_string_member(o, "category", roster_category_name(e->category));
+  json_object_set_string_member(o, "category", e->category_id ? e->category_id : roster_category_name(e->category));
   for (char **r = e->roles; *r; r++)
     json_array_add_string_element(roles, *r);
   json_object_set_array_member(o, "roles", roles);
@@ -65,7 +65,9 @@ struct LoginJob {
   char *badge;
   char *code;
   char *hash;               /* the entry's, or the dummy for an unknown badge */
-  const RosterEntry *entry; /* NULL for an unknown badge */
+  const RosterEntry *entry; /* NULL for an unknown badge; lives in roster */
+  char *address;            /* the client's, or NULL */
+  Roster *roster;           /* a reference: the daemon may swap its roster meanwhile */
   gboolean verified;
 };
 
@@ -79,12 +81,14 @@ login_job_free(LoginJob *job)
     memset(job->code, 0, strlen(job->code));
   g_free(job->code);
   g_free(job->hash);
+  roster_free(job->roster);
+  g_free(job->address);
   g_free(job);
 }
 
 guint
-login_begin(const LoginContext *ctx, const char *body, gsize len, gint64 now_us, LoginJob **job,
-            char **response)
+login_begin(const LoginContext *ctx, const char *body, gsize len, gint64 now_us,
+            const char *address, LoginJob **job, char **response)
 {
   g_autoptr(JsonObject) obj = NULL;
   const RosterEntry *entry;
@@ -101,6 +105,14 @@ login_begin(const LoginContext *ctx, const char *body, gsize len, gint64 now_us,
   if (!badge || !code || !*badge || !*code || strlen(badge) > 64 || strlen(code) > 256)
     return bad_request(response, "Fields 'badge' and 'code' (strings) are required.");
 
+  /* one address guessing many badges is throttled as well as one badge
+   * guessed from many addresses; a login from elsewhere is not */
+  if (address && ctx->addr_limiter && ratelimit_blocked(ctx->addr_limiter, address, now_us)) {
+    *response = login_error_json("too_many_attempts",
+                                 "Too many failed attempts from this network address. "
+                                 "Please wait a few minutes and try again.");
+    return 429;
+  }
   if (ratelimit_blocked(ctx->limiter, badge, now_us)) {
     *response = login_error_json("too_many_attempts",
                                  "Too many failed attempts for this badge. "
@@ -111,9 +123,14 @@ login_begin(const LoginContext *ctx, const char *body, gsize len, gint64 now_us,
   *job = g_new0(LoginJob, 1);
   (*job)->badge = g_strdup(badge);
   (*job)->code = g_strdup(code);
-  /* Unknown badges cost the same hashing time as known ones. */
+  /* Unknown badges, and badges with no code issued yet, cost the same
+   * hashing time as known ones. */
+  if (entry && !entry->code_hash)
+    entry = NULL;
   (*job)->hash = g_strdup(entry ? entry->code_hash : ctx->dummy_hash);
   (*job)->entry = entry;
+  (*job)->roster = roster_ref((Roster *)ctx->roster);
+  (*job)->address = g_strdup(address);
   return 0;
 }
 
@@ -132,6 +149,8 @@ login_finish(const LoginContext *ctx, LoginJob *job, gint64 now_us, char **respo
 
   if (!job->verified) {
     ratelimit_fail(ctx->limiter, job->badge, now_us);
+    if (job->address && ctx->addr_limiter)
+      ratelimit_fail(ctx->addr_limiter, job->address, now_us); /* not reset by a success */
     *response = login_error_json("wrong_credentials",
                                  "Badge number or access code is not correct.");
     return 401;
@@ -160,7 +179,7 @@ login_handle(const LoginContext *ctx, const char *body, gsize len, gint64 now_us
              char **response)
 {
   LoginJob *job = NULL;
-  guint status = login_begin(ctx, body, len, now_us, &job, response);
+  guint status = login_begin(ctx, body, len, now_us, NULL, &job, response);
   if (job) {
     login_job_verify(job);
     status = login_finish(ctx, job, now_us, response);

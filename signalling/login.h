@@ -10,11 +10,16 @@
 
 #define LOGIN_MAX_FAILURES 5
 #define LOGIN_WINDOW_US (5 * 60 * G_USEC_PER_SEC)
+/* Failures from one network address in the window, whatever the badges (a
+ * venue's NAT puts many delegates behind one address: well above one
+ * badge's limit). */
+#define LOGIN_MAX_ADDRESS_FAILURES 30
 #define LOGIN_MAX_BODY 8192
 
 typedef struct {
   const Roster *roster;   /* borrowed */
-  RateLimit *limiter;     /* borrowed */
+  RateLimit *limiter;     /* borrowed: failures per badge */
+  RateLimit *addr_limiter; /* borrowed, may be NULL: failures per client address */
   const guint8 *key;      /* token key, borrowed */
   gsize key_len;
   gint64 ttl;             /* token lifetime, seconds */
@@ -29,10 +34,11 @@ typedef struct {
  * touches only the job), finish (rate limit, token; loop thread). */
 typedef struct LoginJob LoginJob;
 
-/* Returns an HTTP status with *response set (400, 429), or 0 with *job
+/* @address: the client's network address (NULL: not limited by address).
+ * Returns an HTTP status with *response set (400, 429), or 0 with *job
  * (transfer full) to verify and finish. */
 guint login_begin(const LoginContext *ctx, const char *body, gsize len, gint64 now_us,
-                  LoginJob **job, char **response);
+                  const char *address, LoginJob **job, char **response);
 void login_job_verify(LoginJob *job);
 /* Returns the HTTP status (200, 401, 500) and *response (transfer full). */
 guint login_finish(const LoginContext *ctx, LoginJob *job, gint64 now_us, char **response);

@@ -20,10 +20,17 @@ int
 main(int argc, char **argv)
 {
   g_autofree char *config_path = NULL;
+  g_autofree char *meeting = NULL;
+  g_autofree char *session = NULL;
   g_autoptr(GError) error = NULL;
   GOptionEntry entries[] = {
     {"config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path,
      "INI file with a [signalling] section (default config/rostrum.ini)", "FILE"},
+    {"meeting", 'm', 0, G_OPTION_ARG_STRING, &meeting,
+     "The meeting to run instead of [signalling] meeting: a name in meetings_dir or a file",
+     "NAME"},
+    {"session", 's', 0, G_OPTION_ARG_STRING, &session,
+     "The session to open at start instead of [signalling] session (\"\": none)", "ID"},
     G_OPTION_ENTRY_NULL,
   };
 
@@ -45,6 +52,18 @@ main(int argc, char **argv)
     fprintf(stderr, "rostrum-signalling: %s\n", error->message);
     return 1;
   }
+  if (meeting) {
+    g_free(cfg->meeting);
+    cfg->meeting = g_steal_pointer(&meeting);
+    if (!session) { /* the config's session belongs to its own meeting */
+      g_free(cfg->session);
+      cfg->session = g_strdup("");
+    }
+  }
+  if (session) {
+    g_free(cfg->session);
+    cfg->session = g_steal_pointer(&session);
+  }
   g_autoptr(GMainLoop) loop = g_main_loop_new(NULL, FALSE);
   if (!epoll_poll_install(NULL))
     fprintf(stderr, "rostrum-signalling: no epoll; polling every connection each wake-up\n");
@@ -55,6 +74,8 @@ main(int argc, char **argv)
   }
   guint sigint = g_unix_signal_add(SIGINT, on_signal, loop);
   guint sigterm = g_unix_signal_add(SIGTERM, on_signal, loop);
+  printf("signalling: meeting %s, session %s\n", app->meeting->id,
+         app->live.open ? app->live.session->id : "(none open)");
   printf("signalling: listening on https://%s:%d/\n", app->cfg->listen_address, app->port);
   fflush(stdout);
 

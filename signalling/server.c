@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "server.h"
 
+#include "export.h"
 #include "json_text.h"
+#include "token.h"
 #include "ws.h"
 
 #include <gio/gio.h>
@@ -16,7 +18,9 @@ typedef struct PendingLogin PendingLogin;
 
 typedef struct {
   GByteArray *body; /* owned */
-  char *response;   /* owned, JSON text */
+  char *response;   /* owned, JSON text (or the content_type's) */
+  const char *content_type; /* static; NULL: application/json */
+  char *filename;   /* owned: a download's name (Content-Disposition), or NULL */
   unsigned int status;
   gboolean too_big;
   gboolean is_login;
@@ -38,6 +42,7 @@ http_req_clear(HttpReq *req)
   if (req->body)
     g_byte_array_unref(req->body);
   g_free(req->response);
+  g_free(req->filename);
   memset(req, 0, sizeof *req);
 }
 
@@ -57,7 +62,15 @@ write_response(struct lws *wsi, HttpReq *req)
   g_autofree unsigned char *buf = g_malloc(LWS_PRE + 1024 + body_len);
   unsigned char *start = buf + LWS_PRE, *p = start, *end = start + 1024;
 
-  if (lws_add_http_common_headers(wsi, req->status, "application/json", body_len, &p, end) ||
+  g_autofree char *disposition =
+    req->filename ? g_strdup_printf("attachment; filename=\"%s\"", req->filename) : NULL;
+  if (lws_add_http_common_headers(wsi, req->status,
+                                  req->content_type ? req->content_type : "application/json",
+                                  body_len, &p, end) ||
+      (disposition &&
+       lws_add_http_header_by_name(wsi, (const unsigned char *)"content-disposition:",
+                                   (const unsigned char *)disposition, (int)strlen(disposition),
+                                   &p, end)) ||
       lws_add_http_header_by_name(wsi, (const unsigned char *)"cache-control:",
                                   (const unsigned char *)"no-store", 8, &p, end) ||
       lws_finalize_write_http_header(wsi, start, &p, end))
@@ -74,8 +87,79 @@ write_response(struct lws *wsi, HttpReq *req)
 static char *
 venue_text(SigApp *app)
 {
-  g_autoptr(JsonNode) node = venue_to_json(app->venue);
+  g_autoptr(JsonNode) node = live_venue_json(&app->live);
   return json_text_write(node);
+}
+
+/* The operator behind "Authorization: Bearer <token>" (transfer full), or
+ * NULL after answering 401 / 403. */
+static char *
+operator_of(struct lws *wsi, SigApp *app, HttpReq *req)
+{
+  char auth[1024] = "";
+  char *badge = NULL;
+  if (lws_hdr_copy(wsi, auth, sizeof auth, WSI_TOKEN_HTTP_AUTHORIZATION) <= 0 ||
+      g_ascii_strncasecmp(auth, "Bearer ", 7) != 0 ||
+      token_verify(app->token_key, app->token_key_len, auth + 7,
+                   g_get_real_time() / G_USEC_PER_SEC, &badge, NULL) < 0) {
+    respond(wsi, req, 401, login_error_json("unauthorized",
+                                            "Send an operator's token as Authorization: Bearer."));
+    return NULL;
+  }
+  const RosterEntry *e = roster_lookup(app->roster, badge);
+  if (!e || !roster_entry_has_role(e, "operator")) {
+    g_free(badge);
+    respond(wsi, req, 403, login_error_json("forbidden", "Only an operator may download this."));
+    return NULL;
+  }
+  return badge;
+}
+
+/* The URL argument @name (without '='), or "" (into @buf). */
+static void
+url_arg(struct lws *wsi, const char *name, char *buf, int len)
+{
+  g_autofree char *key = g_strdup_printf("%s=", name);
+  char tmp[256];
+  const char *v = lws_get_urlarg_by_name(wsi, key, tmp, sizeof tmp);
+  g_strlcpy(buf, v ? v : "", (gsize)len);
+}
+
+/* GET /api/bluesheet?session=S[&item=I][&per=session][&format=csv|json]
+ * and GET /api/audit[?format=...]: downloads for the operator console. */
+static void
+export_route(struct lws *wsi, SigApp *app, HttpReq *req, gboolean audit)
+{
+  char session[128] = "", item[64] = "", format[16] = "csv", per[16] = "";
+  g_autoptr(GError) error = NULL;
+  g_autofree char *badge = operator_of(wsi, app, req);
+  if (!badge)
+    return;
+  url_arg(wsi, "session", session, sizeof session);
+  url_arg(wsi, "item", item, sizeof item);
+  url_arg(wsi, "format", format, sizeof format);
+  url_arg(wsi, "per", per, sizeof per);
+  if (!*format)
+    g_strlcpy(format, "csv", sizeof format);
+  if (!audit && !*session && app->live.session)
+    g_strlcpy(session, app->live.session->id, sizeof session);
+  Storage *st = attendance_storage(app->attendance);
+  ExportFormat fmt;
+  BluesheetOptions opt = {.grace_us = BLUESHEET_GRACE_DEFAULT_S * G_USEC_PER_SEC,
+                          .item = *item ? item : NULL,
+                          .per_session = strcmp(per, "session") == 0};
+  char *text = !export_format_parse(format, &fmt, &error) ? NULL
+               : audit ? export_audit(st, fmt, &error)
+                       : export_bluesheet(st, session, &opt, fmt, &error);
+  if (!text) {
+    respond(wsi, req, 400, login_error_json("bad_request", error->message));
+    return;
+  }
+  req->content_type = export_content_type(fmt);
+  req->filename = audit ? g_strdup_printf("%s-audit.%s", app->meeting->id, format)
+                        : g_strdup_printf("%s-%s%s%s-bluesheet.%s", app->meeting->id, session,
+                                          *item ? "-item-" : "", item, format);
+  respond(wsi, req, 200, text);
 }
 
 /* Routes one request; POST bodies are handled at BODY_COMPLETION. */
@@ -120,6 +204,14 @@ http_route(struct lws *wsi, SigApp *app, HttpReq *req)
     respond(wsi, req, 200, venue_text(app));
     return 0;
   }
+  if (strcmp(uri, "/api/bluesheet") == 0 || strcmp(uri, "/api/audit") == 0) {
+    if (post) {
+      respond(wsi, req, 405, login_error_json("method_not_allowed", "Use GET."));
+      return 0;
+    }
+    export_route(wsi, app, req, strcmp(uri, "/api/audit") == 0);
+    return 0;
+  }
   respond(wsi, req, 404, login_error_json("not_found", "No such API endpoint."));
   return 0;
 }
@@ -141,6 +233,17 @@ login_done(gpointer data)
   login_job_free(p->job);
   g_free(p);
   return G_SOURCE_REMOVE;
+}
+
+/* A login the pool dropped at shutdown, never verified (loop thread). */
+static void
+login_dropped(gpointer data)
+{
+  PendingLogin *p = data;
+  if (p->wsi)
+    ((HttpReq *)lws_wsi_user(p->wsi))->pending = NULL;
+  login_job_free(p->job);
+  g_free(p);
 }
 
 /* Pool thread: PBKDF2 (tens of ms) must not stall every other connection. */
@@ -180,8 +283,10 @@ http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, voi
       return 0;
     }
     LoginJob *job = NULL;
+    char addr[64] = "";
+    lws_get_peer_simple(wsi, addr, sizeof addr);
     status = login_begin(&app->login, (const char *)req->body->data, req->body->len,
-                         g_get_real_time(), &job, &out);
+                         g_get_real_time(), *addr ? addr : NULL, &job, &out);
     if (!job) {
       respond(wsi, req, status, out);
       return 0;
@@ -318,7 +423,7 @@ server_start(SigApp *app, GError **error)
   }
   app->port = lws_get_vhost_listen_port(app->vhost);
   sig_app_set_origins(app);
-  app->hash_pool = g_thread_pool_new(login_verify, NULL, (gint)g_get_num_processors(), FALSE,
+  app->hash_pool = g_thread_pool_new_full(login_verify, NULL, login_dropped, (gint)g_get_num_processors(), FALSE,
                                      NULL);
   return TRUE;
 }
@@ -329,6 +434,9 @@ server_stop(SigApp *app)
   if (app->hash_pool) {
     g_thread_pool_free(app->hash_pool, TRUE, TRUE); /* queued logins are dropped */
     app->hash_pool = NULL;
+    /* the verified ones wait on the loop for their answer: finish them */
+    while (g_main_context_iteration(NULL, FALSE))
+      ;
   }
   if (!app->lws)
     return;

@@ -2,6 +2,7 @@
 #include "sigconfig.h"
 
 #include "strlist.h"
+#include <string.h>
 
 #define GROUP "signalling"
 
@@ -49,7 +50,9 @@ sigconfig_load(const char *path, GError **error)
   cfg->tls_key = get_string(kf, "tls_key", "var/tls/key.pem");
   cfg->web_root = get_string(kf, "web_root", "web");
   cfg->roster = get_string(kf, "roster", "config/roster.csv");
-  cfg->venue = get_string(kf, "venue", "config/venue.json");
+  cfg->meeting = get_string(kf, "meeting", "wtpf-26");
+  cfg->meetings_dir = get_string(kf, "meetings_dir", "config/meetings");
+  cfg->session = get_string(kf, "session", "");
   cfg->database = get_string(kf, "database", "var/attendance.sqlite");
   cfg->token_key_file = get_string(kf, "token_key_file", "var/token.key");
   cfg->relay_socket = get_string(kf, "relay_socket", "var/relay.sock");
@@ -94,6 +97,14 @@ sigconfig_load(const char *path, GError **error)
   return g_steal_pointer(&cfg);
 }
 
+char *
+sigconfig_meeting_path(const SigConfig *cfg)
+{
+  if (g_str_has_suffix(cfg->meeting, ".json") || strchr(cfg->meeting, '/'))
+    return g_strdup(cfg->meeting);
+  return g_strdup_printf("%s/%s.json", cfg->meetings_dir, cfg->meeting);
+}
+
 void
 sigconfig_free(SigConfig *cfg)
 {
@@ -107,7 +118,9 @@ sigconfig_free(SigConfig *cfg)
   g_free(cfg->tls_key);
   g_free(cfg->web_root);
   g_free(cfg->roster);
-  g_free(cfg->venue);
+  g_free(cfg->meeting);
+  g_free(cfg->meetings_dir);
+  g_free(cfg->session);
   g_free(cfg->database);
   g_free(cfg->token_key_file);
   g_free(cfg->relay_socket);

@@ -11,7 +11,9 @@ typedef struct {
   char *tls_key;
   char *web_root;
   char *roster;
-  char *venue;
+  char *meeting;      /* a name in meetings_dir, or a path to a .json file */
+  char *meetings_dir; /* config/meetings */
+  char *session;      /* opened at start when nothing else is saved; "" none */
   char *database;
   char *token_key_file;
   gint64 token_ttl_seconds;
@@ -27,3 +29,6 @@ typedef struct {
 SigConfig *sigconfig_load(const char *path, GError **error);
 void sigconfig_free(SigConfig *cfg);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(SigConfig, sigconfig_free)
+/* The meeting file: @cfg->meeting itself when it is a path, else
+ * meetings_dir/<meeting>.json (transfer full). */
+char *sigconfig_meeting_path(const SigConfig *cfg);

@@ -1,33 +1,15 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "ws.h"
 
+#include "console.h"
+#include "seat.h"
+
 #include "server.h"
 #include "token.h"
 #include "control.h"
 #include "json_text.h"
 
 #include <string.h>
-
-typedef enum { WS_IDLE, WS_JOINING, WS_JOINED } WsState;
-
-/* One WebSocket connection. lws's per-session data holds a pointer to it;
- * relay requests in flight hold a reference, so a reply that arrives after
- * the socket closed finds wsi == NULL and cleans up instead. */
-typedef struct {
-  int refs;
-  SigApp *app;
-  struct lws *wsi; /* NULL once closed, and for an adopted seat */
-  GByteArray *rx;  /* current message, reassembled from fragments */
-  GQueue tx;       /* char* JSON texts to send */
-  WsState state;
-  char *badge;     /* set at join */
-  char *peer;      /* set at join */
-  char *item;      /* agenda item id at join */
-  char *remote;    /* peer address, for logs */
-  gboolean superseded; /* the same badge joined again while this join was in flight */
-  gboolean adopted;    /* a seat kept across a signalling restart, owned by app->peers */
-  guint grace_timer;   /* adopted: ends the seat if no page resumes it */
-} WsConn;
 
 /* An adopted seat waits this long for its page to resume it. */
 #define ADOPT_GRACE_S 30
@@ -36,15 +18,27 @@ typedef struct {
 
 typedef void (*WsHandler)(WsConn *c, JsonObject *msg);
 
-static WsConn *
-conn_ref(WsConn *c)
+WsConn *
+ws_conn_new_detached(SigApp *app, const char *remote)
+{
+  WsConn *c = g_new0(WsConn, 1);
+  c->refs = 1;
+  c->app = app;
+  c->rx = g_byte_array_new();
+  g_queue_init(&c->tx);
+  c->remote = g_strdup(remote);
+  return c;
+}
+
+WsConn *
+ws_conn_ref(WsConn *c)
 {
   c->refs++;
   return c;
 }
 
-static void
-conn_unref(WsConn *c)
+void
+ws_conn_unref(WsConn *c)
 {
   if (--c->refs > 0)
     return;
@@ -53,12 +47,20 @@ conn_unref(WsConn *c)
   g_free(c->badge);
   g_free(c->peer);
   g_free(c->item);
+  g_free(c->session);
   g_free(c->remote);
+  g_free(c->booth);
+  g_free(c->category);
+  g_free(c->channel);
+  if (c->quality)
+    json_node_unref(c->quality);
+  if (c->soundcheck)
+    json_node_unref(c->soundcheck);
   g_free(c);
 }
 
-static void
-send_node(WsConn *c, JsonNode *node)
+void
+ws_send_node(WsConn *c, JsonNode *node)
 {
   if (c->wsi) {
     g_queue_push_tail(&c->tx, json_text_write(node));
@@ -67,40 +69,52 @@ send_node(WsConn *c, JsonNode *node)
   json_node_unref(node);
 }
 
-static JsonNode *
-wrap(JsonObject *o)
+JsonNode *
+ws_wrap(JsonObject *o)
 {
   JsonNode *n = json_node_new(JSON_NODE_OBJECT);
   json_node_take_object(n, o);
   return n;
 }
 
-static void
-send_error(WsConn *c, const char *code, const char *message)
+void
+ws_send_error(WsConn *c, const char *code, const char *message)
 {
   JsonObject *o = json_object_new();
   json_object_set_string_member(o, "type", "error");
   json_object_set_string_member(o, "code", code);
   json_object_set_string_member(o, "message", message);
-  send_node(c, wrap(o));
+  ws_send_node(c, ws_wrap(o));
 }
 
-static void
-send_simple(WsConn *c, const char *type)
+void
+ws_send_simple(WsConn *c, const char *type)
 {
   JsonObject *o = json_object_new();
   json_object_set_string_member(o, "type", type);
-  send_node(c, wrap(o));
+  ws_send_node(c, ws_wrap(o));
 }
 
 /* Queues an attendance event of this connection's join (group commit:
  * attendance_queue.h); @done runs once it is on disk. */
-static void
-record(WsConn *c, const char *kind, const char *reason, AttendanceDoneFunc done, gpointer user)
+void
+ws_record(WsConn *c, const char *kind, const char *reason, AttendanceDoneFunc done, gpointer user)
 {
   g_autofree char *wall = attendance_wall_time_now();
-  AttendanceEvent e = {c->badge, kind, c->item, wall, g_get_monotonic_time(), c->peer, reason};
-  attendance_queue_add(c->app->journal, &e, done, user);
+  SigApp *app = c->app;
+  AttendanceEvent e = {.badge = c->badge,
+                       .kind = kind,
+                       .agenda_item = c->item,
+                       .wall_time = wall,
+                       .mono_us = g_get_monotonic_time(),
+                       .peer = c->peer,
+                       .reason = reason,
+                       .meeting = app->meeting->id,
+                       .session = c->session,
+                       .role = console_role_name(c),
+                       .channel = c->channel,
+                       .where = "remote"};
+  attendance_queue_add(app->journal, &e, done, user);
 }
 
 static void
@@ -117,7 +131,9 @@ relay_remove(SigApp *app, const char *peer)
 {
   g_autoptr(JsonObject) f = json_object_new();
   json_object_set_string_member(f, "peer", peer);
-  relay_client_request(app->relay, "peer.remove", f, remove_reply, g_strdup(peer), NULL);
+  char *copy = g_strdup(peer);
+  if (!relay_client_request(app->relay, "peer.remove", f, remove_reply, copy, NULL))
+    g_free(copy); /* the link is down: the relay's reconcile removes it */
 }
 
 /* An adopted seat leaves the table: the table's reference goes. */
@@ -130,7 +146,7 @@ disown(WsConn *c)
   if (c->grace_timer)
     g_source_remove(c->grace_timer);
   c->grace_timer = 0;
-  conn_unref(c);
+  ws_conn_unref(c);
 }
 
 /* Ends a join: attendance row with @reason (@done, may be NULL, once it is
@@ -142,12 +158,19 @@ end_join(WsConn *c, gboolean tell_relay, const char *reason, AttendanceDoneFunc 
 {
   if (c->state != WS_JOINED)
     return;
-  record(c, "leave", reason, done, user);
+  ws_record(c, "leave", reason, done, user);
   g_hash_table_remove(c->app->peers, c->peer);
   if (tell_relay)
     relay_remove(c->app, c->peer);
   c->state = WS_IDLE;
+  console_seat_ended(c);
   disown(c);
+}
+
+void
+ws_end_join(WsConn *c, gboolean tell_relay, const char *reason)
+{
+  end_join(c, tell_relay, reason, NULL, NULL);
 }
 
 static void
@@ -157,7 +180,7 @@ send_media_lost(WsConn *c, const char *reason)
   json_object_set_string_member(o, "type", "media");
   json_object_set_string_member(o, "state", "lost");
   json_object_set_string_member(o, "reason", reason);
-  send_node(c, wrap(o));
+  ws_send_node(c, ws_wrap(o));
 }
 
 static void
@@ -168,7 +191,7 @@ send_superseded(WsConn *c)
   json_object_set_string_member(o, "message",
                                 "You joined the meeting from another device or window; "
                                 "the audio here has stopped.");
-  send_node(c, wrap(o));
+  ws_send_node(c, ws_wrap(o));
 }
 
 /* A join waiting for its attendance row to be durable before "joined". */
@@ -190,11 +213,11 @@ join_recorded(gboolean ok, const GError *error, gpointer user)
     json_object_set_string_member(o, "type", "joined");
     json_object_set_string_member(o, "peer", c->peer);
     json_object_set_string_member(o, "answer", ack->answer);
-    const VenueItem *item = venue_find_item(c->app->venue, c->item);
-    json_object_set_member(o, "agenda_item", venue_item_to_json(item));
-    send_node(c, wrap(o));
+    json_object_set_member(o, "agenda_item", console_item_json(c->app, c->item));
+    ws_send_node(c, ws_wrap(o));
+    console_seat_joined(c);
   }
-  conn_unref(c);
+  ws_conn_unref(c);
   g_free(ack->peer);
   g_free(ack->answer);
   g_free(ack);
@@ -221,9 +244,12 @@ join_reply(JsonObject *reply, const GError *error, const char *code, gpointer us
     c->state = WS_IDLE;
     if (g_error_matches(error, RELAY_CLIENT_ERROR, RELAY_CLIENT_ERROR_REMOTE)) {
       g_autofree char *msg = g_strdup_printf("The relay refused the connection (%s).", code);
-      send_error(c, g_strcmp0(code, "bad_sdp") == 0 ? "bad_request" : "relay_unavailable", msg);
+      ws_send_error(c, g_strcmp0(code, "bad_sdp") == 0 ? "bad_request"
+                       : g_strcmp0(code, "full") == 0  ? "booth_full"
+                                                       : "relay_unavailable",
+                    msg);
     } else {
-      send_error(c, "relay_unavailable",
+      ws_send_error(c, "relay_unavailable",
                  "The audio relay is not available. Please try again in a moment.");
     }
     if (reply)
@@ -232,12 +258,12 @@ join_reply(JsonObject *reply, const GError *error, const char *code, gpointer us
   }
   c->state = WS_JOINED;
   JoinAck *ack = g_new0(JoinAck, 1);
-  ack->c = conn_ref(c);
+  ack->c = ws_conn_ref(c);
   ack->peer = g_strdup(c->peer);
   ack->answer = g_strdup(answer);
-  record(c, "join", NULL, join_recorded, ack);
+  ws_record(c, "join", NULL, join_recorded, ack);
 done:
-  conn_unref(c);
+  ws_conn_unref(c);
 }
 
 static char *
@@ -271,8 +297,8 @@ supersede_badge(SigApp *app, const char *badge)
 }
 
 /* The badge of a valid token, or NULL after telling the client why not. */
-static char *
-verify_token(WsConn *c, const char *token)
+char *
+ws_verify_token(WsConn *c, const char *token)
 {
   SigApp *app = c->app;
   char *badge = NULL;
@@ -280,12 +306,12 @@ verify_token(WsConn *c, const char *token)
                                 g_get_real_time() / G_USEC_PER_SEC, &badge, NULL)
                  : TOKEN_EMALFORMED;
   if (rc == TOKEN_EEXPIRED) {
-    send_error(c, "expired_token", "Your session has expired. Please log in again.");
+    ws_send_error(c, "expired_token", "Your session has expired. Please log in again.");
     return NULL;
   }
   if (rc < 0 || !roster_lookup(app->roster, badge)) {
     g_free(badge);
-    send_error(c, "bad_token", "The login token is not valid. Please log in again.");
+    ws_send_error(c, "bad_token", "The login token is not valid. Please log in again.");
     return NULL;
   }
   return badge;
@@ -301,35 +327,34 @@ handle_join(WsConn *c, JsonObject *msg)
   const char *offer = json_object_get_string_member_with_default(msg, "offer", NULL);
 
   if (c->state != WS_IDLE) {
-    send_error(c, "already_joined", "This connection has already joined.");
+    ws_send_error(c, "already_joined", "This connection has already joined.");
     return;
   }
   if (!token || !offer || !*offer || strlen(offer) >= CTL_MAX_LINE / 2) {
-    send_error(c, "bad_request", "'join' needs a string 'token' and an SDP 'offer'.");
+    ws_send_error(c, "bad_request", "'join' needs a string 'token' and an SDP 'offer'.");
     return;
   }
-  if (!(badge = verify_token(c, token)))
+  if (!(badge = ws_verify_token(c, token)))
     return;
-  supersede_badge(app, badge);
   g_free(c->badge);
+  c->badge = g_steal_pointer(&badge);
+  /* who this is, and whether the session admits them (a closed session) */
+  g_autoptr(JsonObject) f = console_admit(c);
+  if (!f)
+    return;
+  supersede_badge(app, c->badge);
   g_free(c->peer);
   g_free(c->item);
-  c->badge = g_steal_pointer(&badge);
   c->peer = new_peer_id(app);
-  c->item = g_strdup(app->venue->current_item);
-
-  g_autoptr(JsonObject) f = json_object_new();
-  JsonArray *tracks = json_array_new();
-  json_array_add_string_element(tracks, "floor");
-  json_array_add_string_element(tracks, "channel"); /* interpretation, if the page offers it */
+  c->item = g_strdup(live_item_id(&app->live));
+  g_free(c->session);
+  c->session = g_strdup(app->live.open ? app->live.session->id : NULL);
   json_object_set_string_member(f, "peer", c->peer);
   json_object_set_string_member(f, "participant", c->badge);
-  json_object_set_string_member(f, "role", "delegate");
-  json_object_set_array_member(f, "tracks", tracks);
   json_object_set_string_member(f, "offer", offer);
-  if (!relay_client_request(app->relay, "peer.add", f, join_reply, conn_ref(c), &error)) {
-    conn_unref(c);
-    send_error(c, "relay_unavailable",
+  if (!relay_client_request(app->relay, "peer.add", f, join_reply, ws_conn_ref(c), &error)) {
+    ws_conn_unref(c);
+    ws_send_error(c, "relay_unavailable",
                "The audio relay is not available. Please try again in a moment.");
     return;
   }
@@ -341,22 +366,22 @@ static void
 left_recorded(gboolean ok, const GError *error, gpointer user)
 {
   WsConn *c = user;
-  send_simple(c, "left"); /* nothing if closed meanwhile */
-  conn_unref(c);
+  ws_send_simple(c, "left"); /* nothing if closed meanwhile */
+  ws_conn_unref(c);
 }
 
 static void
 handle_leave(WsConn *c, JsonObject *msg)
 {
   if (c->state == WS_JOINING) {
-    send_error(c, "bad_request", "A join is in progress; leave after it completes.");
+    ws_send_error(c, "bad_request", "A join is in progress; leave after it completes.");
     return;
   }
   if (c->state != WS_JOINED) {
-    send_error(c, "bad_request", "Not joined.");
+    ws_send_error(c, "bad_request", "Not joined.");
     return;
   }
-  end_join(c, TRUE, ATTENDANCE_REASON_LEFT, left_recorded, conn_ref(c));
+  end_join(c, TRUE, ATTENDANCE_REASON_LEFT, left_recorded, ws_conn_ref(c));
 }
 
 static void
@@ -368,16 +393,18 @@ restart_reply(JsonObject *reply, const GError *error, const char *code, gpointer
   if (!c->wsi)
     goto done;
   if (!answer) {
-    send_error(c, g_strcmp0(code, "bad_sdp") == 0 ? "bad_request" : "relay_unavailable",
+    ws_send_error(c, g_strcmp0(code, "bad_sdp") == 0 ? "bad_request" : "relay_unavailable",
                "The relay could not restart the connection; please join again.");
     goto done;
   }
+  if (c->state == WS_JOINED)
+    ws_record(c, "reconnect", NULL, NULL, NULL); /* an ICE restart: the same interval */
   JsonObject *o = json_object_new();
   json_object_set_string_member(o, "type", "restarted");
   json_object_set_string_member(o, "answer", answer);
-  send_node(c, wrap(o));
+  ws_send_node(c, ws_wrap(o));
 done:
-  conn_unref(c);
+  ws_conn_unref(c);
 }
 
 /* ICE restart: the delegate's network changed; same seat, same peer, new
@@ -388,20 +415,20 @@ handle_restart(WsConn *c, JsonObject *msg)
   g_autoptr(GError) error = NULL;
   const char *offer = json_object_get_string_member_with_default(msg, "offer", NULL);
   if (c->state != WS_JOINED) {
-    send_error(c, "bad_request", "Not joined.");
+    ws_send_error(c, "bad_request", "Not joined.");
     return;
   }
   if (!offer || !*offer || strlen(offer) >= CTL_MAX_LINE / 2) {
-    send_error(c, "bad_request", "'restart' needs an SDP 'offer'.");
+    ws_send_error(c, "bad_request", "'restart' needs an SDP 'offer'.");
     return;
   }
   g_autoptr(JsonObject) f = json_object_new();
   json_object_set_string_member(f, "peer", c->peer);
   json_object_set_string_member(f, "offer", offer);
-  if (!relay_client_request(c->app->relay, "peer.update", f, restart_reply, conn_ref(c),
+  if (!relay_client_request(c->app->relay, "peer.update", f, restart_reply, ws_conn_ref(c),
                             &error)) {
-    conn_unref(c);
-    send_error(c, "relay_unavailable",
+    ws_conn_unref(c);
+    ws_send_error(c, "relay_unavailable",
                "The audio relay is not available. Please try again in a moment.");
   }
 }
@@ -418,27 +445,31 @@ handle_resume(WsConn *c, JsonObject *msg)
   WsConn *seat;
 
   if (c->state != WS_IDLE) {
-    send_error(c, "already_joined", "This connection has already joined.");
+    ws_send_error(c, "already_joined", "This connection has already joined.");
     return;
   }
   if (!token || !peer) {
-    send_error(c, "bad_request", "'resume' needs a string 'token' and 'peer'.");
+    ws_send_error(c, "bad_request", "'resume' needs a string 'token' and 'peer'.");
     return;
   }
   if (!app->reconciled) {
-    send_error(c, "not_ready", "The server is starting; please try again in a moment.");
+    ws_send_error(c, "not_ready", "The server is starting; please try again in a moment.");
     return;
   }
-  if (!(badge = verify_token(c, token)))
+  if (!(badge = ws_verify_token(c, token)))
     return;
   seat = g_hash_table_lookup(app->peers, peer);
   if (!seat || seat->state != WS_JOINED || g_strcmp0(seat->badge, badge) != 0) {
-    send_error(c, "unknown_seat", "Your audio connection has ended; joining again.");
+    ws_send_error(c, "unknown_seat", "Your audio connection has ended; joining again.");
     return;
   }
+  g_free(c->badge);
   c->badge = g_steal_pointer(&badge);
   c->peer = g_strdup(seat->peer);
   c->item = g_strdup(seat->item);
+  c->session = g_strdup(seat->session);
+  c->channel = g_strdup(seat->channel);
+  console_identify(c);
   c->state = WS_JOINED;
   g_hash_table_remove(app->peers, seat->peer);
   g_hash_table_insert(app->peers, c->peer, c);
@@ -449,9 +480,8 @@ handle_resume(WsConn *c, JsonObject *msg)
   JsonObject *o = json_object_new();
   json_object_set_string_member(o, "type", "resumed");
   json_object_set_string_member(o, "peer", c->peer);
-  json_object_set_member(o, "agenda_item",
-                         venue_item_to_json(venue_find_item(app->venue, c->item)));
-  send_node(c, wrap(o));
+  json_object_set_member(o, "agenda_item", console_item_json(app, c->item));
+  ws_send_node(c, ws_wrap(o));
 }
 
 typedef struct {
@@ -465,19 +495,25 @@ listener_reply(JsonObject *reply, const GError *error, const char *code, gpointe
   ListenerAck *ack = user_data;
   WsConn *c = ack->c;
   if (!reply) {
-    send_error(c, g_strcmp0(code, "unknown") == 0 ? "bad_request" : "relay_unavailable",
+    ws_send_error(c, g_strcmp0(code, "unknown") == 0 ? "bad_request" : "relay_unavailable",
                g_strcmp0(code, "unknown") == 0 ? "This meeting has no such channel."
                                                : "The audio relay did not switch the channel.");
   } else {
     JsonObject *o = json_object_new();
     json_object_set_string_member(o, "type", ack->type);
-    if (strcmp(ack->type, "channel") == 0)
+    if (strcmp(ack->type, "channel") == 0) {
       json_object_set_string_member(o, "channel", ack->value);
+      if (g_strcmp0(c->channel, ack->value) != 0 && c->state == WS_JOINED) {
+        g_free(c->channel);
+        c->channel = g_strdup(ack->value);
+        ws_record(c, "channel", NULL, NULL, NULL);
+      }
+    }
     else
       json_object_set_boolean_member(o, "on", strcmp(ack->value, "on") == 0);
-    send_node(c, wrap(o));
+    ws_send_node(c, ws_wrap(o));
   }
-  conn_unref(c);
+  ws_conn_unref(c);
   g_free(ack->type);
   g_free(ack->value);
   g_free(ack);
@@ -490,7 +526,7 @@ listener_request(WsConn *c, const char *request, JsonObject *fields, const char 
 {
   g_autoptr(GError) error = NULL;
   ListenerAck *ack = g_new0(ListenerAck, 1);
-  ack->c = conn_ref(c);
+  ack->c = ws_conn_ref(c);
   ack->type = g_strdup(type);
   ack->value = g_strdup(value);
   json_object_set_string_member(fields, "peer", c->peer);
@@ -505,18 +541,17 @@ handle_channel(WsConn *c, JsonObject *msg)
 {
   const char *channel = json_object_get_string_member_with_default(msg, "channel", NULL);
   if (c->state != WS_JOINED) {
-    send_error(c, "bad_request", "Not joined.");
+    ws_send_error(c, "bad_request", "Not joined.");
     return;
   }
   if (!channel) {
-    send_error(c, "bad_request", "'channel' needs a string 'channel'.");
+    ws_send_error(c, "bad_request", "'channel' needs a string 'channel'.");
     return;
   }
-  gboolean known = strcmp(channel, "floor") == 0 || strcmp(channel, "none") == 0;
-  for (char **l = c->app->venue->languages; !known && *l; l++)
-    known = strcmp(*l, channel) == 0;
+  gboolean known = strcmp(channel, "floor") == 0 || strcmp(channel, "none") == 0 ||
+                   meeting_has_booth(c->app->meeting, channel);
   if (!known) {
-    send_error(c, "bad_request", "This meeting has no such channel.");
+    ws_send_error(c, "bad_request", "This meeting has no such channel.");
     return;
   }
   g_autoptr(JsonObject) f = json_object_new();
@@ -533,11 +568,11 @@ handle_lowbw(WsConn *c, JsonObject *msg)
 {
   JsonNode *on = json_object_get_member(msg, "on");
   if (c->state != WS_JOINED) {
-    send_error(c, "bad_request", "Not joined.");
+    ws_send_error(c, "bad_request", "Not joined.");
     return;
   }
   if (!on || !JSON_NODE_HOLDS_VALUE(on) || json_node_get_value_type(on) != G_TYPE_BOOLEAN) {
-    send_error(c, "bad_request", "'lowbw' needs a boolean 'on'.");
+    ws_send_error(c, "bad_request", "'lowbw' needs a boolean 'on'.");
     return;
   }
   g_autoptr(JsonObject) f = json_object_new();
@@ -557,8 +592,8 @@ static const struct {
   {"resume", handle_resume},
 };
 
-static void
-dispatch(WsConn *c, const char *text, gsize len)
+void
+ws_dispatch(WsConn *c, const char *text, gsize len)
 {
   g_autoptr(JsonObject) msg = NULL;
   g_autofree char *why = NULL;
@@ -566,12 +601,12 @@ dispatch(WsConn *c, const char *text, gsize len)
 
   if (json_text_parse_object(text, len, &msg, &why) < 0) {
     g_autofree char *text_why = g_strdup_printf("Message is not a strict JSON object (%s).", why);
-    send_error(c, "bad_request", text_why);
+    ws_send_error(c, "bad_request", text_why);
     return;
   }
   type = json_object_get_string_member_with_default(msg, "type", NULL);
   if (!type) {
-    send_error(c, "bad_request", "Message has no string 'type'.");
+    ws_send_error(c, "bad_request", "Message has no string 'type'.");
     return;
   }
   for (gsize i = 0; i < G_N_ELEMENTS(handlers); i++)
@@ -579,7 +614,8 @@ dispatch(WsConn *c, const char *text, gsize len)
       handlers[i].handle(c, msg);
       return;
     }
-  send_error(c, "bad_request", "Unknown message type.");
+  if (!console_dispatch(c, type, msg))
+    ws_send_error(c, "bad_request", "Unknown message type.");
 }
 
 static void
@@ -596,16 +632,21 @@ ws_on_relay_event(const char *event, const char *peer, JsonObject *msg, gpointer
   SigApp *app = user_data;
   WsConn *c;
 
-  if (!peer)
+  if (!peer) {
+    console_on_relay_event(app, event, NULL, msg);
     return;
+  }
   if (strcmp(event, "peer.present") == 0) {
     on_peer_present(app, peer, msg);
     return;
   }
-  /* only these change a seat; stats go to the consoles later */
+  /* only these change a seat; levels, stats and booth states go to the
+   * consoles */
   gboolean lost = strcmp(event, "peer.lost") == 0;
-  if (!lost && strcmp(event, "peer.connected") != 0)
+  if (!lost && strcmp(event, "peer.connected") != 0) {
+    console_on_relay_event(app, event, peer, msg);
     return;
+  }
   c = g_hash_table_lookup(app->peers, peer);
   if (!c || c->state != WS_JOINED)
     return;
@@ -617,7 +658,7 @@ ws_on_relay_event(const char *event, const char *peer, JsonObject *msg, gpointer
     json_object_set_string_member(o, "reason", reason);
   else
     json_object_set_null_member(o, "reason");
-  send_node(c, wrap(o));
+  ws_send_node(c, ws_wrap(o));
   if (lost) {
     g_autofree char *why = g_strdup_printf("media_%s", reason ? reason : "lost");
     end_join(c, FALSE, why, NULL, NULL); /* the relay already dropped it */
@@ -653,16 +694,14 @@ on_adopt_expired(gpointer data)
 static void
 adopt(SigApp *app, const AttendanceOpenJoin *j)
 {
-  WsConn *c = g_new0(WsConn, 1);
-  c->refs = 1;
-  c->app = app;
-  c->rx = g_byte_array_new();
-  g_queue_init(&c->tx);
+  WsConn *c = ws_conn_new_detached(app, "(adopted)");
   c->state = WS_JOINED;
   c->badge = g_strdup(j->badge);
   c->peer = g_strdup(j->peer);
   c->item = g_strdup(j->agenda_item);
-  c->remote = g_strdup("(adopted)");
+  c->session = g_strdup(j->session);
+  c->channel = g_strdup(j->channel);
+  console_identify(c);
   c->adopted = TRUE;
   c->grace_timer = g_timeout_add_seconds(ADOPT_GRACE_S, on_adopt_expired, c);
   g_hash_table_insert(app->peers, c->peer, c);
@@ -696,8 +735,9 @@ reconcile(SigApp *app)
       adopted++;
       continue;
     }
-    WsConn tmp = {.app = app, .badge = j->badge, .peer = j->peer, .item = j->agenda_item};
-    record(&tmp, "leave", ATTENDANCE_REASON_RESTART, NULL, NULL);
+    WsConn tmp = {.app = app, .badge = j->badge, .peer = j->peer, .item = j->agenda_item,
+                  .session = j->session, .channel = j->channel};
+    ws_record(&tmp, "leave", ATTENDANCE_REASON_RESTART, NULL, NULL);
     closed++;
   }
   /* relay peers nobody can claim */
@@ -810,9 +850,9 @@ receive(WsConn *c, const void *in, size_t len)
   if (!lws_is_final_fragment(c->wsi) || lws_remaining_packet_payload(c->wsi) > 0)
     return 0;
   if (lws_frame_is_binary(c->wsi))
-    send_error(c, "bad_request", "Binary messages are not accepted; send JSON text.");
+    ws_send_error(c, "bad_request", "Binary messages are not accepted; send JSON text.");
   else
-    dispatch(c, (const char *)c->rx->data, c->rx->len);
+    ws_dispatch(c, (const char *)c->rx->data, c->rx->len);
   g_byte_array_set_size(c->rx, 0);
   return 0;
 }
@@ -842,15 +882,11 @@ ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void 
   }
   case LWS_CALLBACK_ESTABLISHED: {
     char addr[64] = "";
-    c = g_new0(WsConn, 1);
-    c->refs = 1;
-    c->app = lws_context_user(lws_get_context(wsi));
-    c->wsi = wsi;
-    c->rx = g_byte_array_new();
-    g_queue_init(&c->tx);
     lws_get_peer_simple(wsi, addr, sizeof addr);
-    c->remote = g_strdup(addr);
+    c = ws_conn_new_detached(lws_context_user(lws_get_context(wsi)), addr);
+    c->wsi = wsi;
     *slot = c;
+    g_hash_table_add(c->app->conns, c);
     return 0;
   }
   case LWS_CALLBACK_RECEIVE:
@@ -868,9 +904,10 @@ ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void 
       g_hash_table_remove(c->app->peers, c->peer);
       c->state = WS_IDLE;
     }
+    g_hash_table_remove(c->app->conns, c);
     c->wsi = NULL;
     *slot = NULL;
-    conn_unref(c);
+    ws_conn_unref(c);
     return 0;
   default:
     return lws_callback_http_dummy(wsi, reason, user, in, len);

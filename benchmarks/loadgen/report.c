@@ -10,7 +10,7 @@ write_csv(const LoadgenReport *r, GError **error)
 {
   gboolean two = r->cfg->channel_track;
   g_autoptr(GString) out =
-      g_string_new("id,join_ms,packets,lost,dup,jitter_ms,decrypted,errors,state");
+      g_string_new("id,join_ms,packets,lost,dup,jitter_ms,decrypted,errors,state,last_rx_mono_ms");
   g_string_append(out,
                   two ? ",channel_packets,channel_lost,channel_dup,channel_jitter_ms\n" : "\n");
   for (unsigned i = 0; i < r->n; i++) {
@@ -21,10 +21,11 @@ write_csv(const LoadgenReport *r, GError **error)
                             : (loadgen_listener_fail_reason(l) ? loadgen_listener_fail_reason(l)
                                                                : "not_joined");
     g_string_append_printf(out, "lg-%u,%.1f,%" G_GUINT64_FORMAT ",%" G_GUINT64_FORMAT
-                           ",%" G_GUINT64_FORMAT ",%.3f,%d,%" G_GUINT64_FORMAT ",\"%s\"\n",
+                           ",%" G_GUINT64_FORMAT ",%.3f,%d,%" G_GUINT64_FORMAT ",\"%s\",%.1f\n",
                            loadgen_listener_index(l), loadgen_listener_join_ms(l), rx->packets,
                            loadgen_rx_lost(rx), rx->dups, loadgen_rx_jitter_ms(rx),
-                           loadgen_listener_decrypts(l) ? 1 : 0, loadgen_listener_errors(l), state);
+                           loadgen_listener_decrypts(l) ? 1 : 0, loadgen_listener_errors(l), state,
+                           (double)rx->last_arrival_us / 1000.0);
     if (two) {
       const LoadgenRxStats *ch = loadgen_listener_rx_track(l, LOADGEN_TRACK_CHANNEL);
       g_string_truncate(out, out->len - 1);

@@ -22,6 +22,7 @@ loadgen_rx_begin_window(LoadgenRxStats *s)
 int64_t
 loadgen_rx_packet(LoadgenRxStats *s, uint16_t seq, uint32_t ts, int64_t arrival_us)
 {
+  s->last_arrival_us = arrival_us;
   int64_t ext;
 
   if (!s->started) {

@@ -26,6 +26,7 @@ typedef struct {
   int64_t last_transit;
   /* for receiver reports (RFC 3550 A.3) */
   int64_t expected_prior, received_prior;
+  int64_t last_arrival_us; /* the newest packet's arrival (monotonic), 0: none yet */
   uint32_t seen[LOADGEN_RX_HISTORY]; /* ext + 1 of recent packets */
 } LoadgenRxStats;
 

@@ -347,12 +347,14 @@ describe('delegate page', { timeout: FILE_TIMEOUT_MS }, () => {
     await page.waitForFunction(() => /left/i.test(document.querySelector('#status').textContent));
     const rows = JSON.parse(sqlite(
       `SELECT id, badge, kind, wall_time, peer FROM attendance_event WHERE badge = '${BADGE}' ORDER BY id`) || '[]');
-    const kinds = rows.map((r) => r.kind);
+    // an ICE restart of the earlier test is a "reconnect" row of the same
+    // interval, and a channel change a "channel" row: one join, one leave
+    const kinds = rows.map((r) => r.kind).filter((k) => k !== 'reconnect' && k !== 'channel');
     assert.deepEqual(kinds, ['join', 'leave'], `attendance rows: ${JSON.stringify(rows)}`);
+    assert.ok(rows.every((r) => r.peer === rows[0].peer), 'every row of the interval names its peer');
     for (const r of rows) {
       assert.match(r.wall_time, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/, `wall_time: ${r.wall_time}`);
       assert.match(r.peer, /^p-[0-9a-f]{8}$/, `peer: ${r.peer}`);
     }
-    assert.equal(rows[0].peer, rows[1].peer, 'join and leave name the same peer');
   });
 });

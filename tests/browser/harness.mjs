@@ -48,6 +48,16 @@ export async function loadChromium() {
   return chromium;
 }
 
+// The npm package ws (scripted WebSocket clients), or SKIP (exit 77).
+export async function loadWebSocket() {
+  try {
+    return (await import('ws')).WebSocket;
+  } catch {
+    console.log('SKIP: the npm package ws is not installed (run "npm ci" in tests/browser)');
+    process.exit(77);
+  }
+}
+
 // Polls @fn (sync or async) every @every ms until it returns a truthy value
 // or @ms pass; returns its last value.
 export async function waitFor(fn, ms, every = 100) {
@@ -109,7 +119,8 @@ export class Harness {
         tls_key: path.join(tmp, 'tls', 'key.pem'),
         web_root: path.join(repo, 'web'),
         roster: path.join(repo, 'config', 'roster.csv'),
-        venue: path.join(repo, 'config', 'venue.json'),
+        meetings_dir: path.join(repo, 'config', 'meetings'),
+        session: 'day-1-am',
         database: path.join(tmp, 'attendance.sqlite'),
         token_key_file: path.join(tmp, 'token.key'),
         relay_socket: path.join(tmp, 'relay.sock'),

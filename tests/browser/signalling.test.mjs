@@ -9,15 +9,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import https from 'node:https';
-import { Harness, BADGE, CODE, SYNTHETIC_OFFER, waitFor } from './harness.mjs';
+import { Harness, BADGE, CODE, SYNTHETIC_OFFER, waitFor, loadWebSocket } from './harness.mjs';
 
-let WebSocket;
-try {
-  ({ WebSocket } = await import('ws'));
-} catch {
-  console.log('SKIP: the npm package ws is not installed (run "npm ci" in tests/browser)');
-  process.exit(77);
-}
+const WebSocket = await loadWebSocket();
 
 const FILE_TIMEOUT_MS = 100_000;
 const h = new Harness('rostrum-signalling-');

@@ -64,7 +64,7 @@ def write_config(tmp):
             "tls_key": os.path.join(tmp, "tls", "key.pem"),
             "web_root": os.path.join(REPO, "web"),
             "roster": os.path.join(REPO, "config", "roster.csv"),
-            "venue": os.path.join(REPO, "config", "venue.json"),
+            "meetings_dir": os.path.join(REPO, "config", "meetings"),
             "database": os.path.join(tmp, "db", "attendance.sqlite"),
             "token_key_file": os.path.join(tmp, "keys", "token.key"),
             "relay_socket": os.path.join(tmp, "relay.sock"),

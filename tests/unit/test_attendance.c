@@ -7,55 +7,16 @@
 #include "attendance.h"
 #include "test_db.h"
 
+
+
 #include <glib/gstdio.h>
 #include <sqlite3.h>
 #include <string.h>
 
-typedef struct {
-  char *dir;
-  char *path;
-} Fixture;
-
-static int
-setup(void **state)
-{
-  Fixture *f = g_new0(Fixture, 1);
-  f->dir = g_dir_make_tmp("rostrum-att-XXXXXX", NULL);
-  f->path = g_build_filename(f->dir, "att.sqlite", NULL);
-  *state = f;
-  return f->dir ? 0 : -1;
-}
-
-static int
-teardown(void **state)
-{
-  Fixture *f = *state;
-  test_db_remove(f->dir, f->path);
-  g_free(f->path);
-  g_free(f->dir);
-  g_free(f);
-  return 0;
-}
-
-static char *
-query_text(const char *path, const char *sql)
-{
-  sqlite3 *db = NULL;
-  sqlite3_stmt *st = NULL;
-  char *out = NULL;
-  assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-  assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
-  if (sqlite3_step(st) == SQLITE_ROW)
-    out = g_strdup((const char *)sqlite3_column_text(st, 0));
-  sqlite3_finalize(st);
-  sqlite3_close(db);
-  return out;
-}
-
 static void
 test_record_and_reopen(void **state)
 {
-  Fixture *f = *state;
+  TestDb *f = *state;
   g_autoptr(GError) error = NULL;
   g_autofree char *wall = attendance_wall_time_now();
   AttendanceLog *log = attendance_open(f->path, &error);
@@ -68,13 +29,13 @@ test_record_and_reopen(void **state)
   attendance_close(log);
 
   /* Visible to another connection and durable after close. */
-  g_autofree char *mode = query_text(f->path, "PRAGMA journal_mode");
+  g_autofree char *mode = test_db_query_text(f->path, "PRAGMA journal_mode");
   assert_string_equal(mode, "wal");
-  g_autofree char *row = query_text(f->path,
+  g_autofree char *row = test_db_query_text(f->path,
     "SELECT badge || '|' || kind || '|' || agenda_item || '|' || mono_us || '|' || peer"
     " FROM attendance_event WHERE id = 2");
   assert_string_equal(row, "WTPF-0001|leave|1|223456|p-0000abcd");
-  g_autofree char *stored_wall = query_text(f->path,
+  g_autofree char *stored_wall = test_db_query_text(f->path,
     "SELECT wall_time FROM attendance_event WHERE id = 1");
   assert_string_equal(stored_wall, wall);
 
@@ -89,11 +50,11 @@ test_record_and_reopen(void **state)
 static void
 test_bad_kind(void **state)
 {
-  Fixture *f = *state;
+  TestDb *f = *state;
   g_autoptr(GError) error = NULL;
   g_autoptr(AttendanceLog) log = attendance_open(f->path, &error);
   assert_non_null(log);
-  assert_false(attendance_record(log, "WTPF-0001", "reconnect", "1", "x", 1, NULL, &error));
+  assert_false(attendance_record(log, "WTPF-0001", "teleport", "1", "x", 1, NULL, &error));
   assert_true(g_error_matches(error, ATTENDANCE_ERROR, ATTENDANCE_ERROR_INVAL));
   assert_int_equal(attendance_count(log, NULL), 0);
 }
@@ -102,22 +63,22 @@ test_bad_kind(void **state)
 static void
 test_record_many(void **state)
 {
-  Fixture *f = *state;
+  TestDb *f = *state;
   g_autoptr(GError) error = NULL;
   g_autoptr(AttendanceLog) log = attendance_open(f->path, &error);
   assert_non_null(log);
   AttendanceEvent ev[3] = {
-    {"WTPF-0001", "join", "1", "2026-05-12T09:30:00.000Z", 1, "p-1", NULL},
-    {"WTPF-0002", "join", "1", "2026-05-12T09:30:00.001Z", 2, "p-2", NULL},
-    {"WTPF-0001", "leave", "1", "2026-05-12T09:31:00.000Z", 3, "p-1", "left"},
+    EV("WTPF-0001", "join", "1", "2026-05-12T09:30:00.000Z", 1, "p-1", NULL),
+    EV("WTPF-0002", "join", "1", "2026-05-12T09:30:00.001Z", 2, "p-2", NULL),
+    EV("WTPF-0001", "leave", "1", "2026-05-12T09:31:00.000Z", 3, "p-1", "left"),
   };
   assert_true(attendance_record_many(log, ev, 3, &error));
   assert_int_equal(attendance_count(log, NULL), 3);
-  g_autofree char *last = query_text(f->path, "SELECT badge || kind FROM attendance_event"
+  g_autofree char *last = test_db_query_text(f->path, "SELECT badge || kind FROM attendance_event"
                                               " ORDER BY id DESC LIMIT 1");
   assert_string_equal(last, "WTPF-0001leave");
 
-  ev[1].kind = "reconnect"; /* not a kind: the whole batch is refused */
+  ev[1].kind = "teleport"; /* not a kind: the whole batch is refused */
   assert_false(attendance_record_many(log, ev, 3, &error));
   assert_true(g_error_matches(error, ATTENDANCE_ERROR, ATTENDANCE_ERROR_INVAL));
   assert_int_equal(attendance_count(log, NULL), 3);
@@ -128,7 +89,7 @@ test_record_many(void **state)
 static void
 test_migrates_unversioned(void **state)
 {
-  Fixture *f = *state;
+  TestDb *f = *state;
   sqlite3 *db = NULL;
   assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
   assert_int_equal(sqlite3_exec(db,
@@ -146,29 +107,29 @@ test_migrates_unversioned(void **state)
   g_autoptr(AttendanceLog) log = attendance_open(f->path, &error);
   assert_non_null(log);
   assert_int_equal(attendance_count(log, NULL), 1);
-  AttendanceEvent e = {"WTPF-0009", "leave", "1", "2026-05-12T09:31:00.000Z", 2, "p-9",
-                       ATTENDANCE_REASON_RESTART};
+  AttendanceEvent e = EV("WTPF-0009", "leave", "1", "2026-05-12T09:31:00.000Z", 2, "p-9",
+                         ATTENDANCE_REASON_RESTART);
   assert_true(attendance_record_many(log, &e, 1, &error));
-  g_autofree char *reason = query_text(f->path, "SELECT reason FROM attendance_event WHERE id = 2");
+  g_autofree char *reason = test_db_query_text(f->path, "SELECT reason FROM attendance_event WHERE id = 2");
   assert_string_equal(reason, "ended_by_restart");
-  g_autofree char *version = query_text(f->path, "PRAGMA user_version");
-  assert_string_equal(version, "2");
+  g_autofree char *version = test_db_query_text(f->path, "PRAGMA user_version");
+  assert_string_equal(version, "3");
 }
 
 /* Open intervals: peers whose last event is a join. */
 static void
 test_open_joins(void **state)
 {
-  Fixture *f = *state;
+  TestDb *f = *state;
   g_autoptr(GError) error = NULL;
   g_autoptr(AttendanceLog) log = attendance_open(f->path, &error);
   assert_non_null(log);
   AttendanceEvent ev[] = {
-    {"A", "join", "1", "2026-05-12T09:30:00.000Z", 1, "p-a", NULL},
-    {"B", "join", "1", "2026-05-12T09:30:00.000Z", 2, "p-b", NULL},
-    {"A", "leave", "1", "2026-05-12T09:31:00.000Z", 3, "p-a", "left"},
-    {"A", "join", "2", "2026-05-12T09:32:00.000Z", 4, "p-a2", NULL},
-    {"C", "join", "2", "2026-05-12T09:32:00.000Z", 5, NULL, NULL}, /* no peer: not a seat */
+    EV("A", "join", "1", "2026-05-12T09:30:00.000Z", 1, "p-a", NULL),
+    EV("B", "join", "1", "2026-05-12T09:30:00.000Z", 2, "p-b", NULL),
+    EV("A", "leave", "1", "2026-05-12T09:31:00.000Z", 3, "p-a", "left"),
+    EV("A", "join", "2", "2026-05-12T09:32:00.000Z", 4, "p-a2", NULL),
+    EV("C", "join", "2", "2026-05-12T09:32:00.000Z", 5, NULL, NULL), /* no peer: not a seat */
   };
   assert_true(attendance_record_many(log, ev, G_N_ELEMENTS(ev), &error));
   g_autoptr(GPtrArray) open = attendance_open_joins(log, &error);
@@ -204,11 +165,11 @@ int
 main(void)
 {
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test_setup_teardown(test_record_and_reopen, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_bad_kind, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_record_many, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_migrates_unversioned, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_open_joins, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_record_and_reopen, test_db_setup, test_db_teardown),
+    cmocka_unit_test_setup_teardown(test_bad_kind, test_db_setup, test_db_teardown),
+    cmocka_unit_test_setup_teardown(test_record_many, test_db_setup, test_db_teardown),
+    cmocka_unit_test_setup_teardown(test_migrates_unversioned, test_db_setup, test_db_teardown),
+    cmocka_unit_test_setup_teardown(test_open_joins, test_db_setup, test_db_teardown),
     cmocka_unit_test(test_open_fails),
     cmocka_unit_test(test_wall_time_format),
   };

@@ -10,6 +10,8 @@
 #include "attendance_queue.h"
 #include "test_db.h"
 
+
+
 #include <glib/gstdio.h>
 
 typedef struct {
@@ -69,7 +71,7 @@ add(Fixture *f, int i, const char *kind, AttendanceDoneFunc done)
 {
   char badge[16];
   g_snprintf(badge, sizeof badge, "WTPF-%04d", i);
-  AttendanceEvent e = {badge, kind, "3", "2026-05-12T09:30:00.000Z", i, "p-x", NULL};
+  AttendanceEvent e = EV(badge, kind, "3", "2026-05-12T09:30:00.000Z", i, "p-x", NULL);
   attendance_queue_add(f->q, &e, done, GINT_TO_POINTER(i));
 }
 

@@ -14,6 +14,7 @@
 typedef struct {
   Roster *roster;
   RateLimit *rl;
+  RateLimit *addr_rl;
   char *dummy;
   LoginContext ctx;
 } Fixture;
@@ -34,8 +35,9 @@ setup(void **state)
   if (roster_parse(csv, strlen(csv), &f->roster, NULL) < 0)
     return -1;
   f->rl = ratelimit_new(LOGIN_MAX_FAILURES, LOGIN_WINDOW_US);
-  f->ctx = (LoginContext){.roster = f->roster, .limiter = f->rl, .key = key, .key_len = sizeof key,
-                          .ttl = 600, .dummy_hash = f->dummy};
+  f->addr_rl = ratelimit_new(LOGIN_MAX_ADDRESS_FAILURES, LOGIN_WINDOW_US);
+  f->ctx = (LoginContext){.roster = f->roster, .limiter = f->rl, .addr_limiter = f->addr_rl,
+                          .key = key, .key_len = sizeof key, .ttl = 600, .dummy_hash = f->dummy};
   *state = f;
   return 0;
 }
@@ -46,6 +48,7 @@ teardown(void **state)
   Fixture *f = *state;
   roster_free(f->roster);
   ratelimit_free(f->rl);
+  ratelimit_free(f->addr_rl);
   g_free(f->dummy);
   g_free(f);
   return 0;
@@ -143,6 +146,51 @@ test_rate_limit(void **state)
   assert_int_equal(login(f, "{\"badge\":\"WTPF-0002\",\"code\":\"x\"}", NOW_US + 11, &r3), 401);
 }
 
+/* As the HTTP server does it: begin (with the client's address), verify,
+ * finish. */
+static guint
+login_from(Fixture *f, const char *address, const char *badge, const char *code, gint64 now)
+{
+  g_autofree char *body = g_strdup_printf("{\"badge\":\"%s\",\"code\":\"%s\"}", badge, code);
+  g_autofree char *resp = NULL;
+  LoginJob *job = NULL;
+  guint status = login_begin(&f->ctx, body, strlen(body), now, address, &job, &resp);
+  if (job) {
+    login_job_verify(job);
+    g_free(resp);
+    resp = NULL;
+    status = login_finish(&f->ctx, job, now, &resp);
+    login_job_free(job);
+  }
+  return status;
+}
+
+/* 1000 wrong codes from one address, each for another badge (so no badge's
+ * own limit is reached): throttled per address after 30; the right code
+ * from that address is refused too, from another address it works. */
+static void
+test_rate_limit_per_address(void **state)
+{
+  Fixture *f = *state;
+  int wrong = 0, throttled = 0;
+  for (int i = 0; i < 1000; i++) {
+    g_autofree char *badge = g_strdup_printf("WTPF-%04d", 2000 + i);
+    guint st = login_from(f, "192.0.2.7", badge, "guess", NOW_US + i);
+    wrong += st == 401;
+    throttled += st == 429;
+  }
+  print_message("1000 wrong codes from one address: %d answered 401, %d throttled (429)\n", wrong,
+                throttled);
+  assert_int_equal(wrong, LOGIN_MAX_ADDRESS_FAILURES);
+  assert_int_equal(throttled, 1000 - LOGIN_MAX_ADDRESS_FAILURES);
+  assert_int_equal(login_from(f, "192.0.2.7", "WTPF-0001", "floor-4401", NOW_US + 2000), 429);
+  assert_int_equal(login_from(f, "198.51.100.9", "WTPF-0001", "floor-4401", NOW_US + 2001), 200);
+  /* a success elsewhere does not lift the address's block */
+  assert_int_equal(login_from(f, "192.0.2.7", "WTPF-0001", "floor-4401", NOW_US + 2002), 429);
+  assert_int_equal(login_from(f, "192.0.2.7", "WTPF-0001", "floor-4401",
+                              NOW_US + 1000 + LOGIN_WINDOW_US), 200);
+}
+
 static void
 test_ratelimit_window(void **state)
 {
@@ -170,6 +218,7 @@ main(void)
     cmocka_unit_test_setup_teardown(test_wrong_and_unknown_same_answer, setup, teardown),
     cmocka_unit_test_setup_teardown(test_bad_request, setup, teardown),
     cmocka_unit_test_setup_teardown(test_rate_limit, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_rate_limit_per_address, setup, teardown),
     cmocka_unit_test(test_ratelimit_window),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
