@@ -171,15 +171,19 @@ function renderBothLive() {
 }
 
 function renderHandover() {
-  const h = st.booth?.handover;
   const mine = st.me?.badge;
+  // docs/websocket.md: {from, timeout_ms} (the partner is the other one); the draft: {from, to}
+  const h = st.booth?.handover ? { to: st.booth.handover.from === mine ? null : mine, ...st.booth.handover } : null;
   const name = (badge) => st.booth?.interpreters?.find((p) => p.badge === badge)?.name || badge;
   show('handover-accept', !!h && h.to === mine);
   show('handover-decline', !!h && h.to === mine);
   $('handover-request').disabled = !!h;
   if (!h) note('handover-status', 'int.handover_none');
   else if (h.to === mine) note('handover-status', 'int.handover_offered', { name: name(h.from) });
-  else note('handover-status', 'int.handover_waiting', { name: name(h.to) });
+  else {
+    const partner = h.to || st.booth?.interpreters?.find((p) => p.badge !== mine)?.badge;
+    note('handover-status', 'int.handover_waiting', { name: name(partner) || '—' });
+  }
 }
 
 function fillSources() {

@@ -148,7 +148,7 @@ function renderParticipants() {
   const tbody = $('participants').tBodies[0];
   show('parts-empty', !list);
   show('participants', !!list);
-  $('attendance').textContent = list ? formatNumber(list.filter((p) => p.connected).length) : '—';
+  $('attendance').textContent = list ? formatNumber(list.filter((p) => p.connected !== false).length) : '—';
   if (!list) return;
   tbody.replaceChildren(...list.map((p) => {
     const tr = document.createElement('tr');
@@ -157,7 +157,7 @@ function renderParticipants() {
     cell(tr, p.name);
     cell(tr, p.entity);
     cell(tr, categoryText(p.category));
-    cell(tr, roleText(p.role));
+    cell(tr, roleText(p.role === 'interpreter' && p.booth ? `interpreter:${p.booth}` : p.role));
     cell(tr, !p.channel || p.channel === 'floor' || p.channel === 'none' ? t('delegate.floor') : ownName(p.channel));
     cell(tr, [p.remote ? t('op.remote') : null, p.onsite ? t('op.onsite') : null,
       p.connected ? null : t('op.offline')].filter(Boolean).join(', '));
@@ -244,7 +244,12 @@ const handlers = {
     if (msg.meeting) setMeeting(msg.meeting);
   },
   meeting(msg) { setMeeting(msg.meeting || msg); },
-  queue(msg) { st.queue = { entries: msg.entries || [], speaking: msg.speaking || null }; renderQueue(); },
+  queue(msg) {
+    // 'speaking': a list in docs/websocket.md (one speaker today), an object in the draft
+    const sp = Array.isArray(msg.speaking) ? msg.speaking[0] || null : msg.speaking || null;
+    st.queue = { entries: msg.entries || [], speaking: sp };
+    renderQueue();
+  },
   participants(msg) { st.participants = msg.list || []; renderParticipants(); },
   booth(msg) { st.booths[msg.code] = msg; renderBooths(); },
   levels(msg) { st.levels = msg; renderBooths(); },

@@ -11,8 +11,7 @@
 //   'booth.cough' held/released goes out, the focused button is not
 //   pressed, the microphone's track is silent while held; the handover
 //   request by keyboard.
-// The server's answer to 'hand' (the place in the queue) is checked only
-// with ROSTRUM_EXPECT_HAND=1 (a TODO until signalling supports 'hand').
+// and signalling answers the hand with the place in the queue.
 //
 //   ROSTRUM_BUILD=build node --test keyboard.test.mjs
 import { after, before, describe, test } from 'node:test';
@@ -22,7 +21,6 @@ import { Harness, loadChromium, watchErrors, BADGE, CODE, waitFor } from './harn
 const chromium = await loadChromium();
 const FILE_TIMEOUT_MS = 110_000;
 const FLOOR_HZ = 660, FR_HZ = 550;
-const EXPECT_HAND = process.env.ROSTRUM_EXPECT_HAND === '1';
 const h = new Harness('rostrum-keyboard-');
 h.hardStop('keyboard.test', FILE_TIMEOUT_MS);
 let browser = null;
@@ -112,7 +110,7 @@ describe('by keyboard', { timeout: FILE_TIMEOUT_MS }, () => {
     }
   });
 
-  test('the server answers the hand with the place in the queue', { todo: EXPECT_HAND ? false : 'signalling does not support "hand" yet (ROSTRUM_EXPECT_HAND=1 to check)' }, async () => {
+  test('the server answers the hand with the place in the queue', async () => {
     const { context, page } = await newPage('en-GB');
     try {
       await page.goto(h.baseUrl);
