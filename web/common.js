@@ -79,11 +79,17 @@ export function mountLogin(onLogin) {
 // may add 'request'); the page attributes an error to the meeting message
 // it sent last if that was within ATTRIBUTE_MS.
 const ATTRIBUTE_MS = 1500;
+// Codes only the media messages (join, resume, restart) get.
+const MEDIA_CODES = new Set(['not_ready', 'unknown_seat', 'bad_token', 'expired_token',
+  'relay_unavailable', 'already_joined']);
 export class Attribution {
   constructor() { this.last = null; }
   sent(type) { this.last = { type, at: performance.now() }; }
+  // a media message went out, or @type was answered: the next error is not its
+  clear(type) { if (!type || this.last?.type === type) this.last = null; }
   of(msg) {
     if (msg.request) return msg.request;
+    if (MEDIA_CODES.has(msg.code)) return null;
     const l = this.last;
     this.last = null;
     return l && performance.now() - l.at < ATTRIBUTE_MS ? l.type : null;
@@ -158,6 +164,7 @@ export class MeetingLink {
     ws.onmessage = (ev) => {
       let msg;
       try { msg = JSON.parse(ev.data); } catch { return; }
+      if (msg.type === 'welcome') this.attribution.clear('hello');
       if (msg.type === 'error') {
         const about = this.attribution.of(msg);
         if (about && isUnknownType(msg)) {
@@ -193,7 +200,7 @@ export class MeetingLink {
   // A media message (join, channel, leave): its errors are the caller's.
   sendRaw(msg) {
     if (!this.ws || this.ws.readyState !== WebSocket.OPEN) return false;
-    this.attribution.last = null;
+    this.attribution.clear();
     this.sentLog.push({ type: msg.type, at: Date.now() });
     this.ws.send(JSON.stringify(msg));
     return true;

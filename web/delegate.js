@@ -36,6 +36,7 @@ let joined = false;
 // the seat back with 'resume' (docs/websocket.md); 'superseded' or 'left'
 // end it for good.
 let wantSeat = false;
+let seatLive = false; // the current socket holds the seat (joined or resumed on it)
 let retries = 0;
 let retryTimer = null;
 const attribution = new Attribution();
@@ -70,14 +71,25 @@ function wsOpen() {
   return rostrum.ws && rostrum.ws.readyState === WebSocket.OPEN;
 }
 
+// A media message (join, resume, restart, leave, channel, lowbw): its
+// errors are the media's.
+function sendMedia(msg) {
+  if (!wsOpen()) return false;
+  attribution.clear();
+  rostrum.ws.send(JSON.stringify(msg));
+  return true;
+}
+
 function sendListener(msg) {
-  if (wsOpen() && joined) rostrum.ws.send(JSON.stringify(msg));
+  if (joined && seatLive) sendMedia(msg);
 }
 
 // A meeting-layer message (hello, hand, soundcheck, quality, mute): sent
 // whether or not joined; an 'error' that follows is put down to it.
 function sendMeeting(msg) {
   if (!wsOpen() || rostrum.unsupported.has(msg.type)) return false;
+  // a seat that is being resumed on a new socket is not joined there yet
+  if (msg.type === 'quality' && !seatLive) return false;
   attribution.sent(msg.type);
   rostrum.ws.send(JSON.stringify(msg));
   return true;
@@ -121,10 +133,14 @@ function fillChannels(languages) {
 
 // Until the delegate picks one, the channel is the page's language when the
 // meeting interprets into it: a French-speaking delegate signs in and
-// presses "Start listening" — two clicks to French.
+// presses "Start listening" — two clicks to French. Not for English: the
+// floor is mostly English, and the en channel is the floor whenever its
+// booth is off (and signalling cannot yet resume a seat on a channel after
+// its own restart: docs/web.md).
 function preselectChannel() {
   if (rostrum.channelChosen) return;
   const code = lang();
+  if (code === 'en') return;
   if (![...$('channel').options].some((o) => o.value === code)) return;
   $('channel').value = code;
   rostrum.channel = code;
@@ -270,16 +286,19 @@ function meetingError(msg) {
 
 const handlers = {
   welcome(msg) {
+    attribution.clear('hello');
     if (msg.meeting) setMeeting(msg.meeting);
     if (msg.roles && rostrum.participant) rostrum.participant.roles = msg.roles;
   },
   meeting(msg) { setMeeting(msg.meeting || msg); },
-  hand(msg) { speak.handPlace(msg.place); },
+  hand(msg) { attribution.clear('hand'); speak.handPlace(msg.place); },
   floor(msg) { speak.floor(msg.granted, msg.since); },
   removed: showRemoved,
   joined(msg) {
     rostrum.t_joined = performance.now();
     joined = true;
+    seatLive = true;
+    sendHello(); // a rejoin on a socket that resumed nothing
     retries = 0;
     rostrum.peer = msg.peer;
     if (msg.agenda_item) setMeeting({ item: msg.agenda_item });
@@ -312,8 +331,10 @@ const handlers = {
   },
   resumed(msg) {
     retries = 0;
+    seatLive = true;
     if (msg.agenda_item) setMeeting({ item: msg.agenda_item });
     rostrum.counts.resumed++;
+    sendHello();
     if (rostrum.pc && rostrum.pc.connectionState === 'connected') setHearing();
   },
   superseded(msg) {
@@ -372,32 +393,41 @@ function ensureSocket() {
   return socketPending;
 }
 
+let helloOnSocket = false;
+function sendHello() {
+  if (helloOnSocket) return;
+  helloOnSocket = sendMeeting({ type: 'hello', token: rostrum.token });
+}
+
 async function connectSocket() {
   const ws = await openSocket();
   rostrum.ws = ws;
+  helloOnSocket = false;
   ws.onmessage = (ev) => {
     let msg;
     try { msg = JSON.parse(ev.data); } catch { return; }
     onServerMessage(msg);
   };
   ws.onclose = () => {
-    if (rostrum.ws === ws) rostrum.ws = null;
+    if (rostrum.ws === ws) { rostrum.ws = null; seatLive = false; }
     // the media goes on (the relay keeps the peer): reconnect and resume
     if (joined && wantSeat) {
       setStatus('delegate.ws_lost');
       scheduleRetry(resumeSeat);
     }
   };
-  if (rostrum.token) sendMeeting({ type: 'hello', token: rostrum.token });
+  // a seat to take back: 'resume' first, 'hello' once it is resumed (signalling
+  // answers a resume after a hello on the same socket with unknown_seat)
+  if (rostrum.token && !(joined && wantSeat)) sendHello();
   return ws;
 }
 
 async function resumeSeat() {
   if (!joined || !wantSeat) return;
   try {
-    const ws = await ensureSocket();
+    await ensureSocket();
     rostrum.counts.ws_reconnects++;
-    ws.send(JSON.stringify({ type: 'resume', token: rostrum.token, peer: rostrum.peer }));
+    sendMedia({ type: 'resume', token: rostrum.token, peer: rostrum.peer });
   } catch {
     scheduleRetry(resumeSeat);
   }
@@ -461,8 +491,8 @@ async function join() {
     const tGather = performance.now();
     await waitIceGathering(pc);
     rostrum.ice_gather_ms = performance.now() - tGather;
-    const ws = await ensureSocket();
-    ws.send(JSON.stringify({ type: 'join', token: rostrum.token, offer: pc.localDescription.sdp }));
+    await ensureSocket();
+    sendMedia({ type: 'join', token: rostrum.token, offer: pc.localDescription.sdp });
   } catch (err) {
     if (wantSeat) rejoinSoon('delegate.join_retry', { why: err.message });
     else teardown('delegate.join_failed', { why: err.message }, 'bad');
@@ -483,8 +513,8 @@ async function restartIce() {
     pc.restartIce();
     await pc.setLocalDescription(await pc.createOffer());
     await waitIceGathering(pc);
-    const ws = await ensureSocket();
-    ws.send(JSON.stringify({ type: 'restart', offer: pc.localDescription.sdp }));
+    await ensureSocket();
+    sendMedia({ type: 'restart', offer: pc.localDescription.sdp });
   } catch (err) {
     setStatus('delegate.no_reconnect', { why: err.message }, 'bad');
   }
@@ -495,9 +525,7 @@ function leave() {
   wantSeat = false;
   clearTimeout(retryTimer);
   $('leave').disabled = true;
-  if (wsOpen()) {
-    rostrum.ws.send(JSON.stringify({ type: 'leave' }));
-  } else {
+  if (!sendMedia({ type: 'leave' })) {
     teardown('delegate.left');
   }
 }
