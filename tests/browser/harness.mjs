@@ -20,6 +20,17 @@ export const BADGE = 'WTPF-0001';
 export const CODE = 'floor-4401'; // demo roster, config/DEMO-CODES.md
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+// Chromium's fake microphone (a beep, or --use-file-for-fake-audio-capture)
+// and no permission prompt.
+export const FAKE_MEDIA = ['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream'];
+
+// Collects what @page logs as an error or throws (.errors).
+export function watchErrors(page) {
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  return errors;
+}
 
 // playwright-core's chromium, or exit 77 (meson's SKIP) saying what is missing.
 export async function loadChromium() {
@@ -265,7 +276,18 @@ export class Harness {
     });
   }
 
+  // writeConfig(@config), the relay, signalling and a Chromium with @args.
+  async startStack(chromium, config = {}, args = FAKE_MEDIA) {
+    this.writeConfig(config);
+    await this.startRelay();
+    await this.startSignalling();
+    this.browser = await this.launchChromium(chromium, args);
+    return this.browser;
+  }
+
   async cleanup() {
+    if (this.browser) await this.browser.close().catch(() => {});
+    this.browser = null;
     try {
       if (this.observer) this.observer.destroy();
     } finally {
