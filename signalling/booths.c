@@ -437,7 +437,9 @@ handle_message(WsConn *c, JsonObject *msg)
   JsonObject *o = json_object_new();
   g_autofree char *at = attendance_wall_time_now();
   json_object_set_string_member(o, "type", "message");
+  const RosterEntry *e = console_entry(c->app, c->badge);
   json_object_set_string_member(o, "from", c->badge);
+  json_object_set_string_member(o, "name", e ? e->name : c->badge);
   set_badge_or_null(o, "booth", c->booth);
   json_object_set_string_member(o, "kind", kind);
   json_object_set_string_member(o, "text", text);

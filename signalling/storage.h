@@ -120,8 +120,8 @@ void storage_event_row_free(StorageEventRow *row);
  * StorageEventRow* (transfer full; the array frees them) or NULL. */
 GPtrArray *storage_events(Storage *storage, const char *session, GError **error);
 
-/* Open remote intervals: for each peer, its last event when that is a join
- * (or a reconnect), oldest first. StorageEventRow* (transfer full) or NULL. */
+/* Open remote intervals: for each peer, its last event when that is not a
+ * leave (a join, reconnect, channel or role event), oldest first. StorageEventRow* (transfer full) or NULL. */
 GPtrArray *storage_open_joins(Storage *storage, GError **error);
 
 /* The session open now according to the log (the last session_open with no

@@ -310,12 +310,13 @@ sq_events(void *impl, const char *session, GError **error)
 static GPtrArray *
 sq_open_joins(void *impl, GError **error)
 {
-  /* the last event of each peer, when it is a join or a reconnect */
+  /* the last event of each peer, when it is not its leave (a join, a
+   * reconnect, or a channel or role change of the open interval) */
   return select_rows(impl,
                      "SELECT " EVENT_COLUMNS " FROM attendance_event e"
                      " JOIN (SELECT peer, max(id) AS last FROM attendance_event"
                      "       WHERE peer IS NOT NULL GROUP BY peer) l ON e.id = l.last"
-                     " WHERE e.kind IN ('join', 'reconnect') ORDER BY e.id",
+                     " WHERE e.kind IN ('join', 'reconnect', 'channel', 'role') ORDER BY e.id",
                      NULL, event_row, (GDestroyNotify)storage_event_row_free, error);
 }
 

@@ -78,6 +78,14 @@ test_migrates_v2(void **state)
   g_autofree char *ch =
       test_db_query_text(f->path, "SELECT channel || place FROM attendance_event WHERE id = 4");
   assert_string_equal(ch, "frremote");
+  /* a channel change keeps the interval open (a restart adopts the seat
+   * with the channel it had; it was lost as "unknown_seat" before) */
+  StorageEvent chg = {.badge = "WTPF-0002", .kind = "channel", .wall_time = "2026-05-12T09:43:00.000Z",
+                      .session = "s1", .channel = "es", .peer = "p-2"};
+  assert_true(storage_record_events(s, &chg, 1, &error));
+  g_autoptr(GPtrArray) still = storage_open_joins(s, &error);
+  assert_int_equal(still->len, 1);
+  assert_string_equal(((StorageEventRow *)still->pdata[0])->e.channel, "es");
   g_autofree char *v = test_db_query_text(f->path, "PRAGMA user_version");
   assert_string_equal(v, "3");
   /* the participant and audit tables exist, empty */
