@@ -23,6 +23,7 @@
 #define AUDIO_TRIM_HOLD_DB 1.5     /* decoded within this of the ceiling: hold the trim */
 #define AUDIO_CHECK_MARGIN_DB 0.3 /* the check aims this far under the ceiling */
 #define AUDIO_TRIM_TRIES 6         /* encodes of one frame at most, after the first */
+#define AUDIO_PROBE_RANGE_DB 9.0   /* a frame's tail this close to the target: probe it */
 #define AUDIO_RTP_MAX (12 + AUDIO_MAX_PAYLOAD)
 
 typedef struct {
@@ -48,8 +49,13 @@ typedef struct {
    * would decode past the ceiling is encoded again, trimmed (libopus
    * states are flat blocks: memcpy copies them) */
   void *enc_snap, *check_snap;
+  /* copies on which a loud frame's tail is decoded ahead (see stream.c) */
+  void *probe_enc, *probe_check;
   size_t enc_size, check_size;
-  guint64 reencoded; /* frames encoded twice to stay under the ceiling */
+  int lookahead;      /* the encoder's, in samples (312 at 48 kHz) */
+  guint64 reencoded;  /* frames encoded twice to stay under the ceiling */
+  guint64 probed;     /* frames whose tail was decoded ahead */
+  guint64 over_sent;  /* frames sent still past the check's target (best try) */
   LevelMeter level;
   SeqMap map;
   uint32_t ssrc;
