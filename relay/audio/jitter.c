@@ -10,6 +10,7 @@
 #define JITTER_LATE_WINDOW 512             /* seqs behind the play-out point that count as late */
 #define JITTER_MAX_FUTURE (5 * AUDIO_RATE) /* ts further ahead is out of window */
 #define JITTER_DTX_LEN 2                   /* an Opus DTX packet is its TOC, at most 2 bytes */
+#define JITTER_MIN_WAIT_US 2000            /* a drain leaves every packet at least this wait */
 
 typedef struct {
   bool used;
@@ -17,6 +18,7 @@ typedef struct {
   uint32_t ts;
   unsigned samples;
   size_t len;
+  int64_t arrival_us;
   uint8_t *data;
 } JitterSlot;
 
@@ -38,6 +40,12 @@ struct JitterBuffer {
   unsigned idle; /* samples concealed in a row with nothing buffered */
   unsigned cand_count;
   uint16_t cand_seq;
+  /* draining */
+  unsigned drain_after; /* in pops of the last packet length */
+  unsigned over_pops;   /* pops in a row with a packet too many */
+  uint64_t late_seen;   /* st.late at the last pop */
+  int64_t wait_budget_us;
+  unsigned len_avg64; /* payload bytes × 64, averaged over played packets (~1 s) */
   JitterStats st;
 };
 
@@ -103,6 +111,7 @@ jitter_config_default(JitterConfig *cfg)
   cfg->max_ms = 100;
   cfg->idle_reset_ms = 1000;
   cfg->resync_after = 3;
+  cfg->drain_after_ms = 1000;
 }
 
 static bool
@@ -111,7 +120,8 @@ jitter_config_valid(const JitterConfig *c)
   return c->capacity >= 4 && c->capacity <= JITTER_MAX_CAPACITY &&
          (c->capacity & (c->capacity - 1)) == 0 && c->max_payload > 0 && c->max_payload <= 65535 &&
          c->target_ms <= 1000 && c->max_ms > c->target_ms && c->max_ms <= 5000 &&
-         c->idle_reset_ms >= AUDIO_FRAME_MS && c->idle_reset_ms <= 60000 && c->resync_after >= 1;
+         c->idle_reset_ms >= AUDIO_FRAME_MS && c->idle_reset_ms <= 60000 && c->resync_after >= 1 &&
+         c->drain_after_ms <= 60000;
 }
 
 JitterBuffer *
@@ -131,6 +141,7 @@ jitter_new(const JitterConfig *cfg)
   jb->target = cfg->target_ms * AUDIO_SAMPLES_PER_MS;
   jb->max = cfg->max_ms * AUDIO_SAMPLES_PER_MS;
   jb->idle_reset = cfg->idle_reset_ms * AUDIO_SAMPLES_PER_MS;
+  jb->drain_after = cfg->drain_after_ms / AUDIO_FRAME_MS;
   jb->slots = calloc(cfg->capacity, sizeof *jb->slots);
   jb->store = malloc(cfg->capacity * cfg->max_payload);
   if (!jb->slots || !jb->store)
@@ -169,6 +180,8 @@ jitter_reset(JitterBuffer *jb)
   jb->cand_count = 0;
   jb->last_samples = AUDIO_FRAME;
   jb->last_len = 0;
+  jb->over_pops = 0;
+  jb->len_avg64 = 0;
 }
 
 void
@@ -182,6 +195,13 @@ static int jitter_out_of_window(JitterBuffer *jb, uint16_t seq, uint32_t ts, con
 
 int
 jitter_push(JitterBuffer *jb, uint16_t seq, uint32_t ts, const uint8_t *payload, size_t len)
+{
+  return jitter_push_at(jb, seq, ts, payload, len, 0);
+}
+
+int
+jitter_push_at(JitterBuffer *jb, uint16_t seq, uint32_t ts, const uint8_t *payload, size_t len,
+               int64_t arrival_us)
 {
   int samples = jitter_opus_samples(payload, len);
   JitterSlot *slot;
@@ -230,6 +250,7 @@ jitter_push(JitterBuffer *jb, uint16_t seq, uint32_t ts, const uint8_t *payload,
   slot->ts = ts;
   slot->samples = (unsigned)samples;
   slot->len = len;
+  slot->arrival_us = arrival_us;
   memcpy(slot->data, payload, len);
   jb->count++;
   jb->cand_count = 0;
@@ -253,7 +274,7 @@ jitter_out_of_window(JitterBuffer *jb, uint16_t seq, uint32_t ts, const uint8_t 
     return -ERANGE;
   jitter_reset(jb);
   jb->st.resyncs++;
-  return jitter_push(jb, seq, ts, payload, len); /* in window now: no recursion */
+  return jitter_push_at(jb, seq, ts, payload, len, 0); /* in window now: no recursion */
 }
 
 /* The buffered packet with the lowest seq after base, or NULL. */
@@ -366,11 +387,61 @@ jitter_emit(JitterFrame *out, JitterKind kind, const JitterSlot *s, uint32_t ts,
   out->seq = s ? s->seq : 0;
   out->ts = ts;
   out->samples = samples;
+  out->arrival_us = s && kind == JITTER_PACKET ? s->arrival_us : 0;
   return (int)kind;
+}
+
+void
+jitter_set_wait_budget(JitterBuffer *jb, int64_t budget_us)
+{
+  jb->wait_budget_us = budget_us > 0 ? budget_us : 0;
+}
+
+/* Does the buffer hold a packet more than it needs, with @h at its head? */
+static bool
+jitter_too_deep(const JitterBuffer *jb, const JitterSlot *h, int64_t now_us)
+{
+  if (jitter_newest_end(jb, jb->play_ts) >= (int32_t)(jb->target + h->samples))
+    return true;
+  if (jb->wait_budget_us <= 0 || now_us <= 0 || h->arrival_us <= 0)
+    return false;
+  int64_t wait = now_us - h->arrival_us;
+  int64_t packet_us = (int64_t)h->samples * 1000 / AUDIO_SAMPLES_PER_MS;
+  return wait > jb->wait_budget_us && wait - packet_us >= JITTER_MIN_WAIT_US;
+}
+
+/* Draining (jitter.h): drops the head @h when the buffer has been a packet
+ * too deep for drain_after pops, and it is quiet or it has been twice as
+ * long. Returns whether it did. */
+static bool
+jitter_drain(JitterBuffer *jb, JitterSlot *h, int64_t now_us)
+{
+  bool late = jb->st.late != jb->late_seen;
+  jb->late_seen = jb->st.late;
+  if (!jb->drain_after || late || !jitter_too_deep(jb, h, now_us)) {
+    jb->over_pops = 0;
+    return false;
+  }
+  if (++jb->over_pops < jb->drain_after)
+    return false;
+  bool quiet = h->len <= JITTER_DTX_LEN || h->len * 128 <= jb->len_avg64;
+  if (!quiet && jb->over_pops < 2 * jb->drain_after)
+    return false;
+  jb->play_ts = h->ts + h->samples;
+  jitter_consume(jb, h);
+  jb->st.drained++;
+  jb->over_pops = 0;
+  return true;
 }
 
 int
 jitter_pop(JitterBuffer *jb, JitterFrame *out)
+{
+  return jitter_pop_at(jb, 0, out);
+}
+
+int
+jitter_pop_at(JitterBuffer *jb, int64_t now_us, JitterFrame *out)
 {
   JitterSlot *h;
 
@@ -380,6 +451,8 @@ jitter_pop(JitterBuffer *jb, JitterFrame *out)
   jitter_trim(jb);
 
   h = jitter_head(jb);
+  if (h && ts_diff(h->ts, jb->play_ts) <= JITTER_SLACK && jitter_drain(jb, h, now_us))
+    h = jitter_head(jb);
   if (!h) {
     unsigned samples = jb->last_samples;
     if (jb->last_len <= JITTER_DTX_LEN) {
@@ -406,6 +479,9 @@ jitter_pop(JitterBuffer *jb, JitterFrame *out)
     jb->play_ts = h->ts + h->samples;
     jb->last_samples = h->samples;
     jb->last_len = h->len;
+    /* average payload size, for what "quiet" is */
+    jb->len_avg64 = jb->len_avg64 ? jb->len_avg64 - jb->len_avg64 / 64 + (unsigned)h->len
+                                  : (unsigned)h->len * 64;
     jitter_consume(jb, h); /* the data stays until the next push */
     return jitter_emit(out, JITTER_PACKET, h, h->ts, h->samples);
   }
