@@ -5,6 +5,7 @@
 #include "relay_private.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 
 static const char *
@@ -367,6 +368,26 @@ relay_audio_metrics(Relay *relay, GString *out)
                          st.encoders, st.decoders, st.ticks, st.late_ticks,
                          st.tick_cpu_us / 1e6, st.mic_packets, st.mic_dropped, st.out_dropped,
                          st.venue_underruns, st.latency_p50_ms, st.latency_p99_ms);
+  /* every microphone's jitter buffer, summed (jitter.h says what each is) */
+  static const struct {
+    const char *what;
+    size_t offset;
+  } jitter_counters[] = {
+      {"received", offsetof(JitterStats, received)},   {"late", offsetof(JitterStats, late)},
+      {"lost", offsetof(JitterStats, lost)},           {"fec", offsetof(JitterStats, fec_used)},
+      {"plc", offsetof(JitterStats, plc)},             {"underrun", offsetof(JitterStats, underruns)},
+      {"dtx_fill", offsetof(JitterStats, gap_fill)},   {"dropped", offsetof(JitterStats, dropped)},
+      {"drained", offsetof(JitterStats, drained)},     {"duplicate", offsetof(JitterStats, duplicate)},
+      {"invalid", offsetof(JitterStats, invalid)},     {"out_of_window", offsetof(JitterStats, out_of_window)},
+      {"resync", offsetof(JitterStats, resyncs)},
+  };
+  g_string_append(out, "# HELP rostrum_audio_jitter_total Microphone jitter buffers, summed: "
+                       "packets by outcome.\n"
+                       "# TYPE rostrum_audio_jitter_total counter\n");
+  for (size_t i = 0; i < G_N_ELEMENTS(jitter_counters); i++)
+    g_string_append_printf(out, "rostrum_audio_jitter_total{what=\"%s\"} %" G_GUINT64_FORMAT "\n",
+                           jitter_counters[i].what,
+                           *(const guint64 *)((const char *)&st.jitter + jitter_counters[i].offset));
   g_string_append(out, "# HELP rostrum_audio_product_listeners Tracks receiving the product.\n"
                        "# TYPE rostrum_audio_product_listeners gauge\n"
                        "# HELP rostrum_audio_product_dbfs Short-term RMS level.\n"

@@ -23,6 +23,9 @@
 #define LEVEL_EVERY_TICKS 5 /* snapshots every 100 ms */
 #define LATE_RESYNC_US (10 * TICK_US)
 #define LAT_BUCKETS 256 /* 1 ms each */
+#define LAT_HALVE_TICKS 1500 /* the histogram forgets: halved every 30 s */
+/* the wait budget leaves the tick's work this much room at least, µs */
+#define OUT_ALLOWANCE_MIN_US 2000
 #define SIM_DBFS (-12.0)
 /* A freed product or mic slot waits this long before it is reused: by then
  * the engine has applied the remove (it reads requests every tick). */
@@ -45,6 +48,7 @@ typedef struct {
   AudioStream stream;
   float pcm[AUDIO_FRAME];
   Channel ch; /* CHANNEL: what it carries, tick by tick */
+  ChannelOutput plan; /* CHANNEL: this tick's */
 } Product;
 
 typedef struct {
@@ -68,7 +72,7 @@ typedef struct {
   float pcm[AUDIO_FRAME];
   bool decoded;
   LevelMeter level;
-  gint64 arrival_us[64]; /* by seq & 63: for the latency figure */
+  gint64 play_arrival_us; /* the packet decoded this tick arrived then (0: none) */
   double sim_hz, sim_phase; /* a simulated interpreter: a tone, no packets */
 } Mic;
 
@@ -115,6 +119,7 @@ struct AudioEngine {
   Leveler leveler; /* the floor's loudness target */
   float venue_pcm[AUDIO_FRAME];
   uint32_t tick;
+  double out_wall_us; /* tick start → its last product out, smoothed */
   /* snapshots, under @lock */
   guint64 mic_packets, out_dropped; /* engine thread; copied into stats each tick */
   GMutex lock;
