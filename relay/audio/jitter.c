@@ -337,8 +337,10 @@ jitter_discard_passed(JitterBuffer *jb, uint64_t *counter)
   }
 }
 
+static bool jitter_too_deep(const JitterBuffer *jb, const JitterSlot *h, int64_t now_us);
+
 static bool
-jitter_try_start(JitterBuffer *jb)
+jitter_try_start(JitterBuffer *jb, int64_t now_us)
 {
   JitterSlot *h = jitter_head(jb);
   if (!h)
@@ -353,6 +355,12 @@ jitter_try_start(JitterBuffer *jb)
   /* a burst that arrived before the first pop: keep only the target depth */
   jb->play_ts = h->ts + (uint32_t)(span - (int32_t)jb->target);
   jitter_discard_passed(jb, &jb->st.dropped);
+  /* with a wait budget, start within it rather than drain a second later */
+  if ((h = jitter_head(jb)) && jb->wait_budget_us > 0 && jitter_too_deep(jb, h, now_us)) {
+    jb->play_ts = h->ts + h->samples;
+    jitter_consume(jb, h);
+    jb->st.drained++;
+  }
   return true;
 }
 
@@ -445,7 +453,7 @@ jitter_pop_at(JitterBuffer *jb, int64_t now_us, JitterFrame *out)
 {
   JitterSlot *h;
 
-  if (!jb->started && !jitter_try_start(jb))
+  if (!jb->started && !jitter_try_start(jb, now_us))
     return jitter_emit(out, JITTER_EMPTY, NULL, 0, 0);
   jitter_discard_passed(jb, &jb->st.late);
   jitter_trim(jb);

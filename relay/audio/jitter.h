@@ -35,7 +35,8 @@
  * arrival times and a wait budget (jitter_push_at(), jitter_pop_at(),
  * jitter_set_wait_budget()), every packet played in that time waited
  * longer than the budget (and would still wait 2 ms without one packet).
- * A late packet in that time restarts the count. The depth counts in
+ * A late packet in that time restarts the count. With a budget, the start
+ * already skips a packet that would wait past it. The depth counts in
  * packets; the wait budget is what makes a target between two packet
  * multiples mean something (see docs/audio.md).
  *
