@@ -143,8 +143,11 @@ tail_over(AudioStream *s, const float *pcm)
   double target = s->cfg.ceiling_db - AUDIO_CHECK_MARGIN_DB;
   for (int i = AUDIO_FRAME - s->lookahead; i < AUDIO_FRAME; i++)
     tail = fmaxf(tail, fabsf(pcm[i]));
-  if (level_to_dbfs(tail) < target - AUDIO_PROBE_RANGE_DB)
-    return -AUDIO_PROBE_RANGE_DB;
+  /* near the target, or within range while the limiter or the trim acts
+   * (speech under the ceiling is never probed) */
+  double room = s->trim_db > 0 || s->gain_reduction_db > 0 ? AUDIO_PROBE_RANGE_DB : AUDIO_PROBE_NEAR_DB;
+  if (level_to_dbfs(tail) < target - room)
+    return -room;
   s->probed++;
   /* two guesses of what follows: this frame again (a steady sound) and
    * this frame backwards (continuous at the boundary) */

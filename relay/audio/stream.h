@@ -23,7 +23,9 @@
 #define AUDIO_TRIM_HOLD_DB 1.5     /* decoded within this of the ceiling: hold the trim */
 #define AUDIO_CHECK_MARGIN_DB 0.3 /* the check aims this far under the ceiling */
 #define AUDIO_TRIM_TRIES 6         /* encodes of one frame at most, after the first */
-#define AUDIO_PROBE_RANGE_DB 9.0   /* a frame's tail this close to the target: probe it */
+/* a frame's tail this close to the check's target: probe it (stream.c) */
+#define AUDIO_PROBE_RANGE_DB 9.0 /* while the limiter or the trim acts */
+#define AUDIO_PROBE_NEAR_DB 3.0  /* otherwise */
 #define AUDIO_RTP_MAX (12 + AUDIO_MAX_PAYLOAD)
 
 typedef struct {

@@ -168,6 +168,12 @@ speech_level_is_untouched(void **state)
   assert_true(s->trim_db == 0.0);
   assert_true(s->gain_reduction_db == 0.0);
   assert_true(s->reencoded == 0);
+  assert_true(s->probed == 0);
+  audio_stream_clear(s);
+  /* loud speech, peaks at -8 dBFS: still nothing extra */
+  s = stream_new();
+  run(s, 0, pow(10.0, -8.0 / 20.0), 1000, 2.0, &rms);
+  assert_true(s->trim_db == 0.0 && s->reencoded == 0 && s->probed == 0);
   audio_stream_clear(s);
 }
 
