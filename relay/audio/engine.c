@@ -290,19 +290,7 @@ snapshot(AudioEngine *e)
     if (m->active)
       level_read(&m->level, &e->mic_levels[i].level);
     jitter_stats(m->jb, &js); /* the counters outlive the mic: totals stay monotonic */
-    sum.received += js.received;
-    sum.late += js.late;
-    sum.duplicate += js.duplicate;
-    sum.lost += js.lost;
-    sum.fec_used += js.fec_used;
-    sum.plc += js.plc;
-    sum.gap_fill += js.gap_fill;
-    sum.underruns += js.underruns;
-    sum.dropped += js.dropped;
-    sum.invalid += js.invalid;
-    sum.out_of_window += js.out_of_window;
-    sum.resyncs += js.resyncs;
-    sum.drained += js.drained;
+    jitter_stats_add(&sum, &js);
   }
   e->stats.jitter = sum;
   g_mutex_unlock(&e->lock);

@@ -190,6 +190,17 @@ jitter_stats(const JitterBuffer *jb, JitterStats *out)
   *out = jb->st;
 }
 
+void
+jitter_stats_add(JitterStats *sum, const JitterStats *more)
+{
+  /* every field is a uint64_t counter */
+  _Static_assert(sizeof(JitterStats) % sizeof(uint64_t) == 0, "JitterStats: counters only");
+  uint64_t *a = (uint64_t *)sum;
+  const uint64_t *b = (const uint64_t *)more;
+  for (size_t i = 0; i < sizeof(JitterStats) / sizeof(uint64_t); i++)
+    a[i] += b[i];
+}
+
 static int jitter_out_of_window(JitterBuffer *jb, uint16_t seq, uint32_t ts, const uint8_t *payload,
                                 size_t len);
 

@@ -131,6 +131,9 @@ void jitter_reset(JitterBuffer *jb);
 /* Transfer none: fills @out. */
 void jitter_stats(const JitterBuffer *jb, JitterStats *out);
 
+/* Adds every counter of @more to @sum (totals over microphones). */
+void jitter_stats_add(JitterStats *sum, const JitterStats *more);
+
 /* Buffered audio ahead of the play-out point, in samples (0 when EMPTY). */
 unsigned jitter_depth(const JitterBuffer *jb);
 

@@ -660,6 +660,23 @@ wait_budget(void **state)
   }
 }
 
+static void
+stats_add_sums_every_counter(void **state)
+{
+  JitterStats a, b;
+  memset(&a, 0, sizeof a);
+  memset(&b, 0, sizeof b);
+  a.late = 2;
+  b.late = 3;
+  b.drained = 1;
+  b.resyncs = 4;
+  jitter_stats_add(&a, &b);
+  assert_int_equal(a.late, 5);
+  assert_int_equal(a.drained, 1);
+  assert_int_equal(a.resyncs, 4);
+  assert_int_equal(a.received, 0);
+}
+
 int
 main(void)
 {
@@ -681,6 +698,7 @@ main(void)
       cmocka_unit_test(fast_sender_drains_back),
       cmocka_unit_test(drain_prefers_a_quiet_packet),
       cmocka_unit_test(wait_budget),
+      cmocka_unit_test(stats_add_sums_every_counter),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
