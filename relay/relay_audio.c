@@ -377,7 +377,7 @@ relay_audio_metrics(Relay *relay, GString *out)
       {"lost", offsetof(JitterStats, lost)},           {"fec", offsetof(JitterStats, fec_used)},
       {"plc", offsetof(JitterStats, plc)},             {"underrun", offsetof(JitterStats, underruns)},
       {"dtx_fill", offsetof(JitterStats, gap_fill)},   {"dropped", offsetof(JitterStats, dropped)},
-      {"drained", offsetof(JitterStats, drained)},     {"duplicate", offsetof(JitterStats, duplicate)},
+      {"drained", offsetof(JitterStats, drained)},     {"regrown", offsetof(JitterStats, regrown)},     {"duplicate", offsetof(JitterStats, duplicate)},
       {"invalid", offsetof(JitterStats, invalid)},     {"out_of_window", offsetof(JitterStats, out_of_window)},
       {"resync", offsetof(JitterStats, resyncs)},
   };

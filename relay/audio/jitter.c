@@ -10,7 +10,8 @@
 #define JITTER_LATE_WINDOW 512             /* seqs behind the play-out point that count as late */
 #define JITTER_MAX_FUTURE (5 * AUDIO_RATE) /* ts further ahead is out of window */
 #define JITTER_DTX_LEN 2                   /* an Opus DTX packet is its TOC, at most 2 bytes */
-#define JITTER_MIN_WAIT_US 2000            /* a drain leaves every packet at least this wait */
+#define JITTER_MIN_WAIT_US 10000 /* a wait-budget drain leaves every packet this much wait */
+#define JITTER_HOLD_DRAINS 10    /* after a regrow: no wait-budget drain for 10 × drain_after */
 
 typedef struct {
   bool used;
@@ -44,6 +45,8 @@ struct JitterBuffer {
   unsigned drain_after; /* in pops of the last packet length */
   unsigned over_pops;   /* pops in a row with a packet too many */
   uint64_t late_seen;   /* st.late at the last pop */
+  unsigned wait_drains; /* drains by the wait budget not undone by a regrow */
+  unsigned hold_pops;   /* pops left with the wait budget's drains off */
   int64_t wait_budget_us;
   unsigned len_avg64; /* payload bytes × 64, averaged over played packets (~1 s) */
   JitterStats st;
@@ -182,6 +185,8 @@ jitter_reset(JitterBuffer *jb)
   jb->last_len = 0;
   jb->over_pops = 0;
   jb->len_avg64 = 0;
+  jb->wait_drains = 0;
+  jb->hold_pops = 0;
 }
 
 void
@@ -348,7 +353,9 @@ jitter_discard_passed(JitterBuffer *jb, uint64_t *counter)
   }
 }
 
-static bool jitter_too_deep(const JitterBuffer *jb, const JitterSlot *h, int64_t now_us);
+enum { DEEP_NO = 0, DEEP_DEPTH, DEEP_WAIT };
+static int jitter_too_deep(const JitterBuffer *jb, const JitterSlot *h, int64_t now_us);
+static void jitter_drop_head(JitterBuffer *jb, JitterSlot *h, int why);
 
 static bool
 jitter_try_start(JitterBuffer *jb, int64_t now_us)
@@ -367,11 +374,8 @@ jitter_try_start(JitterBuffer *jb, int64_t now_us)
   jb->play_ts = h->ts + (uint32_t)(span - (int32_t)jb->target);
   jitter_discard_passed(jb, &jb->st.dropped);
   /* with a wait budget, start within it rather than drain a second later */
-  if ((h = jitter_head(jb)) && jb->wait_budget_us > 0 && jitter_too_deep(jb, h, now_us)) {
-    jb->play_ts = h->ts + h->samples;
-    jitter_consume(jb, h);
-    jb->st.drained++;
-  }
+  if ((h = jitter_head(jb)) && jitter_too_deep(jb, h, now_us) == DEEP_WAIT)
+    jitter_drop_head(jb, h, DEEP_WAIT);
   return true;
 }
 
@@ -416,28 +420,39 @@ jitter_set_wait_budget(JitterBuffer *jb, int64_t budget_us)
   jb->wait_budget_us = budget_us > 0 ? budget_us : 0;
 }
 
-/* Does the buffer hold a packet more than it needs, with @h at its head? */
-static bool
+/* Does the buffer hold a packet more than it needs, with @h at its head:
+ * DEEP_DEPTH (a packet above the target), DEEP_WAIT (past the budget)? */
+static int
 jitter_too_deep(const JitterBuffer *jb, const JitterSlot *h, int64_t now_us)
 {
   if (jitter_newest_end(jb, jb->play_ts) >= (int32_t)(jb->target + h->samples))
-    return true;
-  if (jb->wait_budget_us <= 0 || now_us <= 0 || h->arrival_us <= 0)
-    return false;
+    return DEEP_DEPTH;
+  if (jb->wait_budget_us <= 0 || jb->hold_pops > 0 || now_us <= 0 || h->arrival_us <= 0)
+    return DEEP_NO;
   int64_t wait = now_us - h->arrival_us;
   int64_t packet_us = (int64_t)h->samples * 1000 / AUDIO_SAMPLES_PER_MS;
-  return wait > jb->wait_budget_us && wait - packet_us >= JITTER_MIN_WAIT_US;
+  return wait > jb->wait_budget_us && wait - packet_us >= JITTER_MIN_WAIT_US ? DEEP_WAIT : DEEP_NO;
+}
+
+/* Drops the head @h to bring the delay back; @why: jitter_too_deep()'s. */
+static void
+jitter_drop_head(JitterBuffer *jb, JitterSlot *h, int why)
+{
+  jb->play_ts = h->ts + h->samples;
+  jitter_consume(jb, h);
+  jb->st.drained++;
+  jb->wait_drains += why == DEEP_WAIT;
 }
 
 /* Draining (jitter.h): drops the head @h when the buffer has been a packet
  * too deep for drain_after pops, and it is quiet or it has been twice as
- * long. Returns whether it did. */
+ * long. @late: a packet came late since the last pop. Returns whether it
+ * did. */
 static bool
-jitter_drain(JitterBuffer *jb, JitterSlot *h, int64_t now_us)
+jitter_drain(JitterBuffer *jb, JitterSlot *h, int64_t now_us, bool late)
 {
-  bool late = jb->st.late != jb->late_seen;
-  jb->late_seen = jb->st.late;
-  if (!jb->drain_after || late || !jitter_too_deep(jb, h, now_us)) {
+  int why = late || !jb->drain_after ? DEEP_NO : jitter_too_deep(jb, h, now_us);
+  if (why == DEEP_NO) {
     jb->over_pops = 0;
     return false;
   }
@@ -446,9 +461,7 @@ jitter_drain(JitterBuffer *jb, JitterSlot *h, int64_t now_us)
   bool quiet = h->len <= JITTER_DTX_LEN || h->len * 128 <= jb->len_avg64;
   if (!quiet && jb->over_pops < 2 * jb->drain_after)
     return false;
-  jb->play_ts = h->ts + h->samples;
-  jitter_consume(jb, h);
-  jb->st.drained++;
+  jitter_drop_head(jb, h, why);
   jb->over_pops = 0;
   return true;
 }
@@ -468,9 +481,22 @@ jitter_pop_at(JitterBuffer *jb, int64_t now_us, JitterFrame *out)
     return jitter_emit(out, JITTER_EMPTY, NULL, 0, 0);
   jitter_discard_passed(jb, &jb->st.late);
   jitter_trim(jb);
+  bool late = jb->st.late != jb->late_seen;
+  jb->late_seen = jb->st.late;
+  if (jb->hold_pops > 0)
+    jb->hold_pops--;
+  if (late && jb->wait_drains > 0) {
+    /* the wait budget cut too far for this sender: give a packet back
+     * (conceal one frame without moving on) and hold its drains a while */
+    jb->wait_drains--;
+    jb->hold_pops = JITTER_HOLD_DRAINS * jb->drain_after;
+    jb->st.regrown++;
+    jb->st.plc++;
+    return jitter_emit(out, JITTER_PLC, NULL, jb->play_ts, jb->last_samples);
+  }
 
   h = jitter_head(jb);
-  if (h && ts_diff(h->ts, jb->play_ts) <= JITTER_SLACK && jitter_drain(jb, h, now_us))
+  if (h && ts_diff(h->ts, jb->play_ts) <= JITTER_SLACK && jitter_drain(jb, h, now_us, late))
     h = jitter_head(jb);
   if (!h) {
     unsigned samples = jb->last_samples;

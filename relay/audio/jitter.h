@@ -34,8 +34,11 @@
  * depth at a pop: a packet above the target; or, where the caller gives
  * arrival times and a wait budget (jitter_push_at(), jitter_pop_at(),
  * jitter_set_wait_budget()), every packet played in that time waited
- * longer than the budget (and would still wait 2 ms without one packet).
- * A late packet in that time restarts the count. With a budget, the start
+ * longer than the budget (and would still wait 10 ms without one packet).
+ * A late packet in that time restarts the count; a late packet after a
+ * wait-budget drain gives the packet back (one frame concealed without
+ * moving on: `regrown`; that frame and the next have the same ts) and
+ * turns those drains off for ten times as long. With a budget, the start
  * already skips a packet that would wait past it. The depth counts in
  * packets; the wait budget is what makes a target between two packet
  * multiples mean something (see docs/audio.md).
@@ -93,6 +96,7 @@ typedef struct {
   uint64_t out_of_window; /* far future or far past */
   uint64_t resyncs;
   uint64_t drained; /* dropped to bring the delay back (see Draining above) */
+  uint64_t regrown; /* frames concealed to give back a wait-budget drain (in plc too) */
 } JitterStats;
 
 typedef struct JitterBuffer JitterBuffer;

@@ -660,6 +660,49 @@ wait_budget(void **state)
   }
 }
 
+/* A late packet after a wait-budget drain gives the packet back, and the
+ * budget's drains stay off for a while: the buffer does not saw. */
+static void
+late_packet_regrows(void **state)
+{
+  JitterConfig cfg;
+  jitter_config_default(&cfg);
+  JitterBuffer *jb = jitter_new(&cfg);
+  JitterStats st;
+  JitterFrame f;
+  const uint16_t seq0 = 1;
+  const uint32_t ts0 = 0;
+  int64_t wait = 0, wait_before = 0;
+  jitter_set_wait_budget(jb, 38000);
+  int pushed = 0;
+  for (int64_t ms = 0; ms < 8000; ms++) {
+    /* every packet 1 ms after a pop, but packet 150 25 ms later */
+    for (int k = pushed; k < pushed + 3; k++) {
+      int64_t at = (int64_t)k * 20 + 1 + (k == 150 ? 25 : 0);
+      if (at == ms)
+        push_at(jb, SEQ(k), TS(k), 3, ms * 1000);
+    }
+    while ((int64_t)pushed * 20 + 1 + (pushed == 150 ? 25 : 0) <= ms)
+      pushed++;
+    if (ms % 20 == 0 && jitter_pop_at(jb, ms * 1000, &f) == JITTER_PACKET) {
+      wait = ms * 1000 - f.arrival_us;
+      if (ms < 2900)
+        wait_before = wait;
+    }
+  }
+  jitter_stats(jb, &st);
+  print_message("wait %.0f ms before the late packet, %.0f ms after; drained %u, regrown %u, "
+                "late %u\n",
+                (double)wait_before / 1000, (double)wait / 1000, (unsigned)st.drained,
+                (unsigned)st.regrown, (unsigned)st.late);
+  assert_int_equal(wait_before, 19000);
+  assert_int_equal(st.late, 1);
+  assert_int_equal(st.regrown, 1);
+  assert_int_equal(st.drained, 1); /* not again within the hold (10 s) */
+  assert_int_equal(wait, 39000);
+  jitter_free(jb);
+}
+
 static void
 stats_add_sums_every_counter(void **state)
 {
@@ -698,6 +741,7 @@ main(void)
       cmocka_unit_test(fast_sender_drains_back),
       cmocka_unit_test(drain_prefers_a_quiet_packet),
       cmocka_unit_test(wait_budget),
+      cmocka_unit_test(late_packet_regrows),
       cmocka_unit_test(stats_add_sums_every_counter),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
