@@ -64,10 +64,10 @@
 
 static const char *const languages[N_LANG + 1] = {"ar", "zh", "en", "fr", "ru", "es", NULL};
 static const char *const no_strings[] = {NULL};
-static double drift_ppm; /* the senders' clock against the engine's: + is faster */
-static bool busy;        /* latency under the ITU case's load */
+static double drift_ppm;       /* the senders' clock against the engine's: + is faster */
+static bool busy;              /* latency under the ITU case's load */
 static JitterStats jitter_sum; /* latency: the microphones' jitter buffers over a depth's runs */
-#define BUSY_SPEAKERS 8  /* with A and B: ten on the floor */
+#define BUSY_SPEAKERS 8        /* with A and B: ten on the floor */
 #define BUSY_ROOM_DBFS (-60.0)
 
 /* --- a run: one engine, its microphones, the products it watches -------- */
@@ -827,8 +827,8 @@ bench_latency(const unsigned *depths, unsigned n_depths, unsigned phases, unsign
     }
     fprintf(stderr,
             "latency %u ms: microphones' jitter buffers over the runs: drained %" G_GUINT64_FORMAT
-            ", late %" G_GUINT64_FORMAT ", concealed %" G_GUINT64_FORMAT ", dropped %" G_GUINT64_FORMAT
-            "\n",
+            ", late %" G_GUINT64_FORMAT ", concealed %" G_GUINT64_FORMAT
+            ", dropped %" G_GUINT64_FORMAT "\n",
             depths[d], jitter_sum.drained, jitter_sum.late, jitter_sum.plc, jitter_sum.dropped);
     g_string_append_printf(notes,
                            "\nJitter buffers at %u ms over the runs: %" G_GUINT64_FORMAT

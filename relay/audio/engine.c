@@ -158,11 +158,13 @@ decode_mic(AudioEngine *e, Mic *m, gint64 now)
   }
   switch (jitter_pop_at(m->jb, now, &f)) {
   case JITTER_PACKET:
-    n = opus_decode_float(m->dec, f.payload, (opus_int32)f.len, tmp, (int)MIN(f.samples, G_N_ELEMENTS(tmp)), 0);
+    n = opus_decode_float(m->dec, f.payload, (opus_int32)f.len, tmp,
+                          (int)MIN(f.samples, G_N_ELEMENTS(tmp)), 0);
     m->play_arrival_us = f.arrival_us;
     break;
   case JITTER_FEC:
-    n = opus_decode_float(m->dec, f.payload, (opus_int32)f.len, tmp, (int)MIN(f.samples, G_N_ELEMENTS(tmp)), 1);
+    n = opus_decode_float(m->dec, f.payload, (opus_int32)f.len, tmp,
+                          (int)MIN(f.samples, G_N_ELEMENTS(tmp)), 1);
     break;
   case JITTER_PLC:
     n = opus_decode_float(m->dec, NULL, 0, tmp, (int)MIN(f.samples, G_N_ELEMENTS(tmp)), 0);
@@ -227,7 +229,8 @@ plan_channel(AudioEngine *e, int idx, const uint8_t *floor_payload, size_t floor
     return true;
   memcpy(p->pcm, floor_pcm, sizeof p->pcm);
   if (floor_len > 0)
-    emit(e, idx, rtp, audio_stream_forward(&p->stream, p->pcm, floor_payload, floor_len, e->tick, rtp));
+    emit(e, idx, rtp,
+         audio_stream_forward(&p->stream, p->pcm, floor_payload, floor_len, e->tick, rtp));
   return false;
 }
 
@@ -244,7 +247,8 @@ encode_channel(AudioEngine *e, int idx, const float *floor_pcm, LatSamples *ls)
   switch (out->kind) {
   case CHANNEL_INTERPRETER:
   case CHANNEL_SILENCE: {
-    int mic = out->booth >= 0 && out->interpreter >= 0 ? e->slot_mic[out->booth][out->interpreter] : -1;
+    int mic =
+        out->booth >= 0 && out->interpreter >= 0 ? e->slot_mic[out->booth][out->interpreter] : -1;
     Mic *m = mic >= 0 ? &e->mics[mic] : NULL;
     bool voice = out->kind == CHANNEL_INTERPRETER && m && m->active && m->decoded;
     if (voice)

@@ -108,13 +108,13 @@ bool audio_engine_product_level(AudioEngine *e, int product, AudioLevel *out);
 bool audio_engine_mic_level(AudioEngine *e, int mic, AudioLevel *out);
 
 typedef struct {
-  unsigned encoders;     /* Opus encoders that encoded in the last tick */
-  unsigned decoders;     /* microphones decoded in the last tick */
+  unsigned encoders; /* Opus encoders that encoded in the last tick */
+  unsigned decoders; /* microphones decoded in the last tick */
   guint64 ticks, late_ticks;
   guint64 mic_packets, mic_dropped;
   guint64 out_dropped;
   guint64 venue_underruns;
-  double tick_cpu_us;    /* engine thread CPU per tick, smoothed */
+  double tick_cpu_us; /* engine thread CPU per tick, smoothed */
   /* mic packet in → the packet of the product that carries it out (the
    * floor for a speaker, the channel for an interpreter), every decoded
    * microphone every tick, the last ~30 s weighted most (1 ms buckets:

@@ -67,18 +67,18 @@ typedef struct {
   const uint8_t *payload;
   size_t len;
   uint16_t seq;
-  uint32_t ts;      /* play-out timestamp of this frame (not EMPTY) */
-  unsigned samples; /* samples to decode or conceal at 48 kHz (not EMPTY) */
+  uint32_t ts;        /* play-out timestamp of this frame (not EMPTY) */
+  unsigned samples;   /* samples to decode or conceal at 48 kHz (not EMPTY) */
   int64_t arrival_us; /* PACKET: as given to jitter_push_at() (0: not given) */
 } JitterFrame;
 
 typedef struct {
-  unsigned capacity;      /* slots, a power of two, 4..JITTER_MAX_CAPACITY (16) */
-  size_t max_payload;     /* bytes per slot (AUDIO_MAX_PAYLOAD) */
-  unsigned target_ms;     /* depth to reach before playing (40) */
-  unsigned max_ms;        /* deeper than this, drop back to the target (target + 60) */
-  unsigned idle_reset_ms; /* nothing to play for this long: back to EMPTY (1000) */
-  unsigned resync_after;  /* consecutive out-of-window packets that restart (3) */
+  unsigned capacity;       /* slots, a power of two, 4..JITTER_MAX_CAPACITY (16) */
+  size_t max_payload;      /* bytes per slot (AUDIO_MAX_PAYLOAD) */
+  unsigned target_ms;      /* depth to reach before playing (40) */
+  unsigned max_ms;         /* deeper than this, drop back to the target (target + 60) */
+  unsigned idle_reset_ms;  /* nothing to play for this long: back to EMPTY (1000) */
+  unsigned resync_after;   /* consecutive out-of-window packets that restart (3) */
   unsigned drain_after_ms; /* a packet too many for this long: drop one (1000; 0: never) */
 } JitterConfig;
 

@@ -145,7 +145,8 @@ tail_over(AudioStream *s, const float *pcm)
     tail = fmaxf(tail, fabsf(pcm[i]));
   /* near the target, or within range while the limiter or the trim acts
    * (speech under the ceiling is never probed) */
-  double room = s->trim_db > 0 || s->gain_reduction_db > 0 ? AUDIO_PROBE_RANGE_DB : AUDIO_PROBE_NEAR_DB;
+  double room =
+      s->trim_db > 0 || s->gain_reduction_db > 0 ? AUDIO_PROBE_RANGE_DB : AUDIO_PROBE_NEAR_DB;
   if (level_to_dbfs(tail) < target - room)
     return -room;
   s->probed++;

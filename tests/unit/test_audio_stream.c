@@ -125,8 +125,8 @@ sweep_decodes_near_the_ceiling(void **state)
         double phase = 0, peak = 0, amp = onset ? 10.0 : 1.0;
         for (uint32_t tick = 0; tick < 100; tick++) {
           for (int i = 0; i < AUDIO_FRAME; i++, phase += 2 * M_PI * hz[h] / AUDIO_RATE) {
-            double v = wave ? 2.0 * fmod(phase / (2 * M_PI), 1.0) - 1.0
-                            : (sin(phase) >= 0 ? 1.0 : -1.0);
+            double v =
+                wave ? 2.0 * fmod(phase / (2 * M_PI), 1.0) - 1.0 : (sin(phase) >= 0 ? 1.0 : -1.0);
             double speech = 0.1 * sin(phase / 3.0) + 0.1 * sin(phase * 440.0 / hz[h]);
             pcm[i] = (float)(onset ? speech + (tick >= 40 ? amp * v : 0.0) : amp * v);
           }
@@ -198,12 +198,12 @@ int
 main(void)
 {
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test(square_decodes_under_the_ceiling),
-    cmocka_unit_test(onset_decodes_under_the_ceiling),
-    cmocka_unit_test(sweep_decodes_near_the_ceiling),
-    cmocka_unit_test(burst_decodes_under_the_ceiling),
-    cmocka_unit_test(speech_level_is_untouched),
-    cmocka_unit_test(forwarding_continues_the_stream),
+      cmocka_unit_test(square_decodes_under_the_ceiling),
+      cmocka_unit_test(onset_decodes_under_the_ceiling),
+      cmocka_unit_test(sweep_decodes_near_the_ceiling),
+      cmocka_unit_test(burst_decodes_under_the_ceiling),
+      cmocka_unit_test(speech_level_is_untouched),
+      cmocka_unit_test(forwarding_continues_the_stream),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
