@@ -64,9 +64,10 @@
 
 static const char *const languages[N_LANG + 1] = {"ar", "zh", "en", "fr", "ru", "es", NULL};
 static const char *const no_strings[] = {NULL};
-static double drift_ppm; /* the senders' clock against the engine's: + is faster */
-static bool busy;        /* latency under the ITU case's load */
-#define BUSY_SPEAKERS 8  /* with A and B: ten on the floor */
+static double drift_ppm;       /* the senders' clock against the engine's: + is faster */
+static bool busy;              /* latency under the ITU case's load */
+static JitterStats jitter_sum; /* latency: the microphones' jitter buffers over a depth's runs */
+#define BUSY_SPEAKERS 8        /* with A and B: ten on the floor */
 #define BUSY_ROOM_DBFS (-60.0)
 
 /* --- a run: one engine, its microphones, the products it watches -------- */
@@ -771,6 +772,10 @@ latency_run(unsigned jitter_ms, double phase_ms, unsigned measure_ms, Pool pools
   if (st.late_ticks || st.mic_dropped || st.out_dropped)
     fprintf(stderr, "latency: late ticks %" G_GUINT64_FORMAT ", drops %" G_GUINT64_FORMAT "\n",
             st.late_ticks, st.mic_dropped + st.out_dropped);
+  jitter_sum.drained += st.jitter.drained;
+  jitter_sum.late += st.jitter.late;
+  jitter_sum.plc += st.jitter.plc;
+  jitter_sum.dropped += st.jitter.dropped;
   run_close(&r);
   return 0;
 
@@ -793,6 +798,7 @@ bench_latency(const unsigned *depths, unsigned n_depths, unsigned phases, unsign
   printf("| jitter target (mic_jitter_ms) | product | onsets | audio p50 / p99 / max ms | "
          "packet p50 / p99 ms | engine's histogram p50 / p99 ms (range over the runs) |\n");
   printf("|---|---|---|---|---|---|\n");
+  g_autoptr(GString) notes = g_string_new(NULL);
   for (unsigned d = 0; d < n_depths; d++) {
     Pool pools[4];
     unsigned cap = phases * (measure_ms / 500 + 2);
@@ -819,6 +825,17 @@ bench_latency(const unsigned *depths, unsigned n_depths, unsigned phases, unsign
               "latency %u ms, phase %.1f ms: onsets %u %u %u %u, engine p50/p99 %.0f/%.0f\n",
               depths[d], phase_ms, counts[0], counts[1], counts[2], counts[3], eng50, eng99);
     }
+    fprintf(stderr,
+            "latency %u ms: microphones' jitter buffers over the runs: drained %" G_GUINT64_FORMAT
+            ", late %" G_GUINT64_FORMAT ", concealed %" G_GUINT64_FORMAT
+            ", dropped %" G_GUINT64_FORMAT "\n",
+            depths[d], jitter_sum.drained, jitter_sum.late, jitter_sum.plc, jitter_sum.dropped);
+    g_string_append_printf(notes,
+                           "\nJitter buffers at %u ms over the runs: %" G_GUINT64_FORMAT
+                           " drained, %" G_GUINT64_FORMAT " late, %" G_GUINT64_FORMAT
+                           " concealed.\n",
+                           depths[d], jitter_sum.drained, jitter_sum.late, jitter_sum.plc);
+    jitter_sum = (JitterStats){0};
     for (unsigned i = 0; i < 4; i++) {
       Pool *p = &pools[i];
       double a50 = quantile(p->audio, p->n, 0.5), a99 = quantile(p->audio, p->n, 0.99);
@@ -840,6 +857,7 @@ bench_latency(const unsigned *depths, unsigned n_depths, unsigned phases, unsign
            pass.n ? pass.audio[pass.n - 1] / 1000 : NAN);
     g_free(pass.audio);
   }
+  fputs(notes->str, stdout);
   return 0;
 }
 

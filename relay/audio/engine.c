@@ -131,20 +131,20 @@ take_mic_packets(AudioEngine *e)
     RtpHeader h;
     if (!m || rtp_parse(buf, it.len, &h) < 0 || h.payload_len == 0)
       continue;
-    if (jitter_push(m->jb, h.seq, h.timestamp, buf + h.header_len, h.payload_len) == 0)
-      m->arrival_us[h.seq & 63] = it.t_us;
+    jitter_push_at(m->jb, h.seq, h.timestamp, buf + h.header_len, h.payload_len, it.t_us);
     e->mic_packets++;
   }
 }
 
 /* A microphone is decoded while it can be heard: on the floor or in a booth. */
 static void
-decode_mic(AudioEngine *e, Mic *m, gint64 now, double *lat_sum)
+decode_mic(AudioEngine *e, Mic *m, gint64 now)
 {
   JitterFrame f;
   float tmp[AUDIO_OPUS_MAX_SAMPLES];
   int n = 0;
   m->decoded = false;
+  m->play_arrival_us = 0;
   if (m->sim_hz > 0) {
     double amp = pow(10.0, SIM_DBFS / 20.0);
     for (int i = 0; i < AUDIO_FRAME; i++) {
@@ -156,14 +156,15 @@ decode_mic(AudioEngine *e, Mic *m, gint64 now, double *lat_sum)
     level_process(&m->level, m->pcm, AUDIO_FRAME);
     return;
   }
-  switch (jitter_pop(m->jb, &f)) {
+  switch (jitter_pop_at(m->jb, now, &f)) {
   case JITTER_PACKET:
-    n = opus_decode_float(m->dec, f.payload, (opus_int32)f.len, tmp, (int)MIN(f.samples, G_N_ELEMENTS(tmp)), 0);
-    if (m->arrival_us[f.seq & 63])
-      *lat_sum = (double)(now - m->arrival_us[f.seq & 63]);
+    n = opus_decode_float(m->dec, f.payload, (opus_int32)f.len, tmp,
+                          (int)MIN(f.samples, G_N_ELEMENTS(tmp)), 0);
+    m->play_arrival_us = f.arrival_us;
     break;
   case JITTER_FEC:
-    n = opus_decode_float(m->dec, f.payload, (opus_int32)f.len, tmp, (int)MIN(f.samples, G_N_ELEMENTS(tmp)), 1);
+    n = opus_decode_float(m->dec, f.payload, (opus_int32)f.len, tmp,
+                          (int)MIN(f.samples, G_N_ELEMENTS(tmp)), 1);
     break;
   case JITTER_PLC:
     n = opus_decode_float(m->dec, NULL, 0, tmp, (int)MIN(f.samples, G_N_ELEMENTS(tmp)), 0);
@@ -183,55 +184,90 @@ decode_mic(AudioEngine *e, Mic *m, gint64 now, double *lat_sum)
   level_process(&m->level, m->pcm, AUDIO_FRAME);
 }
 
+/* Hands one product packet to the fan-out and wakes the main loop: each
+ * leaves as soon as it is made, not at the end of the tick. */
 static void
 emit(AudioEngine *e, int product, const uint8_t *rtp, int len)
 {
-  if (len > 0 && !audio_queue_push(e->out, product, 0, rtp, (size_t)len))
+  if (len <= 0)
+    return;
+  if (!audio_queue_push(e->out, product, 0, rtp, (size_t)len))
     e->out_dropped++;
+  g_main_context_wakeup(e->ctx);
+}
+
+/* Latency samples of one tick: mic packet in → its product's packet out. */
+typedef struct {
+  unsigned n;
+  double ms[AUDIO_MAX_MICS];
+} LatSamples;
+
+static void
+lat_sample(LatSamples *ls, const Mic *m)
+{
+  if (m->play_arrival_us > 0 && ls->n < G_N_ELEMENTS(ls->ms))
+    ls->ms[ls->n++] = (double)(g_get_monotonic_time() - m->play_arrival_us) / 1000.0;
 }
 
 /* Channel @idx this tick (channel.h): its booth's live interpreter
  * (silence while coughing), or the floor: ramped in by its own encoder
- * from the level of the voice it replaces, then the floor's own packets. */
-static void
-run_channel(AudioEngine *e, int idx, const uint8_t *floor_payload, size_t floor_len,
-            const float *floor_pcm, double floor_dbfs)
+ * from the level of the voice it replaces, then the floor's own packets.
+ * The plan, and a forward of the floor's packet at once; returns whether
+ * the channel still has to be encoded (encode_channel(), after every
+ * forward is out). */
+static bool
+plan_channel(AudioEngine *e, int idx, const uint8_t *floor_payload, size_t floor_len,
+             const float *floor_pcm, double floor_dbfs)
 {
   Product *p = &e->products[idx];
   uint8_t rtp[AUDIO_RTP_MAX];
   LevelReading lr;
-  ChannelOutput out;
   level_read(&p->stream.level, &lr);
   channel_tick(&p->ch, (const Booth *const *)e->eng_booths, e->n_lang, floor_dbfs, lr.rms_dbfs,
-               &out);
+               &p->plan);
+  if (p->plan.kind != CHANNEL_FLOOR_FORWARD)
+    return true;
+  memcpy(p->pcm, floor_pcm, sizeof p->pcm);
+  if (floor_len > 0)
+    emit(e, idx, rtp,
+         audio_stream_forward(&p->stream, p->pcm, floor_payload, floor_len, e->tick, rtp));
+  return false;
+}
+
+static void
+encode_channel(AudioEngine *e, int idx, const float *floor_pcm, LatSamples *ls)
+{
+  Product *p = &e->products[idx];
+  const ChannelOutput *out = &p->plan;
+  uint8_t rtp[AUDIO_RTP_MAX];
   /* the cough key cuts at once: nothing of the voice stays in the encoder's
    * or the limiter's lookahead for the next packet */
-  if (out.kind == CHANNEL_SILENCE && out.changed)
+  if (out->kind == CHANNEL_SILENCE && out->changed)
     audio_stream_cut(&p->stream);
-  switch (out.kind) {
+  switch (out->kind) {
   case CHANNEL_INTERPRETER:
   case CHANNEL_SILENCE: {
-    int mic = out.booth >= 0 && out.interpreter >= 0 ? e->slot_mic[out.booth][out.interpreter] : -1;
+    int mic =
+        out->booth >= 0 && out->interpreter >= 0 ? e->slot_mic[out->booth][out->interpreter] : -1;
     Mic *m = mic >= 0 ? &e->mics[mic] : NULL;
-    if (out.kind == CHANNEL_SILENCE || !m || !m->active || !m->decoded)
-      memset(p->pcm, 0, sizeof p->pcm);
-    else
+    bool voice = out->kind == CHANNEL_INTERPRETER && m && m->active && m->decoded;
+    if (voice)
       memcpy(p->pcm, m->pcm, sizeof p->pcm);
+    else
+      memset(p->pcm, 0, sizeof p->pcm);
     emit(e, idx, rtp, audio_stream_encode(&p->stream, p->pcm, e->tick, rtp));
+    if (voice)
+      lat_sample(ls, m);
     return;
   }
   case CHANNEL_FLOOR_RAMP:
     for (int i = 0; i < AUDIO_FRAME; i++) {
-      float g = out.gain_from + (out.gain_to - out.gain_from) * (float)i / (float)AUDIO_FRAME;
+      float g = out->gain_from + (out->gain_to - out->gain_from) * (float)i / (float)AUDIO_FRAME;
       p->pcm[i] = floor_pcm[i] * g;
     }
     emit(e, idx, rtp, audio_stream_encode(&p->stream, p->pcm, e->tick, rtp));
     return;
   case CHANNEL_FLOOR_FORWARD:
-    memcpy(p->pcm, floor_pcm, sizeof p->pcm);
-    if (floor_len > 0)
-      emit(e, idx, rtp,
-           audio_stream_forward(&p->stream, p->pcm, floor_payload, floor_len, e->tick, rtp));
     return;
   }
 }
@@ -250,13 +286,29 @@ snapshot(AudioEngine *e)
     l->gain_reduction_db = p->stream.gain_reduction_db;
     l->limiting = p->stream.gain_reduction_db > 0.01;
   }
+  JitterStats sum = {0};
   for (int i = 0; i < AUDIO_MAX_MICS; i++) {
     Mic *m = &e->mics[i];
+    JitterStats js;
     e->mic_levels[i].active = m->active;
     if (m->active)
       level_read(&m->level, &e->mic_levels[i].level);
+    jitter_stats(m->jb, &js); /* the counters outlive the mic: totals stay monotonic */
+    jitter_stats_add(&sum, &js);
   }
+  e->stats.jitter = sum;
   g_mutex_unlock(&e->lock);
+}
+
+/* The wait budget of every microphone's jitter buffer: mic_jitter_ms from
+ * arrival to product out, less the room the tick's work takes. */
+static gint64
+wait_budget_us(const AudioEngine *e)
+{
+  if (e->cfg->mic_jitter_ms <= 0)
+    return 0;
+  double room = MAX(OUT_ALLOWANCE_MIN_US, e->out_wall_us + 1000.0);
+  return (gint64)e->cfg->mic_jitter_ms * 1000 - (gint64)room;
 }
 
 static void
@@ -265,7 +317,7 @@ tick(AudioEngine *e, gint64 now)
   uint8_t rtp[AUDIO_RTP_MAX];
   Cmd *c;
   unsigned encoders = 0, decoders = 0;
-  double lat = -1;
+  LatSamples ls = {0};
 
   while ((c = g_async_queue_try_pop(e->cmds))) {
     apply(e, c);
@@ -274,20 +326,20 @@ tick(AudioEngine *e, gint64 now)
   take_mic_packets(e);
 
   /* microphones: the floor's speakers and every booth's interpreters */
+  gint64 budget = wait_budget_us(e);
   for (int i = 0; i < AUDIO_MAX_MICS; i++) {
     Mic *m = &e->mics[i];
     if (!m->active || (!m->on_floor && m->eng_booth < 0 && m->sim_hz <= 0))
       continue;
-    double l = -1;
-    decode_mic(e, m, now, &l);
+    jitter_set_wait_budget(m->jb, budget);
+    decode_mic(e, m, now);
     decoders += m->sim_hz > 0 ? 0 : 1;
-    if (l >= 0)
-      lat = l; /* one sample per tick is enough for the figure */
     if (m->bus_id >= 0)
       mix_bus_set_input(e->bus, m->bus_id, m->decoded && !m->cough ? m->pcm : NULL);
   }
 
-  /* the floor and each speaker's mix-minus */
+  /* the floor first, then the channels that forward its packets: they
+   * leave before any other encode */
   audio_venue_read(e->venue, e->venue_pcm);
   mix_bus_set_input(e->bus, e->venue_bus, e->venue_pcm);
   mix_bus_run(e->bus);
@@ -296,6 +348,9 @@ tick(AudioEngine *e, gint64 now)
   leveler_process(&e->leveler, floor->pcm, AUDIO_FRAME);
   int floor_len = audio_stream_encode(&floor->stream, floor->pcm, e->tick, rtp);
   emit(e, AUDIO_PRODUCT_FLOOR, rtp, floor_len);
+  for (int i = 0; i < AUDIO_MAX_MICS; i++)
+    if (e->mics[i].active && e->mics[i].bus_id >= 0 && e->mics[i].decoded && !e->mics[i].cough)
+      lat_sample(&ls, &e->mics[i]);
   uint8_t floor_payload[AUDIO_MAX_PAYLOAD];
   size_t floor_payload_len = floor_len > 12 ? (size_t)floor_len - 12 : 0;
   memcpy(floor_payload, rtp + 12, floor_payload_len);
@@ -303,12 +358,19 @@ tick(AudioEngine *e, gint64 now)
 
   LevelReading floor_level;
   level_read(&floor->stream.level, &floor_level);
+  bool to_encode[AUDIO_MAX_LANGUAGES];
+  for (unsigned l = 0; l < e->n_lang; l++) {
+    to_encode[l] = plan_channel(e, 1 + (int)l, floor_payload, floor_payload_len, floor->pcm,
+                                floor_level.rms_dbfs);
+    booth_tick(e->eng_booths[l], (uint64_t)(now / 1000));
+  }
+  /* the channels with a voice of their own, each speaker's mix-minus */
   for (unsigned l = 0; l < e->n_lang; l++) {
     Product *p = &e->products[1 + l];
     p->stream.encoded_this_tick = false;
-    run_channel(e, 1 + (int)l, floor_payload, floor_payload_len, floor->pcm, floor_level.rms_dbfs);
+    if (to_encode[l])
+      encode_channel(e, 1 + (int)l, floor->pcm, &ls);
     encoders += p->stream.encoded_this_tick;
-    booth_tick(e->eng_booths[l], (uint64_t)(now / 1000));
   }
   for (int i = 1 + (int)e->n_lang; i < AUDIO_MAX_PRODUCTS; i++) {
     Product *p = &e->products[i];
@@ -335,7 +397,8 @@ tick(AudioEngine *e, gint64 now)
     encoders++;
   }
   engine_tap_tick(e); /* the venue's RTP outputs */
-  g_main_context_wakeup(e->ctx);
+  double wall = (double)(g_get_monotonic_time() - now);
+  e->out_wall_us = e->tick == 0 ? wall : e->out_wall_us * 0.98 + wall * 0.02;
 
   e->tick++;
   g_mutex_lock(&e->lock);
@@ -344,8 +407,11 @@ tick(AudioEngine *e, gint64 now)
   e->stats.decoders = decoders;
   e->stats.mic_packets = e->mic_packets;
   e->stats.out_dropped = e->out_dropped;
-  if (lat >= 0)
-    e->latency[MIN((guint)(lat / 1000.0), LAT_BUCKETS - 1)]++;
+  if (e->tick % LAT_HALVE_TICKS == 0)
+    for (int i = 0; i < LAT_BUCKETS; i++)
+      e->latency[i] /= 2;
+  for (unsigned i = 0; i < ls.n; i++)
+    e->latency[MIN((guint)MAX(ls.ms[i], 0.0), LAT_BUCKETS - 1)]++;
   g_mutex_unlock(&e->lock);
   if (e->tick % LEVEL_EVERY_TICKS == 0)
     snapshot(e);
@@ -394,7 +460,8 @@ engine_thread(gpointer data)
     tick(e, g_get_monotonic_time());
     double used = (double)(thread_cpu_us() - cpu0);
     g_mutex_lock(&e->lock);
-    e->stats.tick_cpu_us = e->stats.tick_cpu_us * 0.98 + used * 0.02;
+    /* smoothed over ~1 s, from the first tick's figure (not from 0) */
+    e->stats.tick_cpu_us = e->stats.ticks <= 1 ? used : e->stats.tick_cpu_us * 0.98 + used * 0.02;
     g_mutex_unlock(&e->lock);
   }
   return NULL;

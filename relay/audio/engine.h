@@ -20,6 +20,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "jitter.h"
 #include "level.h"
 #include "relay_config.h"
 
@@ -107,14 +108,19 @@ bool audio_engine_product_level(AudioEngine *e, int product, AudioLevel *out);
 bool audio_engine_mic_level(AudioEngine *e, int mic, AudioLevel *out);
 
 typedef struct {
-  unsigned encoders;     /* Opus encoders that encoded in the last tick */
-  unsigned decoders;     /* microphones decoded in the last tick */
+  unsigned encoders; /* Opus encoders that encoded in the last tick */
+  unsigned decoders; /* microphones decoded in the last tick */
   guint64 ticks, late_ticks;
   guint64 mic_packets, mic_dropped;
   guint64 out_dropped;
   guint64 venue_underruns;
-  double tick_cpu_us;    /* engine thread CPU per tick, smoothed */
-  double latency_p50_ms, latency_p99_ms; /* mic packet in → product packet out */
+  double tick_cpu_us; /* engine thread CPU per tick, smoothed */
+  /* mic packet in → the packet of the product that carries it out (the
+   * floor for a speaker, the channel for an interpreter), every decoded
+   * microphone every tick, the last ~30 s weighted most (1 ms buckets:
+   * the upper edge) */
+  double latency_p50_ms, latency_p99_ms;
+  JitterStats jitter; /* every microphone's jitter buffer, summed (every 100 ms) */
 } AudioEngineStats;
 
 void audio_engine_stats(AudioEngine *e, AudioEngineStats *out);

@@ -22,7 +22,10 @@
 #define OUT_QUEUE_SLOTS 1024
 #define LEVEL_EVERY_TICKS 5 /* snapshots every 100 ms */
 #define LATE_RESYNC_US (10 * TICK_US)
-#define LAT_BUCKETS 256 /* 1 ms each */
+#define LAT_BUCKETS 256      /* 1 ms each */
+#define LAT_HALVE_TICKS 1500 /* the histogram forgets: halved every 30 s */
+/* the wait budget leaves the tick's work this much room at least, µs */
+#define OUT_ALLOWANCE_MIN_US 2000
 #define SIM_DBFS (-12.0)
 /* A freed product or mic slot waits this long before it is reused: by then
  * the engine has applied the remove (it reads requests every tick). */
@@ -36,15 +39,16 @@ typedef struct {
   gint64 released_us; /* when it was last freed: not reused until the engine let go */
   ProductKind kind;
   char name[96];
-  int mic;  /* MINUS: the speaker */
-  int base; /* LOWBW: the product re-encoded */
+  int mic;   /* MINUS: the speaker */
+  int base;  /* LOWBW: the product re-encoded */
   int lowbw; /* its LOWBW variant, or -1 */
   unsigned lowbw_refs;
   /* engine thread */
   bool active;
   AudioStream stream;
   float pcm[AUDIO_FRAME];
-  Channel ch; /* CHANNEL: what it carries, tick by tick */
+  Channel ch;         /* CHANNEL: what it carries, tick by tick */
+  ChannelOutput plan; /* CHANNEL: this tick's */
 } Product;
 
 typedef struct {
@@ -55,7 +59,7 @@ typedef struct {
   char peer[65];
   int booth; /* language index, or -1 */
   bool granted;
-  int minus; /* product while granted */
+  int minus;      /* product while granted */
   double sim_req; /* a simulated interpreter's tone, read by the engine at the add */
   /* engine thread */
   bool active;
@@ -68,7 +72,7 @@ typedef struct {
   float pcm[AUDIO_FRAME];
   bool decoded;
   LevelMeter level;
-  gint64 arrival_us[64]; /* by seq & 63: for the latency figure */
+  gint64 play_arrival_us;   /* the packet decoded this tick arrived then (0: none) */
   double sim_hz, sim_phase; /* a simulated interpreter: a tone, no packets */
 } Mic;
 
@@ -115,6 +119,7 @@ struct AudioEngine {
   Leveler leveler; /* the floor's loudness target */
   float venue_pcm[AUDIO_FRAME];
   uint32_t tick;
+  double out_wall_us; /* tick start → its last product out, smoothed */
   /* snapshots, under @lock */
   guint64 mic_packets, out_dropped; /* engine thread; copied into stats each tick */
   GMutex lock;
@@ -126,7 +131,6 @@ struct AudioEngine {
   void (*pcm_tap)(int product, const float *pcm, void *user);
   void *pcm_tap_user;
 };
-
 
 /* requests.c */
 int engine_lang_index(const AudioEngine *e, const char *lang);

@@ -10,6 +10,8 @@
 #define JITTER_LATE_WINDOW 512             /* seqs behind the play-out point that count as late */
 #define JITTER_MAX_FUTURE (5 * AUDIO_RATE) /* ts further ahead is out of window */
 #define JITTER_DTX_LEN 2                   /* an Opus DTX packet is its TOC, at most 2 bytes */
+#define JITTER_MIN_WAIT_US 10000 /* a wait-budget drain leaves every packet this much wait */
+#define JITTER_HOLD_DRAINS 10    /* after a regrow: no wait-budget drain for 10 × drain_after */
 
 typedef struct {
   bool used;
@@ -17,6 +19,7 @@ typedef struct {
   uint32_t ts;
   unsigned samples;
   size_t len;
+  int64_t arrival_us;
   uint8_t *data;
 } JitterSlot;
 
@@ -38,6 +41,14 @@ struct JitterBuffer {
   unsigned idle; /* samples concealed in a row with nothing buffered */
   unsigned cand_count;
   uint16_t cand_seq;
+  /* draining */
+  unsigned drain_after; /* in pops of the last packet length */
+  unsigned over_pops;   /* pops in a row with a packet too many */
+  uint64_t late_seen;   /* st.late at the last pop */
+  unsigned wait_drains; /* drains by the wait budget not undone by a regrow */
+  unsigned hold_pops;   /* pops left with the wait budget's drains off */
+  int64_t wait_budget_us;
+  unsigned len_avg64; /* payload bytes × 64, averaged over played packets (~1 s) */
   JitterStats st;
 };
 
@@ -103,6 +114,7 @@ jitter_config_default(JitterConfig *cfg)
   cfg->max_ms = 100;
   cfg->idle_reset_ms = 1000;
   cfg->resync_after = 3;
+  cfg->drain_after_ms = 1000;
 }
 
 static bool
@@ -111,7 +123,8 @@ jitter_config_valid(const JitterConfig *c)
   return c->capacity >= 4 && c->capacity <= JITTER_MAX_CAPACITY &&
          (c->capacity & (c->capacity - 1)) == 0 && c->max_payload > 0 && c->max_payload <= 65535 &&
          c->target_ms <= 1000 && c->max_ms > c->target_ms && c->max_ms <= 5000 &&
-         c->idle_reset_ms >= AUDIO_FRAME_MS && c->idle_reset_ms <= 60000 && c->resync_after >= 1;
+         c->idle_reset_ms >= AUDIO_FRAME_MS && c->idle_reset_ms <= 60000 && c->resync_after >= 1 &&
+         c->drain_after_ms <= 60000;
 }
 
 JitterBuffer *
@@ -131,6 +144,7 @@ jitter_new(const JitterConfig *cfg)
   jb->target = cfg->target_ms * AUDIO_SAMPLES_PER_MS;
   jb->max = cfg->max_ms * AUDIO_SAMPLES_PER_MS;
   jb->idle_reset = cfg->idle_reset_ms * AUDIO_SAMPLES_PER_MS;
+  jb->drain_after = cfg->drain_after_ms / AUDIO_FRAME_MS;
   jb->slots = calloc(cfg->capacity, sizeof *jb->slots);
   jb->store = malloc(cfg->capacity * cfg->max_payload);
   if (!jb->slots || !jb->store)
@@ -169,6 +183,10 @@ jitter_reset(JitterBuffer *jb)
   jb->cand_count = 0;
   jb->last_samples = AUDIO_FRAME;
   jb->last_len = 0;
+  jb->over_pops = 0;
+  jb->len_avg64 = 0;
+  jb->wait_drains = 0;
+  jb->hold_pops = 0;
 }
 
 void
@@ -177,11 +195,29 @@ jitter_stats(const JitterBuffer *jb, JitterStats *out)
   *out = jb->st;
 }
 
+void
+jitter_stats_add(JitterStats *sum, const JitterStats *more)
+{
+  /* every field is a uint64_t counter */
+  _Static_assert(sizeof(JitterStats) % sizeof(uint64_t) == 0, "JitterStats: counters only");
+  uint64_t *a = (uint64_t *)sum;
+  const uint64_t *b = (const uint64_t *)more;
+  for (size_t i = 0; i < sizeof(JitterStats) / sizeof(uint64_t); i++)
+    a[i] += b[i];
+}
+
 static int jitter_out_of_window(JitterBuffer *jb, uint16_t seq, uint32_t ts, const uint8_t *payload,
                                 size_t len);
 
 int
 jitter_push(JitterBuffer *jb, uint16_t seq, uint32_t ts, const uint8_t *payload, size_t len)
+{
+  return jitter_push_at(jb, seq, ts, payload, len, 0);
+}
+
+int
+jitter_push_at(JitterBuffer *jb, uint16_t seq, uint32_t ts, const uint8_t *payload, size_t len,
+               int64_t arrival_us)
 {
   int samples = jitter_opus_samples(payload, len);
   JitterSlot *slot;
@@ -230,6 +266,7 @@ jitter_push(JitterBuffer *jb, uint16_t seq, uint32_t ts, const uint8_t *payload,
   slot->ts = ts;
   slot->samples = (unsigned)samples;
   slot->len = len;
+  slot->arrival_us = arrival_us;
   memcpy(slot->data, payload, len);
   jb->count++;
   jb->cand_count = 0;
@@ -253,7 +290,7 @@ jitter_out_of_window(JitterBuffer *jb, uint16_t seq, uint32_t ts, const uint8_t 
     return -ERANGE;
   jitter_reset(jb);
   jb->st.resyncs++;
-  return jitter_push(jb, seq, ts, payload, len); /* in window now: no recursion */
+  return jitter_push_at(jb, seq, ts, payload, len, 0); /* in window now: no recursion */
 }
 
 /* The buffered packet with the lowest seq after base, or NULL. */
@@ -316,8 +353,12 @@ jitter_discard_passed(JitterBuffer *jb, uint64_t *counter)
   }
 }
 
+enum { DEEP_NO = 0, DEEP_DEPTH, DEEP_WAIT };
+static int jitter_too_deep(const JitterBuffer *jb, const JitterSlot *h, int64_t now_us);
+static void jitter_drop_head(JitterBuffer *jb, JitterSlot *h, int why);
+
 static bool
-jitter_try_start(JitterBuffer *jb)
+jitter_try_start(JitterBuffer *jb, int64_t now_us)
 {
   JitterSlot *h = jitter_head(jb);
   if (!h)
@@ -332,6 +373,9 @@ jitter_try_start(JitterBuffer *jb)
   /* a burst that arrived before the first pop: keep only the target depth */
   jb->play_ts = h->ts + (uint32_t)(span - (int32_t)jb->target);
   jitter_discard_passed(jb, &jb->st.dropped);
+  /* with a wait budget, start within it rather than drain a second later */
+  if ((h = jitter_head(jb)) && jitter_too_deep(jb, h, now_us) == DEEP_WAIT)
+    jitter_drop_head(jb, h, DEEP_WAIT);
   return true;
 }
 
@@ -366,20 +410,94 @@ jitter_emit(JitterFrame *out, JitterKind kind, const JitterSlot *s, uint32_t ts,
   out->seq = s ? s->seq : 0;
   out->ts = ts;
   out->samples = samples;
+  out->arrival_us = s && kind == JITTER_PACKET ? s->arrival_us : 0;
   return (int)kind;
+}
+
+void
+jitter_set_wait_budget(JitterBuffer *jb, int64_t budget_us)
+{
+  jb->wait_budget_us = budget_us > 0 ? budget_us : 0;
+}
+
+/* Does the buffer hold a packet more than it needs, with @h at its head:
+ * DEEP_DEPTH (a packet above the target), DEEP_WAIT (past the budget)? */
+static int
+jitter_too_deep(const JitterBuffer *jb, const JitterSlot *h, int64_t now_us)
+{
+  if (jitter_newest_end(jb, jb->play_ts) >= (int32_t)(jb->target + h->samples))
+    return DEEP_DEPTH;
+  if (jb->wait_budget_us <= 0 || jb->hold_pops > 0 || now_us <= 0 || h->arrival_us <= 0)
+    return DEEP_NO;
+  int64_t wait = now_us - h->arrival_us;
+  int64_t packet_us = (int64_t)h->samples * 1000 / AUDIO_SAMPLES_PER_MS;
+  return wait > jb->wait_budget_us && wait - packet_us >= JITTER_MIN_WAIT_US ? DEEP_WAIT : DEEP_NO;
+}
+
+/* Drops the head @h to bring the delay back; @why: jitter_too_deep()'s. */
+static void
+jitter_drop_head(JitterBuffer *jb, JitterSlot *h, int why)
+{
+  jb->play_ts = h->ts + h->samples;
+  jitter_consume(jb, h);
+  jb->st.drained++;
+  jb->wait_drains += why == DEEP_WAIT;
+}
+
+/* Draining (jitter.h): drops the head @h when the buffer has been a packet
+ * too deep for drain_after pops, and it is quiet or it has been twice as
+ * long. @late: a packet came late since the last pop. Returns whether it
+ * did. */
+static bool
+jitter_drain(JitterBuffer *jb, JitterSlot *h, int64_t now_us, bool late)
+{
+  int why = late || !jb->drain_after ? DEEP_NO : jitter_too_deep(jb, h, now_us);
+  if (why == DEEP_NO) {
+    jb->over_pops = 0;
+    return false;
+  }
+  if (++jb->over_pops < jb->drain_after)
+    return false;
+  bool quiet = h->len <= JITTER_DTX_LEN || h->len * 128 <= jb->len_avg64;
+  if (!quiet && jb->over_pops < 2 * jb->drain_after)
+    return false;
+  jitter_drop_head(jb, h, why);
+  jb->over_pops = 0;
+  return true;
 }
 
 int
 jitter_pop(JitterBuffer *jb, JitterFrame *out)
 {
+  return jitter_pop_at(jb, 0, out);
+}
+
+int
+jitter_pop_at(JitterBuffer *jb, int64_t now_us, JitterFrame *out)
+{
   JitterSlot *h;
 
-  if (!jb->started && !jitter_try_start(jb))
+  if (!jb->started && !jitter_try_start(jb, now_us))
     return jitter_emit(out, JITTER_EMPTY, NULL, 0, 0);
   jitter_discard_passed(jb, &jb->st.late);
   jitter_trim(jb);
+  bool late = jb->st.late != jb->late_seen;
+  jb->late_seen = jb->st.late;
+  if (jb->hold_pops > 0)
+    jb->hold_pops--;
+  if (late && jb->wait_drains > 0) {
+    /* the wait budget cut too far for this sender: give a packet back
+     * (conceal one frame without moving on) and hold its drains a while */
+    jb->wait_drains--;
+    jb->hold_pops = JITTER_HOLD_DRAINS * jb->drain_after;
+    jb->st.regrown++;
+    jb->st.plc++;
+    return jitter_emit(out, JITTER_PLC, NULL, jb->play_ts, jb->last_samples);
+  }
 
   h = jitter_head(jb);
+  if (h && ts_diff(h->ts, jb->play_ts) <= JITTER_SLACK && jitter_drain(jb, h, now_us, late))
+    h = jitter_head(jb);
   if (!h) {
     unsigned samples = jb->last_samples;
     if (jb->last_len <= JITTER_DTX_LEN) {
@@ -406,6 +524,9 @@ jitter_pop(JitterBuffer *jb, JitterFrame *out)
     jb->play_ts = h->ts + h->samples;
     jb->last_samples = h->samples;
     jb->last_len = h->len;
+    /* average payload size, for what "quiet" is */
+    jb->len_avg64 = jb->len_avg64 ? jb->len_avg64 - jb->len_avg64 / 64 + (unsigned)h->len
+                                  : (unsigned)h->len * 64;
     jitter_consume(jb, h); /* the data stays until the next push */
     return jitter_emit(out, JITTER_PACKET, h, h->ts, h->samples);
   }

@@ -26,6 +26,23 @@
  * clock faster than ours, a burst), the oldest packets are dropped back to
  * the target, so the delay stays bounded.
  *
+ * Draining: a buffer that has held a packet more than it needs for
+ * drain_after_ms (a sender whose clock is fast, a burst after a stall)
+ * drops one packet, a quiet one if one comes within as long again (its
+ * payload half the average size or less: Opus spends little on silence),
+ * else the next, and counts it in `drained`. "More than it needs" is the
+ * depth at a pop: a packet above the target; or, where the caller gives
+ * arrival times and a wait budget (jitter_push_at(), jitter_pop_at(),
+ * jitter_set_wait_budget()), every packet played in that time waited
+ * longer than the budget (and would still wait 10 ms without one packet).
+ * A late packet in that time restarts the count; a late packet after a
+ * wait-budget drain gives the packet back (one frame concealed without
+ * moving on: `regrown`; that frame and the next have the same ts) and
+ * turns those drains off for ten times as long. With a budget, the start
+ * already skips a packet that would wait past it. The depth counts in
+ * packets; the wait budget is what makes a target between two packet
+ * multiples mean something (see docs/audio.md).
+ *
  * Pure: no clock, no locks; memory is allocated once by jitter_new(). */
 #pragma once
 
@@ -50,17 +67,19 @@ typedef struct {
   const uint8_t *payload;
   size_t len;
   uint16_t seq;
-  uint32_t ts;      /* play-out timestamp of this frame (not EMPTY) */
-  unsigned samples; /* samples to decode or conceal at 48 kHz (not EMPTY) */
+  uint32_t ts;        /* play-out timestamp of this frame (not EMPTY) */
+  unsigned samples;   /* samples to decode or conceal at 48 kHz (not EMPTY) */
+  int64_t arrival_us; /* PACKET: as given to jitter_push_at() (0: not given) */
 } JitterFrame;
 
 typedef struct {
-  unsigned capacity;      /* slots, a power of two, 4..JITTER_MAX_CAPACITY (16) */
-  size_t max_payload;     /* bytes per slot (AUDIO_MAX_PAYLOAD) */
-  unsigned target_ms;     /* depth to reach before playing (40) */
-  unsigned max_ms;        /* deeper than this, drop back to the target (target + 60) */
-  unsigned idle_reset_ms; /* nothing to play for this long: back to EMPTY (1000) */
-  unsigned resync_after;  /* consecutive out-of-window packets that restart (3) */
+  unsigned capacity;       /* slots, a power of two, 4..JITTER_MAX_CAPACITY (16) */
+  size_t max_payload;      /* bytes per slot (AUDIO_MAX_PAYLOAD) */
+  unsigned target_ms;      /* depth to reach before playing (40) */
+  unsigned max_ms;         /* deeper than this, drop back to the target (target + 60) */
+  unsigned idle_reset_ms;  /* nothing to play for this long: back to EMPTY (1000) */
+  unsigned resync_after;   /* consecutive out-of-window packets that restart (3) */
+  unsigned drain_after_ms; /* a packet too many for this long: drop one (1000; 0: never) */
 } JitterConfig;
 
 typedef struct {
@@ -76,6 +95,8 @@ typedef struct {
   uint64_t invalid;       /* not an Opus packet, empty, too long */
   uint64_t out_of_window; /* far future or far past */
   uint64_t resyncs;
+  uint64_t drained; /* dropped to bring the delay back (see Draining above) */
+  uint64_t regrown; /* frames concealed to give back a wait-budget drain (in plc too) */
 } JitterStats;
 
 typedef struct JitterBuffer JitterBuffer;
@@ -93,8 +114,19 @@ void jitter_free(JitterBuffer *jb);
  * the packet that completes a resync returns 0). Every outcome is counted. */
 int jitter_push(JitterBuffer *jb, uint16_t seq, uint32_t ts, const uint8_t *payload, size_t len);
 
+/* jitter_push() with the packet's arrival time (any clock in µs, > 0). */
+int jitter_push_at(JitterBuffer *jb, uint16_t seq, uint32_t ts, const uint8_t *payload, size_t len,
+                   int64_t arrival_us);
+
 /* The next frame, in @out (transfer none). Returns its kind (>= 0). */
 int jitter_pop(JitterBuffer *jb, JitterFrame *out);
+
+/* jitter_pop() at @now_us (the clock of jitter_push_at()). */
+int jitter_pop_at(JitterBuffer *jb, int64_t now_us, JitterFrame *out);
+
+/* The longest a packet should wait from its arrival to its pop, µs (0:
+ * no budget, the depth alone). May change at any pop. */
+void jitter_set_wait_budget(JitterBuffer *jb, int64_t budget_us);
 
 /* Forgets every packet and goes back to waiting for the target depth. The
  * counters stay. */
@@ -102,6 +134,9 @@ void jitter_reset(JitterBuffer *jb);
 
 /* Transfer none: fills @out. */
 void jitter_stats(const JitterBuffer *jb, JitterStats *out);
+
+/* Adds every counter of @more to @sum (totals over microphones). */
+void jitter_stats_add(JitterStats *sum, const JitterStats *more);
 
 /* Buffered audio ahead of the play-out point, in samples (0 when EMPTY). */
 unsigned jitter_depth(const JitterBuffer *jb);

@@ -37,6 +37,8 @@ audio_stream_clear(AudioStream *s)
     opus_decoder_destroy(s->check);
   g_free(s->enc_snap);
   g_free(s->check_snap);
+  g_free(s->probe_enc);
+  g_free(s->probe_check);
   limiter_free(s->limiter);
   memset(s, 0, sizeof *s);
 }
@@ -53,6 +55,8 @@ make_encoder(AudioStream *s)
   s->check_size = (size_t)opus_decoder_get_size(1);
   s->enc_snap = g_malloc(s->enc_size);
   s->check_snap = g_malloc(s->check_size);
+  s->probe_enc = g_malloc(s->enc_size);
+  s->probe_check = g_malloc(s->check_size);
   opus_encoder_ctl(s->enc, OPUS_SET_BITRATE(s->cfg.bitrate));
   /* fullband on every product: interpreters need 125–15 000 Hz */
   opus_encoder_ctl(s->enc, OPUS_SET_BANDWIDTH(OPUS_BANDWIDTH_FULLBAND));
@@ -62,6 +66,9 @@ make_encoder(AudioStream *s)
   opus_encoder_ctl(s->enc, OPUS_SET_PACKET_LOSS_PERC(s->cfg.fec ? 10 : 0));
   opus_encoder_ctl(s->enc, OPUS_SET_DTX(s->cfg.dtx ? 1 : 0));
   opus_encoder_ctl(s->enc, OPUS_SET_COMPLEXITY(5));
+  opus_int32 lookahead = 0;
+  opus_encoder_ctl(s->enc, OPUS_GET_LOOKAHEAD(&lookahead));
+  s->lookahead = lookahead > 0 && lookahead < AUDIO_FRAME ? (int)lookahead : AUDIO_FRAME / 3;
   return 0;
 }
 
@@ -88,65 +95,136 @@ write_rtp(AudioStream *s, uint32_t source, uint16_t in_seq, uint32_t tick, const
   return (int)(12 + len);
 }
 
-/* How far past the ceiling a listener will decode @payload (dB; <= 0:
- * under it). Advances the check decoder. */
+/* The peak of @got decoded samples from @from on, in dBFS */
+static double
+peak_db(const float *out, int from, int got)
+{
+  float peak = 0;
+  for (int i = from; i < got; i++)
+    peak = fmaxf(peak, fabsf(out[i]));
+  return level_to_dbfs(peak);
+}
+
+/* How far past the check's target (a little under the ceiling: the check
+ * of the frame's tail is an estimate) a listener will decode @payload, in
+ * dB (<= 0: under it). Advances the check decoder. */
 static double
 decoded_over(AudioStream *s, const uint8_t *payload, opus_int32 n)
 {
   float out[AUDIO_FRAME];
   int got = opus_decode_float(s->check, payload, n, out, AUDIO_FRAME, 0);
-  float peak = 0;
-  for (int i = 0; i < got; i++)
-    peak = fmaxf(peak, fabsf(out[i]));
-  s->decoded_peak_db = level_to_dbfs(peak);
-  /* a little under the ceiling: part of a frame only decodes with the next
-   * one (the codec's overlap), which this frame's check cannot see */
+  s->decoded_peak_db = peak_db(out, 0, got);
   return s->decoded_peak_db - (s->cfg.ceiling_db - AUDIO_CHECK_MARGIN_DB);
 }
 
-static void
-apply_gain_db(float *pcm, double db)
+/* The last lookahead samples of a frame only decode with the next packet,
+ * and no trim of the next frame reaches them: they are already in the
+ * encoder's delay buffer. Where they are loud enough to overshoot, encode
+ * a guess of the next frame (this one again) on copies of the two states
+ * and see how the tail decodes: dB past the target, as decoded_over(). */
+static double
+probe(AudioStream *s, const float *next)
 {
-  float g = (float)pow(10.0, -db / 20.0);
+  float out[AUDIO_FRAME];
+  uint8_t payload[AUDIO_MAX_PAYLOAD];
+  memcpy(s->probe_enc, s->enc, s->enc_size);
+  memcpy(s->probe_check, s->check, s->check_size);
+  opus_int32 n = opus_encode_float(s->probe_enc, next, AUDIO_FRAME, payload, sizeof payload);
+  if (n < 0)
+    return 0;
+  int got = opus_decode_float(s->probe_check, payload, n, out, AUDIO_FRAME, 0);
+  return peak_db(out, 0, got < s->lookahead ? got : s->lookahead);
+}
+
+static double
+tail_over(AudioStream *s, const float *pcm)
+{
+  float tail = 0, mirror[AUDIO_FRAME];
+  double target = s->cfg.ceiling_db - AUDIO_CHECK_MARGIN_DB;
+  for (int i = AUDIO_FRAME - s->lookahead; i < AUDIO_FRAME; i++)
+    tail = fmaxf(tail, fabsf(pcm[i]));
+  /* near the target, or within range while the limiter or the trim acts
+   * (speech under the ceiling is never probed) */
+  double room =
+      s->trim_db > 0 || s->gain_reduction_db > 0 ? AUDIO_PROBE_RANGE_DB : AUDIO_PROBE_NEAR_DB;
+  if (level_to_dbfs(tail) < target - room)
+    return -room;
+  s->probed++;
+  /* two guesses of what follows: this frame again (a steady sound) and
+   * this frame backwards (continuous at the boundary) */
   for (int i = 0; i < AUDIO_FRAME; i++)
-    pcm[i] *= g;
+    mirror[i] = pcm[AUDIO_FRAME - 1 - i];
+  return fmax(probe(s, pcm), probe(s, mirror)) - target;
+}
+
+static void
+scale(float *dst, const float *src, double cut_db)
+{
+  float g = (float)pow(10.0, -cut_db / 20.0);
+  for (int i = 0; i < AUDIO_FRAME; i++)
+    dst[i] = src[i] * g;
+}
+
+/* Encodes @pcm cut by @cut_db from the saved states into @payload; the
+ * frame's own decoded excess and its tail's, whichever is larger. */
+static opus_int32
+encode_try(AudioStream *s, const float *base, float *pcm, double cut_db, uint8_t *payload,
+           double *over)
+{
+  memcpy(s->enc, s->enc_snap, s->enc_size);
+  memcpy(s->check, s->check_snap, s->check_size);
+  scale(pcm, base, cut_db);
+  opus_int32 n = opus_encode_float(s->enc, pcm, AUDIO_FRAME, payload, AUDIO_MAX_PAYLOAD);
+  if (n < 0)
+    return n;
+  *over = fmax(decoded_over(s, payload, n), tail_over(s, pcm));
+  return n;
 }
 
 int
 audio_stream_encode(AudioStream *s, float *pcm, uint32_t tick, uint8_t *rtp)
 {
   uint8_t payload[AUDIO_MAX_PAYLOAD];
+  float base[AUDIO_FRAME];
   if (!s->enc && make_encoder(s) < 0)
     return -ENOMEM;
   limiter_process(s->limiter, pcm, AUDIO_FRAME);
   s->gain_reduction_db = limiter_gain_reduction_db(s->limiter);
-  if (s->trim_db > 0)
-    apply_gain_db(pcm, s->trim_db);
+  scale(base, pcm, s->trim_db);
   s->encoded_this_tick = true;
   memcpy(s->enc_snap, s->enc, s->enc_size);
   memcpy(s->check_snap, s->check, s->check_size);
-  opus_int32 n = opus_encode_float(s->enc, pcm, AUDIO_FRAME, payload, sizeof payload);
+  double over = 0, cut = 0;
+  opus_int32 n = encode_try(s, base, pcm, 0, payload, &over);
   if (n < 0)
     return -EIO;
-  double over = decoded_over(s, payload, n);
   if (over > 0)
     s->reencoded++;
-  /* past the ceiling: this frame again, from the same state, trimmed by the
-   * excess (the codec is not linear: a few tries, the last one with room) */
+  /* past the ceiling: this frame again, from the same states, cut by the
+   * excess and a step that grows. The codec is not linear (a harder cut
+   * can decode hotter), so the best try is the one sent. */
+  double best_over = over, best_cut = 0;
   for (int attempt = 0; over > 0 && attempt < AUDIO_TRIM_TRIES; attempt++) {
-    double cut = over + 0.5 * (attempt + 1);
-    memcpy(s->enc, s->enc_snap, s->enc_size);
-    memcpy(s->check, s->check_snap, s->check_size);
-    apply_gain_db(pcm, cut);
-    s->trim_db = fmin(s->trim_db + cut, AUDIO_TRIM_MAX_DB);
-    n = opus_encode_float(s->enc, pcm, AUDIO_FRAME, payload, sizeof payload);
+    cut += over + 0.5 * (attempt + 1);
+    n = encode_try(s, base, pcm, cut, payload, &over);
     if (n < 0)
       return -EIO;
-    over = decoded_over(s, payload, n);
+    if (over < best_over) {
+      best_over = over;
+      best_cut = cut;
+    }
   }
-  if (over < -AUDIO_TRIM_HOLD_DB) { /* clearly under: release; near it: hold */
+  if (over > best_over) { /* the last try was not the best: encode that one again */
+    cut = best_cut;
+    n = encode_try(s, base, pcm, cut, payload, &over);
+    if (n < 0)
+      return -EIO;
+  }
+  if (over > 0)
+    s->over_sent++;
+  s->trim_db = fmin(s->trim_db + cut, AUDIO_TRIM_MAX_DB);
+  if (over < -AUDIO_TRIM_HOLD_DB) /* clearly under: release; near it: hold */
     s->trim_db = fmax(0.0, s->trim_db - AUDIO_TRIM_RELEASE_DB);
-  }
   level_process(&s->level, pcm, AUDIO_FRAME);
   if (n <= 2 && s->cfg.dtx) /* DTX: nothing to send this frame */
     return 0;

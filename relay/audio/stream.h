@@ -20,9 +20,12 @@
 #define AUDIO_RTP_PT 111
 #define AUDIO_TRIM_MAX_DB 12.0
 #define AUDIO_TRIM_RELEASE_DB 0.5 /* per 20 ms frame: 25 dB/s */
-#define AUDIO_TRIM_HOLD_DB 1.5     /* decoded within this of the ceiling: hold the trim */
+#define AUDIO_TRIM_HOLD_DB 1.5    /* decoded within this of the ceiling: hold the trim */
 #define AUDIO_CHECK_MARGIN_DB 0.3 /* the check aims this far under the ceiling */
-#define AUDIO_TRIM_TRIES 6         /* encodes of one frame at most, after the first */
+#define AUDIO_TRIM_TRIES 6        /* encodes of one frame at most, after the first */
+/* a frame's tail this close to the check's target: probe it (stream.c) */
+#define AUDIO_PROBE_RANGE_DB 9.0 /* while the limiter or the trim acts */
+#define AUDIO_PROBE_NEAR_DB 3.0  /* otherwise */
 #define AUDIO_RTP_MAX (12 + AUDIO_MAX_PAYLOAD)
 
 typedef struct {
@@ -35,7 +38,7 @@ typedef struct {
 /* Fields are the engine's to read; change them only through the functions. */
 typedef struct {
   AudioStreamConfig cfg;
-  OpusEncoder *enc; /* created at the first encode; NULL while only forwarding */
+  OpusEncoder *enc;   /* created at the first encode; NULL while only forwarding */
   OpusDecoder *check; /* decodes what we just encoded: what listeners will hear */
   Limiter *limiter;
   /* Opus adds overshoot to a signal at the ceiling (a limited square wave
@@ -48,12 +51,17 @@ typedef struct {
    * would decode past the ceiling is encoded again, trimmed (libopus
    * states are flat blocks: memcpy copies them) */
   void *enc_snap, *check_snap;
+  /* copies on which a loud frame's tail is decoded ahead (see stream.c) */
+  void *probe_enc, *probe_check;
   size_t enc_size, check_size;
+  int lookahead;     /* the encoder's, in samples (312 at 48 kHz) */
   guint64 reencoded; /* frames encoded twice to stay under the ceiling */
+  guint64 probed;    /* frames whose tail was decoded ahead */
+  guint64 over_sent; /* frames sent still past the check's target (best try) */
   LevelMeter level;
   SeqMap map;
   uint32_t ssrc;
-  uint16_t enc_seq; /* input seqs of the two sources */
+  uint16_t enc_seq;   /* input seqs of the two sources */
   uint32_t last_tick; /* tick of the previous packet */
   bool sent;
   bool encoded_this_tick;

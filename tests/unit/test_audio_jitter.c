@@ -512,6 +512,214 @@ simulated_network(void **state)
   jitter_free(jb);
 }
 
+/* A 20 ms packet of @len bytes (>= 3) whose payload says which seq it is,
+ * arriving at @at_us. */
+static int
+push_at(JitterBuffer *jb, uint16_t seq, uint32_t ts, size_t len, int64_t at_us)
+{
+  uint8_t p[64] = {TOC_CELT_20MS, (uint8_t)(seq >> 8), (uint8_t)seq};
+  return jitter_push_at(jb, seq, ts, p, len, at_us);
+}
+
+/* A sender 0.1 % fast against our 20 ms pops: without draining, the delay
+ * ratchets up to max_ms; with it, the buffer drops a packet whenever it
+ * has held one too many for a second, and play-out runs on. */
+static unsigned
+fast_sender(unsigned drain_after_ms, unsigned *max_depth, unsigned *drained)
+{
+  enum { SECONDS = 60 };
+  JitterConfig cfg;
+  jitter_config_default(&cfg);
+  cfg.drain_after_ms = drain_after_ms;
+  JitterBuffer *jb = jitter_new(&cfg);
+  JitterStats st;
+  JitterFrame f;
+  const uint16_t seq0 = 100;
+  const uint32_t ts0 = 0;
+  int i = 0, plc = 0;
+  uint32_t next_ts = 0;
+  bool started = false;
+  *max_depth = 0;
+  for (int64_t now = 0; now < SECONDS * 1000000LL; now += 20000) {
+    /* packets every 19.98 ms, arriving until 15 ms after each pop */
+    for (; (int64_t)i * 19980 <= now + 15000; i++)
+      assert_int_equal(push_at(jb, SEQ(i), TS(i), 3, (int64_t)i * 19980 + 1), 0);
+    unsigned depth = jitter_depth(jb);
+    int kind = jitter_pop_at(jb, now + 15001, &f);
+    if (kind == JITTER_EMPTY)
+      continue;
+    jitter_stats(jb, &st);
+    if (started && kind == JITTER_PACKET)
+      assert_true(f.ts == next_ts || f.ts == next_ts + AUDIO_FRAME); /* a drained packet */
+    plc += kind != JITTER_PACKET;
+    started = true;
+    next_ts = f.ts + f.samples;
+    if (now > 2000000 && depth > *max_depth)
+      *max_depth = depth;
+  }
+  jitter_stats(jb, &st);
+  *drained = (unsigned)st.drained;
+  assert_int_equal(plc, 0);
+  jitter_free(jb);
+  return (unsigned)st.dropped;
+}
+
+static void
+fast_sender_drains_back(void **state)
+{
+  unsigned depth, drained, dropped;
+  dropped = fast_sender(0, &depth, &drained);
+  print_message("no draining: depth up to %u ms, %u dropped over max_ms\n",
+                depth / AUDIO_SAMPLES_PER_MS, dropped);
+  assert_true(depth >= 100 * AUDIO_SAMPLES_PER_MS); /* climbs to max_ms */
+  assert_int_equal(drained, 0);
+  dropped = fast_sender(1000, &depth, &drained);
+  print_message("draining: depth up to %u ms, %u drained, %u dropped\n",
+                depth / AUDIO_SAMPLES_PER_MS, drained, dropped);
+  assert_true(depth <= 60 * AUDIO_SAMPLES_PER_MS); /* the target and one packet at most */
+  assert_int_equal(dropped, 0);
+  /* 60 s at +1000 ppm is 3 packets too many: one drain each */
+  assert_true(drained >= 2 && drained <= 4);
+}
+
+/* A packet too many: the drained one is a quiet one when one comes. */
+static void
+drain_prefers_a_quiet_packet(void **state)
+{
+  JitterBuffer *jb = new_default();
+  JitterStats st;
+  JitterFrame f;
+  const uint16_t seq0 = 7;
+  const uint32_t ts0 = 1000;
+  int i = 0, dropped_seq = -1;
+  /* loud packets (40 bytes), every 37th quiet (4 bytes); started at two
+   * deep, then three (one too many) */
+#define PUSH() (push_at(jb, SEQ(i), TS(i), i % 37 == 36 ? 4 : 40, 0), i++)
+  PUSH();
+  PUSH();
+  assert_int_equal(jitter_pop(jb, &f), JITTER_PACKET);
+  assert_int_equal(f.seq, SEQ(0));
+  PUSH();
+  uint16_t expect = SEQ(1);
+  for (int pop = 0; pop < 120; pop++) {
+    PUSH();
+    assert_int_equal(jitter_pop(jb, &f), JITTER_PACKET);
+    if (f.seq != expect) {
+      assert_int_equal(dropped_seq, -1); /* one only */
+      dropped_seq = (uint16_t)(f.seq - 1 - seq0);
+    }
+    expect = (uint16_t)(f.seq + 1);
+  }
+#undef PUSH
+  jitter_stats(jb, &st);
+  print_message("drained seq index %d (quiet ones: 36, 73, ...)\n", dropped_seq);
+  assert_int_equal(st.drained, 1);
+  assert_int_equal(dropped_seq, 73); /* the first quiet one after a second too deep */
+  jitter_free(jb);
+}
+
+/* With arrival times: a wait budget drains a buffer that keeps every
+ * packet longer than the budget, not one where a drain would make them
+ * late. Packets arrive at k·20 + @phase ms, pops run at p·20 ms. */
+static void
+wait_budget(void **state)
+{
+  /* target 40, arriving 1 ms after a pop: they wait 39 ms, budget 38: one
+   * drain, then 19 ms; arriving 10 ms after: 30 ms, none; target 20, 1 ms
+   * after: 19 ms, budget 18, none (a drain would leave them no time) */
+  static const unsigned target[] = {40, 40, 20}, phase[] = {1, 10, 1}, waits[] = {19, 30, 19};
+  static const int drains[] = {1, 0, 0};
+  for (int t = 0; t < 3; t++) {
+    JitterConfig cfg;
+    jitter_config_default(&cfg);
+    cfg.target_ms = target[t];
+    cfg.max_ms = target[t] + 60;
+    JitterBuffer *jb = jitter_new(&cfg);
+    JitterStats st;
+    JitterFrame f;
+    const uint16_t seq0 = 1;
+    const uint32_t ts0 = 0;
+    int64_t wait = 0;
+    int k = 0;
+    jitter_set_wait_budget(jb, (int64_t)(target[t] - 2) * 1000);
+    for (int64_t ms = 0; ms < 4000; ms++) {
+      if (ms == (int64_t)k * 20 + phase[t]) {
+        assert_int_equal(push_at(jb, SEQ(k), TS(k), 3, ms * 1000), 0);
+        k++;
+      }
+      if (ms % 20 == 0 && jitter_pop_at(jb, ms * 1000, &f) == JITTER_PACKET)
+        wait = ms * 1000 - f.arrival_us;
+    }
+    jitter_stats(jb, &st);
+    print_message("target %u ms, arriving %u ms after a pop: %u drained, wait %.1f ms\n", target[t],
+                  phase[t], (unsigned)st.drained, (double)wait / 1000.0);
+    assert_int_equal(st.drained, drains[t]);
+    assert_int_equal(wait, waits[t] * 1000);
+    assert_int_equal(st.late + st.plc, 0);
+    jitter_free(jb);
+  }
+}
+
+/* A late packet after a wait-budget drain gives the packet back, and the
+ * budget's drains stay off for a while: the buffer does not saw. */
+static void
+late_packet_regrows(void **state)
+{
+  JitterConfig cfg;
+  jitter_config_default(&cfg);
+  JitterBuffer *jb = jitter_new(&cfg);
+  JitterStats st;
+  JitterFrame f;
+  const uint16_t seq0 = 1;
+  const uint32_t ts0 = 0;
+  int64_t wait = 0, wait_before = 0;
+  jitter_set_wait_budget(jb, 38000);
+  int pushed = 0;
+  for (int64_t ms = 0; ms < 8000; ms++) {
+    /* every packet 1 ms after a pop, but packet 150 25 ms later */
+    for (int k = pushed; k < pushed + 3; k++) {
+      int64_t at = (int64_t)k * 20 + 1 + (k == 150 ? 25 : 0);
+      if (at == ms)
+        push_at(jb, SEQ(k), TS(k), 3, ms * 1000);
+    }
+    while ((int64_t)pushed * 20 + 1 + (pushed == 150 ? 25 : 0) <= ms)
+      pushed++;
+    if (ms % 20 == 0 && jitter_pop_at(jb, ms * 1000, &f) == JITTER_PACKET) {
+      wait = ms * 1000 - f.arrival_us;
+      if (ms < 2900)
+        wait_before = wait;
+    }
+  }
+  jitter_stats(jb, &st);
+  print_message("wait %.0f ms before the late packet, %.0f ms after; drained %u, regrown %u, "
+                "late %u\n",
+                (double)wait_before / 1000, (double)wait / 1000, (unsigned)st.drained,
+                (unsigned)st.regrown, (unsigned)st.late);
+  assert_int_equal(wait_before, 19000);
+  assert_int_equal(st.late, 1);
+  assert_int_equal(st.regrown, 1);
+  assert_int_equal(st.drained, 1); /* not again within the hold (10 s) */
+  assert_int_equal(wait, 39000);
+  jitter_free(jb);
+}
+
+static void
+stats_add_sums_every_counter(void **state)
+{
+  JitterStats a, b;
+  memset(&a, 0, sizeof a);
+  memset(&b, 0, sizeof b);
+  a.late = 2;
+  b.late = 3;
+  b.drained = 1;
+  b.resyncs = 4;
+  jitter_stats_add(&a, &b);
+  assert_int_equal(a.late, 5);
+  assert_int_equal(a.drained, 1);
+  assert_int_equal(a.resyncs, 4);
+  assert_int_equal(a.received, 0);
+}
+
 int
 main(void)
 {
@@ -530,6 +738,11 @@ main(void)
       cmocka_unit_test(packets_of_40ms),
       cmocka_unit_test(depth_stays_bounded),
       cmocka_unit_test(simulated_network),
+      cmocka_unit_test(fast_sender_drains_back),
+      cmocka_unit_test(drain_prefers_a_quiet_packet),
+      cmocka_unit_test(wait_budget),
+      cmocka_unit_test(late_packet_regrows),
+      cmocka_unit_test(stats_add_sums_every_counter),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
