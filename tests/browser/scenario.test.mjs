@@ -159,8 +159,13 @@ describe('the meeting, start to bluesheet', { timeout: FILE_TIMEOUT_MS }, () => 
     await connected(obs);
     await startToneAnalysis(obs, [FLOOR_HZ, DEL_HZ]);
     assert.ok(await waitTone(obs, 0, FLOOR_HZ), 'the observer hears no floor');
+    await sleep(500);
     const pre = await maxLevel(obs, 0, DEL_HZ, 1000);
-    console.log(`# the floor before the grant: ${DEL_HZ} Hz ${pre.toFixed(1)} dB`);
+    const preMedian = await obs.evaluate(([k]) => {
+      const v = window.tones.filter((r) => r.t >= performance.now() - 1000).map((r) => r[k]).sort((a, b) => a - b);
+      return v[v.length >> 1];
+    }, [`0:${DEL_HZ}`]);
+    console.log(`# the floor before the grant: ${DEL_HZ} Hz ${preMedian.toFixed(1)} dB median, ${pre.toFixed(1)} dB at most (the codec's noise)`);
     await del.click('#hand');
     await del.waitForFunction(() => /number 1/.test(document.querySelector('#hand-status').textContent), null, { timeout: 15_000 });
     const sc = p.del.sent.find((m) => m.type === 'soundcheck');
@@ -171,14 +176,14 @@ describe('the meeting, start to bluesheet', { timeout: FILE_TIMEOUT_MS }, () => 
     const t0 = Date.now();
     await op.click('#queue tbody tr[data-badge="WTPF-0001"] button');
     await del.waitForSelector('#floor-panel:not([hidden])');
-    const heard = await waitFor(async () => (await maxLevel(obs, 0, DEL_HZ, 300)) > pre + 20, 10_000, 50);
+    const heard = await waitFor(async () => (await maxLevel(obs, 0, DEL_HZ, 300)) > HEARD_DB + 15, 10_000, 50);
     const ms = Date.now() - t0;
     assert.ok(heard, `the observer does not hear the delegate's ${DEL_HZ} Hz\n${h.logs()}`);
     await sleep(500);
     const on = await maxLevel(obs, 0, DEL_HZ);
     console.log(`# the delegate on the floor ${ms} ms after the grant: ${DEL_HZ} Hz ${on.toFixed(1)} dB ` +
       `with the venue's ${FLOOR_HZ} Hz ${(await maxLevel(obs, 0, FLOOR_HZ)).toFixed(1)} dB`);
-    assert.ok(on > HEARD_DB + 15 && on - pre > 25, `the delegate's ${DEL_HZ} Hz at ${on} dB (before: ${pre} dB)`);
+    assert.ok(on > HEARD_DB + 15 && on - preMedian > 25, `the delegate's ${DEL_HZ} Hz at ${on} dB (before: ${preMedian} dB)`);
     await op.click('#revoke');
     await del.waitForSelector('#floor-panel', { state: 'hidden' });
   });
