@@ -20,7 +20,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { FAKE_MEDIA, Harness, loadChromium, sleep, startToneAnalysis, toneLevel, waitFor, waitTone,
+import { FAKE_MEDIA, Harness, loadChromium, sleep, startToneAnalysis, waitFor, waitTone,
   writeToneWav } from './harness.mjs';
 
 const chromium = await loadChromium();
