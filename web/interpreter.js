@@ -218,6 +218,14 @@ const handlers = {
   booth(msg) {
     st.booth = msg;
     st.input = msg.input || st.input;
+    // the server's word on my microphone: a handover moves it (the one who
+    // accepted goes on air, the other off), a refused 'booth.mic' undoes it
+    const mine = msg.interpreters?.find((p) => p.badge === st.me?.badge);
+    if (mine && typeof mine.mic === 'boolean' && mine.mic !== st.micOn) {
+      st.micOn = mine.mic;
+      applyMicTrack();
+      renderMic();
+    }
     fillSources();
     renderBooth();
   },

@@ -13,7 +13,8 @@
 //   ROSTRUM_BUILD=build node --test channels.test.mjs
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Harness, loadChromium, BADGE, CODE, sleep, startToneAnalysis, waitFor } from './harness.mjs';
+import { Harness, loadChromium, BADGE, CODE, sleep, startToneAnalysis, toneLevel, waitFor,
+  waitTone as waitToneOn } from './harness.mjs';
 
 const chromium = await loadChromium();
 
@@ -24,14 +25,8 @@ h.hardStop('channels.test', FILE_TIMEOUT_MS);
 let browser = null;
 let page = null;
 
-// The latest reading of track @i at @hz (dB).
-async function level(i, hz) {
-  return page.evaluate(([k]) => (window.tones.length ? window.tones.at(-1)[k] : -Infinity), [`${i}:${hz}`]);
-}
-
-async function waitTone(i, hz, ms = 8_000) {
-  return waitFor(async () => (await level(i, hz)) > -60, ms, 50);
-}
+const level = (i, hz) => toneLevel(page, i, hz);
+const waitTone = (i, hz, ms) => waitToneOn(page, i, hz, ms);
 
 async function ssrcs() {
   return page.evaluate(async () => {

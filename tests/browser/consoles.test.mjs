@@ -19,7 +19,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { Harness, build, loadChromium, watchErrors, BADGE, CODE, waitFor } from './harness.mjs';
+import { Harness, build, loadChromium, BADGE, CODE, waitFor } from './harness.mjs';
 
 const chromium = await loadChromium();
 const { AxeBuilder } = await import('@axe-core/playwright').catch(() => {
@@ -34,24 +34,9 @@ h.hardStop('consoles.test', FILE_TIMEOUT_MS);
 let browser = null;
 const pages = {};
 
-// A signed-in page; .sent: the JSON frames it sent, .got: those it received.
+// A signed-in page (Harness.signIn), kept in pages[@name].
 async function signIn(name, url, badge, code, locale = 'en-GB') {
-  const context = await browser.newContext({ ignoreHTTPSErrors: true, locale, acceptDownloads: true });
-  const page = await context.newPage();
-  page.setDefaultTimeout(15_000);
-  const sent = [];
-  const got = [];
-  const errors = watchErrors(page);
-  page.on('websocket', (ws) => {
-    ws.on('framesent', (f) => { try { sent.push(JSON.parse(f.payload)); } catch { /* binary */ } });
-    ws.on('framereceived', (f) => { try { got.push(JSON.parse(f.payload)); } catch { /* binary */ } });
-  });
-  await page.goto(`${h.baseUrl}${url}`);
-  await page.fill('#badge', badge);
-  await page.fill('#code', code);
-  await page.click('#login');
-  await waitFor(() => got.some((m) => m.type === 'welcome'), 5_000);
-  pages[name] = { context, page, sent, got, errors };
+  pages[name] = await h.signIn(browser, url, badge, code, locale);
   return pages[name];
 }
 

@@ -265,6 +265,27 @@ export class Harness {
     return JSON.parse(out || '[]');
   }
 
+  // A signed-in page of @browser at @url (/, /operator.html, ...): .sent,
+  // the JSON frames it sent, .got, those it received, .errors.
+  async signIn(browser, url, badge, code, locale = 'en-GB') {
+    const context = await browser.newContext({ ignoreHTTPSErrors: true, locale, acceptDownloads: true });
+    const page = await context.newPage();
+    page.setDefaultTimeout(15_000);
+    const sent = [];
+    const got = [];
+    const errors = watchErrors(page);
+    page.on('websocket', (ws) => {
+      ws.on('framesent', (f) => { try { sent.push(JSON.parse(f.payload)); } catch { /* binary */ } });
+      ws.on('framereceived', (f) => { try { got.push(JSON.parse(f.payload)); } catch { /* binary */ } });
+    });
+    await page.goto(`${this.baseUrl}${url}`);
+    await page.fill('#badge', badge);
+    await page.fill('#code', code);
+    await page.click('#login');
+    await waitFor(() => got.some((m) => m.type === 'welcome'), 5_000);
+    return { context, page, sent, got, errors };
+  }
+
   async launchChromium(chromium, extraArgs = []) {
     return chromium.launch({
       executablePath: CHROMIUM,
@@ -325,6 +346,49 @@ export function startToneAnalysis(page, freqs) {
       window.tones.push(row);
     }, 10);
   }, freqs);
+}
+
+// The latest reading of @page's track @i at @hz (dB; startToneAnalysis).
+export function toneLevel(page, i, hz) {
+  return page.evaluate(([k]) => (window.tones.length ? window.tones.at(-1)[k] : -Infinity), [`${i}:${hz}`]);
+}
+
+// Until @page's track @i carries @hz above -60 dB (or @ms pass).
+export function waitTone(page, i, hz, ms = 8_000) {
+  return waitFor(async () => (await toneLevel(page, i, hz)) > -60, ms, 50);
+}
+
+export const WAV_RATE = 48000;
+
+// A 16-bit 48 kHz WAV of @n frames of @ch channels: the header written,
+// the samples (little-endian int16 from byte 44, interleaved) zero.
+export function wavBuffer(n, ch) {
+  const pcm = Buffer.alloc(44 + n * 2 * ch);
+  pcm.write('RIFF', 0); pcm.writeUInt32LE(36 + n * 2 * ch, 4); pcm.write('WAVE', 8);
+  pcm.write('fmt ', 12); pcm.writeUInt32LE(16, 16); pcm.writeUInt16LE(1, 20); pcm.writeUInt16LE(ch, 22);
+  pcm.writeUInt32LE(WAV_RATE, 24); pcm.writeUInt32LE(WAV_RATE * 2 * ch, 28); pcm.writeUInt16LE(2 * ch, 32);
+  pcm.writeUInt16LE(16, 34); pcm.write('data', 36); pcm.writeUInt32LE(n * 2 * ch, 40);
+  return pcm;
+}
+
+// A 16-bit stereo 48 kHz WAV of @seconds: the sines @tones [{hz, amp}]
+// (both channels the same: Chromium's fake capture sums a mono file's two
+// channels), on for @onMs of every @onMs + @offMs with 10 ms ramps (offMs 0:
+// continuous). For --use-file-for-fake-audio-capture, which loops it.
+export function writeToneWav(file, tones, { seconds = 6, onMs = 1000, offMs = 0 } = {}) {
+  const RATE = WAV_RATE, ch = 2, n = RATE * seconds;
+  const pcm = wavBuffer(n, ch);
+  const period = (onMs + offMs) / 1000, on = onMs / 1000, ramp = 0.01;
+  for (let i = 0; i < n; i++) {
+    const t = i / RATE, p = t % period;
+    let env = 1;
+    if (offMs) env = p >= on ? 0 : Math.min(1, p / ramp, (on - p) / ramp);
+    let v = 0;
+    for (const { hz, amp } of tones) v += amp * Math.sin(2 * Math.PI * hz * t);
+    for (let c = 0; c < ch; c++) pcm.writeInt16LE(Math.round(env * v * 32767), 44 + (i * ch + c) * 2);
+  }
+  writeFileSync(file, pcm);
+  return file;
 }
 
 // In @page: samples the inbound audio's lastPacketReceivedTimestamp every

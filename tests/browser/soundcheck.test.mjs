@@ -14,11 +14,11 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { Harness, loadChromium, BADGE, CODE } from './harness.mjs';
+import { Harness, loadChromium, BADGE, CODE, WAV_RATE, wavBuffer } from './harness.mjs';
 
 const chromium = await loadChromium();
 const FILE_TIMEOUT_MS = 100_000;
-const RATE = 48000;
+const RATE = WAV_RATE;
 const h = new Harness('rostrum-soundcheck-');
 h.hardStop('soundcheck.test', FILE_TIMEOUT_MS);
 
@@ -43,7 +43,7 @@ function speechLike(file, { topHz = 16000, peak = 0.25, seconds = 4 } = {}) {
   // stereo, both channels the same: Chromium's fake capture takes a mono
   // file as two channels and the page's mono capture sums them (+6 dB)
   const ch = 2;
-  const pcm = Buffer.alloc(44 + n * 2 * ch);
+  const pcm = wavBuffer(n, ch);
   let seed = 1;
   const noise = () => { seed = (seed * 1103515245 + 12345) & 0x7fffffff; return (seed / 0x7fffffff - 0.5) * 2e-4; };
   for (let i = 0; i < n; i++) {
@@ -55,10 +55,6 @@ function speechLike(file, { topHz = 16000, peak = 0.25, seconds = 4 } = {}) {
     const v = Math.max(-1, Math.min(1, (x[i] / max) * peak * env + noise()));
     for (let c = 0; c < ch; c++) pcm.writeInt16LE(Math.round(v * 32767), 44 + (i * ch + c) * 2);
   }
-  pcm.write('RIFF', 0); pcm.writeUInt32LE(36 + n * 2 * ch, 4); pcm.write('WAVE', 8);
-  pcm.write('fmt ', 12); pcm.writeUInt32LE(16, 16); pcm.writeUInt16LE(1, 20); pcm.writeUInt16LE(ch, 22);
-  pcm.writeUInt32LE(RATE, 24); pcm.writeUInt32LE(RATE * 2 * ch, 28); pcm.writeUInt16LE(2 * ch, 32); pcm.writeUInt16LE(16, 34);
-  pcm.write('data', 36); pcm.writeUInt32LE(n * 2 * ch, 40);
   writeFileSync(file, pcm);
   return file;
 }
