@@ -412,12 +412,6 @@ handle_monitor(WsConn *c, JsonObject *msg)
   console_relay(c->app, c, "listener.channel", f);
 }
 
-static gboolean
-want_staff(const WsConn *c, gconstpointer data)
-{
-  return console_is_staff(c);
-}
-
 /* "Slow down" or a text line, to the chair and the operator. */
 static void
 handle_message(WsConn *c, JsonObject *msg)
@@ -444,7 +438,7 @@ handle_message(WsConn *c, JsonObject *msg)
   json_object_set_string_member(o, "kind", kind);
   json_object_set_string_member(o, "text", text);
   json_object_set_string_member(o, "at", at);
-  console_broadcast(c->app, want_staff, NULL, ws_wrap(o));
+  console_broadcast(c->app, console_want_staff, NULL, ws_wrap(o));
 }
 
 static const ConsoleHandler handlers[] = {

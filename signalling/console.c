@@ -191,8 +191,8 @@ want_console(const WsConn *c, gconstpointer data)
   return c->console;
 }
 
-static gboolean
-want_staff(const WsConn *c, gconstpointer data)
+gboolean
+console_want_staff(const WsConn *c, gconstpointer data)
 {
   return console_is_staff(c);
 }
@@ -218,8 +218,8 @@ push_meeting(SigApp *app)
   console_broadcast(app, want_console, NULL, meeting_message(app));
 }
 
-static void
-set_person(SigApp *app, JsonObject *o, const char *badge)
+void
+console_set_person(SigApp *app, JsonObject *o, const char *badge)
 {
   const RosterEntry *e = console_entry(app, badge);
   json_object_set_string_member(o, "badge", badge);
@@ -227,84 +227,8 @@ set_person(SigApp *app, JsonObject *o, const char *badge)
   json_object_set_string_member(o, "entity", e ? e->entity : "");
 }
 
-static JsonNode *
-queue_message(SigApp *app)
-{
-  JsonObject *o = json_object_new();
-  JsonArray *entries = json_array_new();
-  JsonArray *speaking = json_array_new();
-  const GPtrArray *q = speakers_queue(app->speakers);
-  const GPtrArray *sp = speakers_current(app->speakers);
-  gint64 now = g_get_monotonic_time();
 
-  json_object_set_string_member(o, "type", "queue");
-  for (guint i = 0; i < q->len; i++) {
-    const SpeakerRequest *r = q->pdata[i];
-    JsonObject *e = json_object_new();
-    set_person(app, e, r->badge);
-    json_object_set_int_member(e, "place", i + 1);
-    json_object_set_boolean_member(e, "onsite", r->onsite);
-    json_object_set_string_member(e, "requested_at", r->requested_at);
-    json_array_add_object_element(entries, e);
-  }
-  for (guint i = 0; i < sp->len; i++) {
-    const Speaker *s = sp->pdata[i];
-    JsonObject *e = json_object_new();
-    set_person(app, e, s->badge);
-    json_object_set_boolean_member(e, "onsite", s->onsite);
-    json_object_set_string_member(e, "since", s->since);
-    json_object_set_int_member(e, "seconds", (now - s->since_us) / G_USEC_PER_SEC);
-    json_array_add_object_element(speaking, e);
-  }
-  json_object_set_array_member(o, "entries", entries);
-  json_object_set_array_member(o, "speaking", speaking);
-  return ws_wrap(o);
-}
 
-/* Each console of a delegate: its place in the list and whether it has the
- * floor, when either changed. */
-static void
-push_hands(SigApp *app)
-{
-  GHashTableIter it;
-  gpointer k;
-  g_hash_table_iter_init(&it, app->conns);
-  while (g_hash_table_iter_next(&it, &k, NULL)) {
-    WsConn *c = k;
-    if (!c->badge || !c->wsi)
-      continue;
-    int place = speakers_place(app->speakers, c->badge);
-    const Speaker *s = speakers_speaking(app->speakers, c->badge);
-    if (place != c->place) {
-      JsonObject *o = json_object_new();
-      json_object_set_string_member(o, "type", "hand");
-      if (place)
-        json_object_set_int_member(o, "place", place);
-      else
-        json_object_set_null_member(o, "place");
-      ws_send_node(c, ws_wrap(o));
-      c->place = place;
-    }
-    if (!!s != c->has_floor) {
-      JsonObject *o = json_object_new();
-      json_object_set_string_member(o, "type", "floor");
-      json_object_set_boolean_member(o, "granted", s != NULL);
-      if (s)
-        json_object_set_string_member(o, "since", s->since);
-      else
-        json_object_set_null_member(o, "since");
-      ws_send_node(c, ws_wrap(o));
-      c->has_floor = s != NULL;
-    }
-  }
-}
-
-void
-console_push_queue(SigApp *app)
-{
-  console_broadcast(app, want_staff, NULL, queue_message(app));
-  push_hands(app);
-}
 
 static JsonNode *
 participants_message(SigApp *app)
@@ -321,7 +245,7 @@ participants_message(SigApp *app)
       continue;
     const RosterEntry *e = console_entry(app, s->badge);
     JsonObject *p = json_object_new();
-    set_person(app, p, s->badge);
+    console_set_person(app, p, s->badge);
     json_object_set_string_member(p, "category", s->category ? s->category : "");
     json_object_set_string_member(p, "role", console_role_name(s));
     if (s->booth)
@@ -492,8 +416,8 @@ meeting_changed(WsConn *by, const char *kind, const char *reason)
 
 /* -------------------------------------------------------------- handlers */
 
-static void
-reply_errno(WsConn *c, int rc, const char *what)
+void
+console_reply_errno(WsConn *c, int rc, const char *what)
 {
   static const struct {
     int rc;
@@ -581,7 +505,7 @@ handle_hello(WsConn *c, JsonObject *msg)
   c->has_floor = FALSE;
   send_welcome(c);
   if (console_is_staff(c))
-    ws_send_node(c, queue_message(c->app));
+    ws_send_node(c, console_queue_message(c->app));
   if (is_operator(c)) {
     GHashTableIter it;
     gpointer v;
@@ -592,7 +516,7 @@ handle_hello(WsConn *c, JsonObject *msg)
       ws_send_node(c, json_node_copy(v));
   }
   console_push_booths_to(c);
-  push_hands(c->app);
+  console_push_hands(c->app);
 }
 
 static void
@@ -603,7 +527,7 @@ handle_session_open(WsConn *c, JsonObject *msg)
   if (!id)
     return;
   if ((rc = live_open(&c->app->live, id)) < 0) {
-    reply_errno(c, rc, "session");
+    console_reply_errno(c, rc, "session");
     return;
   }
   g_message("%s opened session %s", c->badge, id);
@@ -616,7 +540,7 @@ handle_session_close(WsConn *c, JsonObject *msg)
 {
   int rc = live_close(&c->app->live);
   if (rc < 0) {
-    reply_errno(c, rc, "session");
+    console_reply_errno(c, rc, "session");
     return;
   }
   g_message("%s closed session %s", c->badge, c->app->live.session->id);
@@ -632,7 +556,7 @@ handle_session_restrict(WsConn *c, JsonObject *msg)
   if (closed < 0)
     return;
   if ((rc = live_restrict(&c->app->live, closed)) < 0) {
-    reply_errno(c, rc, "session");
+    console_reply_errno(c, rc, "session");
     return;
   }
   g_message("%s made session %s %s", c->badge, c->app->live.session->id,
@@ -649,7 +573,7 @@ handle_agenda_set(WsConn *c, JsonObject *msg)
   if (!id)
     return;
   if ((rc = live_set_item(&c->app->live, id)) < 0) {
-    reply_errno(c, rc, "agenda item");
+    console_reply_errno(c, rc, "agenda item");
     return;
   }
   g_message("%s switched to agenda item %s", c->badge, id);
@@ -672,150 +596,18 @@ console_seat_of(SigApp *app, const char *badge)
   return NULL;
 }
 
-static void
-handle_hand(WsConn *c, JsonObject *msg)
-{
-  int up = console_bool(c, msg, "up");
-  SigApp *app = c->app;
-  int rc = 0;
-  if (up < 0)
-    return;
-  gchar *wall = attendance_wall_time_now();
-  if (up)
-    rc = speakers_request(app->speakers, c->badge, FALSE, g_get_monotonic_time(), wall);
-  else
-    rc = speakers_withdraw(app->speakers, c->badge);
-  g_free(wall);
-  if (rc < 0 && rc != -EEXIST && rc != -ENOENT) {
-    reply_errno(c, rc, "request");
-    return;
-  }
-  c->place = -1; /* always answer with the place */
-  console_push_queue(app);
-}
 
-/* A badge named in an operator's message, on the roster. */
-static const char *
-roster_badge(WsConn *c, JsonObject *msg)
-{
-  const char *badge = console_string(c, msg, "badge");
-  if (badge && !console_entry(c->app, badge)) {
-    ws_send_error(c, "not_found", "No participant has this badge.");
-    return NULL;
-  }
-  return badge;
-}
 
-static void
-floor_to_relay(SigApp *app, WsConn *who, const char *badge, gboolean grant)
-{
-  WsConn *seat = console_seat_of(app, badge);
-  if (!seat)
-    return; /* onsite: the room's microphone */
-  g_autoptr(JsonObject) f = json_object_new();
-  json_object_set_string_member(f, "peer", seat->peer);
-  console_relay(app, who, grant ? "floor.grant" : "floor.revoke", f);
-}
 
-static void
-handle_queue_grant(WsConn *c, JsonObject *msg)
-{
-  SigApp *app = c->app;
-  const char *badge = roster_badge(c, msg);
-  if (!badge)
-    return;
-  g_autofree char *wall = attendance_wall_time_now();
-  int rc = speakers_grant(app->speakers, badge, console_seat_of(app, badge) == NULL,
-                          g_get_monotonic_time(), wall);
-  if (rc < 0) {
-    reply_errno(c, rc, "the floor");
-    return;
-  }
-  floor_to_relay(app, c, badge, TRUE);
-  g_message("%s gave the floor to %s", c->badge, badge);
-  console_audit(c, "queue.grant", badge, NULL);
-  console_push_queue(app);
-  app->participants_dirty = TRUE;
-}
 
-static void
-handle_queue_revoke(WsConn *c, JsonObject *msg)
-{
-  SigApp *app = c->app;
-  const char *badge = roster_badge(c, msg);
-  if (!badge)
-    return;
-  int rc = speakers_revoke(app->speakers, badge);
-  if (rc < 0) {
-    reply_errno(c, rc, "speaker");
-    return;
-  }
-  floor_to_relay(app, c, badge, FALSE);
-  console_audit(c, "queue.revoke", badge, NULL);
-  console_push_queue(app);
-  app->participants_dirty = TRUE;
-}
 
-static void
-handle_queue_add(WsConn *c, JsonObject *msg)
-{
-  const char *badge = roster_badge(c, msg);
-  if (!badge)
-    return;
-  g_autofree char *wall = attendance_wall_time_now();
-  int rc = speakers_request(c->app->speakers, badge, console_seat_of(c->app, badge) == NULL,
-                            g_get_monotonic_time(), wall);
-  if (rc < 0) {
-    reply_errno(c, rc, "speaker");
-    return;
-  }
-  console_audit(c, "queue.add", badge, NULL);
-  console_push_queue(c->app);
-}
 
-static void
-handle_queue_remove(WsConn *c, JsonObject *msg)
-{
-  const char *badge = roster_badge(c, msg);
-  int rc;
-  if (!badge)
-    return;
-  if ((rc = speakers_withdraw(c->app->speakers, badge)) < 0) {
-    reply_errno(c, rc, "request");
-    return;
-  }
-  console_audit(c, "queue.remove", badge, NULL);
-  console_push_queue(c->app);
-}
 
-static void
-handle_queue_reorder(WsConn *c, JsonObject *msg)
-{
-  const char *badge = roster_badge(c, msg);
-  JsonNode *place = json_object_get_member(msg, "place");
-  int rc;
-  if (!badge)
-    return;
-  if (!place || !JSON_NODE_HOLDS_VALUE(place) || json_node_get_value_type(place) != G_TYPE_INT64) {
-    ws_send_error(c, "bad_request", "'queue.reorder' needs an integer 'place'.");
-    return;
-  }
-  gint64 p = json_node_get_int(place);
-  if ((rc = speakers_move(c->app->speakers, badge, (int)CLAMP(p, -1, G_MAXINT))) < 0) {
-    reply_errno(c, rc, "place");
-    return;
-  }
-  {
-    g_autofree char *detail = g_strdup_printf("place %" G_GINT64_FORMAT, p);
-    console_audit(c, "queue.reorder", badge, detail);
-  }
-  console_push_queue(c->app);
-}
 
 static void
 handle_participant_remove(WsConn *c, JsonObject *msg)
 {
-  const char *badge = roster_badge(c, msg);
+  const char *badge = console_roster_badge(c, msg);
   if (!badge)
     return;
   WsConn *seat = console_seat_of(c->app, badge);
@@ -838,14 +630,14 @@ static void
 handle_participant_mute(WsConn *c, JsonObject *msg)
 {
   SigApp *app = c->app;
-  const char *badge = roster_badge(c, msg);
+  const char *badge = console_roster_badge(c, msg);
   if (!badge)
     return;
   if (speakers_revoke(app->speakers, badge) < 0) {
     ws_send_error(c, "conflict", "This participant does not hold the floor.");
     return;
   }
-  floor_to_relay(app, c, badge, FALSE);
+  console_floor_to_relay(app, c, badge, FALSE);
   console_audit(c, "participant.mute", badge, NULL);
   console_push_queue(app);
 }
@@ -871,7 +663,7 @@ static void
 handle_checkin(WsConn *c, JsonObject *msg)
 {
   SigApp *app = c->app;
-  const char *badge = roster_badge(c, msg);
+  const char *badge = console_roster_badge(c, msg);
   int onsite = badge ? console_bool(c, msg, "onsite") : -1;
   if (onsite < 0)
     return;
@@ -940,7 +732,6 @@ handle_soundcheck(WsConn *c, JsonObject *msg)
  * joined seat (its media) rather than only have said hello. */
 static const ConsoleHandler handlers[] = {
   {"hello", 0, FALSE, handle_hello},
-  {"hand", MEETING_ROLE_DELEGATE | MEETING_ROLE_CHAIR, FALSE, handle_hand},
   {"mute", MEETING_ROLE_DELEGATE | MEETING_ROLE_CHAIR, TRUE, handle_mute},
   {"quality", ANY_ROLE, TRUE, handle_quality},
   {"soundcheck", ANY_ROLE, FALSE, handle_soundcheck},
@@ -948,11 +739,6 @@ static const ConsoleHandler handlers[] = {
   {"session.close", MEETING_ROLE_OPERATOR, FALSE, handle_session_close},
   {"session.restrict", MEETING_ROLE_OPERATOR, FALSE, handle_session_restrict},
   {"agenda.set", STAFF, FALSE, handle_agenda_set},
-  {"queue.add", MEETING_ROLE_OPERATOR, FALSE, handle_queue_add},
-  {"queue.remove", STAFF, FALSE, handle_queue_remove},
-  {"queue.reorder", STAFF, FALSE, handle_queue_reorder},
-  {"queue.grant", STAFF, FALSE, handle_queue_grant},
-  {"queue.revoke", STAFF, FALSE, handle_queue_revoke},
   {"participant.remove", MEETING_ROLE_OPERATOR, FALSE, handle_participant_remove},
   {"participant.mute", MEETING_ROLE_OPERATOR, FALSE, handle_participant_mute},
   {"checkin", MEETING_ROLE_OPERATOR, FALSE, handle_checkin},
@@ -965,6 +751,8 @@ console_dispatch(WsConn *c, const char *type, JsonObject *msg)
   for (gsize i = 0; i < G_N_ELEMENTS(handlers) && !h; i++)
     if (strcmp(handlers[i].type, type) == 0)
       h = &handlers[i];
+  if (!h)
+    h = console_queue_handler(type);
   if (!h)
     h = console_booth_handler(type);
   if (!h)
@@ -998,7 +786,7 @@ console_seat_joined(WsConn *c)
 {
   console_booth_joined(c);
   c->app->participants_dirty = TRUE;
-  push_hands(c->app);
+  console_push_hands(c->app);
 }
 
 void

@@ -22,6 +22,8 @@ void console_relay(SigApp *app, WsConn *who, const char *request, JsonObject *fi
 void console_broadcast(SigApp *app, gboolean (*want)(const WsConn *, gconstpointer),
                        gconstpointer data, JsonNode *node);
 gboolean console_is_staff(const WsConn *c);
+/* console_broadcast()'s filter for the chair's and operator's consoles. */
+gboolean console_want_staff(const WsConn *c, gconstpointer data);
 /* The string / boolean member @name, or NULL / -1 after a bad_request. */
 const char *console_string(WsConn *c, JsonObject *msg, const char *name);
 int console_bool(WsConn *c, JsonObject *msg, const char *name);
@@ -30,6 +32,22 @@ WsConn *console_seat_of(SigApp *app, const char *badge);
  * @detail (may be NULL); durable when it returns (a failure is logged). */
 void console_audit(WsConn *c, const char *action, const char *target, const char *detail);
 void console_push_queue(SigApp *app);
+
+/* {"badge","name","entity"} of @badge into @o. */
+void console_set_person(SigApp *app, JsonObject *o, const char *badge);
+/* An `error` for a negative errno from live.c / speakers.c about @what. */
+void console_reply_errno(WsConn *c, int rc, const char *what);
+
+/* console_queue.c: the speakers' list */
+const ConsoleHandler *console_queue_handler(const char *type);
+/* The `queue` message for the staff (transfer full). */
+JsonNode *console_queue_message(SigApp *app);
+/* Each delegate's `hand` place and `floor`, where they changed. */
+void console_push_hands(SigApp *app);
+/* A badge named in a staff message, on the roster; NULL after an error. */
+const char *console_roster_badge(WsConn *c, JsonObject *msg);
+/* The relay's floor.grant / floor.revoke for @badge's seat (none: onsite). */
+void console_floor_to_relay(SigApp *app, WsConn *who, const char *badge, gboolean grant);
 
 /* booths.c */
 void console_booths_init(SigApp *app);
