@@ -10,9 +10,10 @@ write_csv(const LoadgenReport *r, GError **error)
 {
   gboolean two = r->cfg->channel_track;
   g_autoptr(GString) out =
-      g_string_new("id,join_ms,packets,lost,dup,jitter_ms,decrypted,errors,state,last_rx_mono_ms");
-  g_string_append(out,
-                  two ? ",channel_packets,channel_lost,channel_dup,channel_jitter_ms\n" : "\n");
+      g_string_new("id,join_ms,packets,lost,dup,jitter_ms,decrypted,errors,state");
+  /* new columns go last: scripts read the first ones by position */
+  g_string_append(out, two ? ",channel_packets,channel_lost,channel_dup,channel_jitter_ms" : "");
+  g_string_append(out, ",last_rx_mono_ms\n");
   for (unsigned i = 0; i < r->n; i++) {
     const LoadgenListener *l = r->listeners[i];
     const LoadgenRxStats *rx = loadgen_listener_rx(l);
@@ -21,18 +22,18 @@ write_csv(const LoadgenReport *r, GError **error)
                             : (loadgen_listener_fail_reason(l) ? loadgen_listener_fail_reason(l)
                                                                : "not_joined");
     g_string_append_printf(out, "lg-%u,%.1f,%" G_GUINT64_FORMAT ",%" G_GUINT64_FORMAT
-                           ",%" G_GUINT64_FORMAT ",%.3f,%d,%" G_GUINT64_FORMAT ",\"%s\",%.1f\n",
+                           ",%" G_GUINT64_FORMAT ",%.3f,%d,%" G_GUINT64_FORMAT ",\"%s\"",
                            loadgen_listener_index(l), loadgen_listener_join_ms(l), rx->packets,
                            loadgen_rx_lost(rx), rx->dups, loadgen_rx_jitter_ms(rx),
-                           loadgen_listener_decrypts(l) ? 1 : 0, loadgen_listener_errors(l), state,
-                           (double)rx->last_arrival_us / 1000.0);
+                           loadgen_listener_decrypts(l) ? 1 : 0, loadgen_listener_errors(l), state);
     if (two) {
       const LoadgenRxStats *ch = loadgen_listener_rx_track(l, LOADGEN_TRACK_CHANNEL);
-      g_string_truncate(out, out->len - 1);
       g_string_append_printf(
-          out, ",%" G_GUINT64_FORMAT ",%" G_GUINT64_FORMAT ",%" G_GUINT64_FORMAT ",%.3f\n",
+          out, ",%" G_GUINT64_FORMAT ",%" G_GUINT64_FORMAT ",%" G_GUINT64_FORMAT ",%.3f",
           ch->packets, loadgen_rx_lost(ch), ch->dups, loadgen_rx_jitter_ms(ch));
     }
+    /* the floor track's newest packet (monotonic ms) */
+    g_string_append_printf(out, ",%.1f\n", (double)rx->last_arrival_us / 1000.0);
   }
   return g_file_set_contents(r->cfg->csv_path, out->str, (gssize)out->len, error);
 }
