@@ -678,3 +678,20 @@ fail:
     g_free(r.detail);
   return r.code;
 }
+
+JsonNode *
+json_text_node(JsonObject *o)
+{
+  JsonNode *n = json_node_new(JSON_NODE_OBJECT);
+  json_node_take_object(n, o);
+  return n;
+}
+
+void
+json_text_set_string_or_null(JsonObject *o, const char *name, const char *value)
+{
+  if (value)
+    json_object_set_string_member(o, name, value);
+  else
+    json_object_set_null_member(o, name);
+}

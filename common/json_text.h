@@ -51,3 +51,9 @@ char *json_text_write(JsonNode *node);
  * If @detail is not NULL it receives a human reason with the byte offset
  * (transfer full) on error and NULL on success. */
 int json_text_parse_object(const char *text, gsize len, JsonObject **out, char **detail);
+
+/* A node holding @o (taken: transfer full of @o, full of the node). */
+JsonNode *json_text_node(JsonObject *o);
+/* Sets member @name to the string @value (copied), or to null when @value
+ * is NULL. */
+void json_text_set_string_or_null(JsonObject *o, const char *name, const char *value);

@@ -355,14 +355,6 @@ bluesheet_write_csv(const GPtrArray *rows, const char *session)
   return g_string_free(out, FALSE);
 }
 
-static JsonNode *
-take_object(JsonObject *o)
-{
-  JsonNode *n = json_node_new(JSON_NODE_OBJECT);
-  json_node_take_object(n, o);
-  return n;
-}
-
 static void
 set_time_or_null(JsonObject *o, const char *name, gint64 us, gboolean null)
 {
@@ -410,7 +402,7 @@ bluesheet_write_json(const GPtrArray *rows, const char *session, const char *ite
     json_array_add_object_element(list, o);
   }
   json_object_set_array_member(top, "rows", list);
-  g_autoptr(JsonNode) n = take_object(top);
+  g_autoptr(JsonNode) n = json_text_node(top);
   return json_text_write(n);
 }
 
@@ -499,6 +491,6 @@ bluesheet_summary_json(const GPtrArray *rows, const Roster *roster, const char *
   json_object_set_int_member(ldc, "delegations", names->len);
   json_object_set_array_member(ldc, "entities", ents);
   json_object_set_object_member(top, "ldc", ldc);
-  g_autoptr(JsonNode) n = take_object(top);
+  g_autoptr(JsonNode) n = json_text_node(top);
   return json_text_write(n);
 }

@@ -80,15 +80,6 @@ badge_of(SigApp *app, const char *peer)
   return s ? s->badge : NULL;
 }
 
-static void
-set_badge_or_null(JsonObject *o, const char *name, const char *badge)
-{
-  if (badge)
-    json_object_set_string_member(o, name, badge);
-  else
-    json_object_set_null_member(o, name);
-}
-
 static JsonNode *
 booth_message(SigApp *app, const Booth *b)
 {
@@ -113,7 +104,7 @@ booth_message(SigApp *app, const Booth *b)
     json_array_add_object_element(interpreters, i);
   }
   json_object_set_array_member(o, "interpreters", interpreters);
-  set_badge_or_null(o, "live", badge_of(app, booth_live_peer(b)));
+  json_text_set_string_or_null(o, "live", badge_of(app, booth_live_peer(b)));
   const char *input = booth_input(b);
   g_autofree char *source = strcmp(input, BOOTH_INPUT_FLOOR) == 0
                                 ? g_strdup(input)
@@ -143,7 +134,7 @@ booth_message(SigApp *app, const Booth *b)
   while (g_hash_table_iter_next(&it, NULL, &v))
     listeners += g_strcmp0(((WsConn *)v)->channel, lang) == 0;
   json_object_set_int_member(o, "listeners", listeners);
-  return ws_wrap(o);
+  return json_text_node(o);
 }
 
 static gboolean
@@ -434,11 +425,11 @@ handle_message(WsConn *c, JsonObject *msg)
   const RosterEntry *e = console_entry(c->app, c->badge);
   json_object_set_string_member(o, "from", c->badge);
   json_object_set_string_member(o, "name", e ? e->name : c->badge);
-  set_badge_or_null(o, "booth", c->booth);
+  json_text_set_string_or_null(o, "booth", c->booth);
   json_object_set_string_member(o, "kind", kind);
   json_object_set_string_member(o, "text", text);
   json_object_set_string_member(o, "at", at);
-  console_broadcast(c->app, console_want_staff, NULL, ws_wrap(o));
+  console_broadcast(c->app, console_want_staff, NULL, json_text_node(o));
 }
 
 static const ConsoleHandler handlers[] = {

@@ -154,7 +154,7 @@ console_item_json(SigApp *app, const char *id)
   JsonObject *o = json_object_new();
   json_object_set_string_member(o, "id", it->id);
   json_object_set_string_member(o, "title", it->title);
-  return ws_wrap(o);
+  return json_text_node(o);
 }
 
 gboolean
@@ -209,7 +209,7 @@ meeting_message(SigApp *app)
   g_autoptr(JsonNode) m = live_to_json(&app->live);
   JsonObject *o = json_object_ref(json_node_get_object(m));
   json_object_set_string_member(o, "type", "meeting");
-  return ws_wrap(o);
+  return json_text_node(o);
 }
 
 static void
@@ -243,7 +243,6 @@ participants_message(SigApp *app)
     WsConn *s = v;
     if (s->state != WS_JOINED)
       continue;
-    const RosterEntry *e = console_entry(app, s->badge);
     JsonObject *p = json_object_new();
     console_set_person(app, p, s->badge);
     json_object_set_string_member(p, "category", s->category ? s->category : "");
@@ -261,12 +260,11 @@ participants_message(SigApp *app)
                                                           : json_node_new(JSON_NODE_NULL));
     json_object_set_boolean_member(p, "speaking", speakers_speaking(app->speakers, s->badge) != NULL);
     json_object_set_boolean_member(p, "muted", s->muted);
-    (void)e;
     json_array_add_object_element(list, p);
   }
   json_object_set_array_member(o, "list", list);
   json_object_set_int_member(o, "count", json_array_get_length(list));
-  return ws_wrap(o);
+  return json_text_node(o);
 }
 
 static JsonNode *
@@ -284,7 +282,7 @@ levels_message(SigApp *app)
                            g_str_has_prefix(k, "mic:") ? (char *)k + 4 : k, json_node_copy(v));
   json_object_set_object_member(o, "products", products);
   json_object_set_object_member(o, "mics", mics);
-  return ws_wrap(o);
+  return json_text_node(o);
 }
 
 static gboolean
@@ -374,7 +372,7 @@ enforce_admission(SigApp *app)
     json_object_set_string_member(o, "message",
                                   "The session is now closed to Member States. Your audio "
                                   "has stopped; you can join again when it reopens.");
-    ws_send_node(s, ws_wrap(o));
+    ws_send_node(s, json_text_node(o));
     ws_end_join(s, TRUE, "session_closed");
     n++;
   }
@@ -483,7 +481,7 @@ send_welcome(WsConn *c)
     json_object_set_string_member(o, "booth", c->booth);
   g_autoptr(JsonNode) m = live_to_json(&app->live);
   json_object_set_member(o, "meeting", g_steal_pointer(&m));
-  ws_send_node(c, ws_wrap(o));
+  ws_send_node(c, json_text_node(o));
 }
 
 static void
@@ -620,7 +618,7 @@ handle_participant_remove(WsConn *c, JsonObject *msg)
   json_object_set_string_member(o, "reason", "removed_by_operator");
   json_object_set_string_member(o, "message",
                                 "The meeting's secretariat has ended your connection.");
-  ws_send_node(seat, ws_wrap(o));
+  ws_send_node(seat, json_text_node(o));
   g_message("%s removed %s", c->badge, badge);
   console_audit(c, "participant.remove", badge, NULL);
   ws_end_join(seat, TRUE, "removed_by_operator");
@@ -654,7 +652,7 @@ handle_mute(WsConn *c, JsonObject *msg)
   JsonObject *o = json_object_new();
   json_object_set_string_member(o, "type", "mute");
   json_object_set_boolean_member(o, "on", on);
-  ws_send_node(c, ws_wrap(o));
+  ws_send_node(c, json_text_node(o));
 }
 
 /* Onsite presence, entered by the operator at the desk (or rostrum-admin
@@ -688,7 +686,7 @@ handle_checkin(WsConn *c, JsonObject *msg)
   json_object_set_string_member(o, "type", "checkin");
   json_object_set_string_member(o, "badge", badge);
   json_object_set_boolean_member(o, "onsite", onsite);
-  ws_send_node(c, ws_wrap(o));
+  ws_send_node(c, json_text_node(o));
 }
 
 static JsonNode *
@@ -700,7 +698,7 @@ copy_object_of(JsonObject *msg, const char *const *fields)
     if (n && JSON_NODE_HOLDS_VALUE(n))
       json_object_set_member(o, *f, json_node_copy(n));
   }
-  return ws_wrap(o);
+  return json_text_node(o);
 }
 
 static void
@@ -826,7 +824,7 @@ console_roster_changed(SigApp *app, const GPtrArray *gone)
       json_object_set_string_member(o, "message",
                                     "Your accreditation has been withdrawn; the audio has "
                                     "stopped. Please contact the registration desk.");
-      ws_send_node(c, ws_wrap(o));
+      ws_send_node(c, json_text_node(o));
     }
     c->console = FALSE;
     c->roles = 0;
@@ -870,7 +868,7 @@ console_on_relay_event(SigApp *app, const char *event, const char *peer, JsonObj
     g_list_free(names);
     json_object_set_string_member(o, "type", strcmp(event, "venue.state") == 0 ? "venue"
                                                                              : "recording");
-    JsonNode *n = ws_wrap(o);
+    JsonNode *n = json_text_node(o);
     g_hash_table_replace(app->relay_states, g_strdup(event), json_node_copy(n));
     console_broadcast(app, want_operator, NULL, n);
   }

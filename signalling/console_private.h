@@ -4,6 +4,7 @@
 #pragma once
 
 #include "console.h"
+#include "json_text.h"
 
 typedef void (*ConsoleHandlerFunc)(WsConn *c, JsonObject *msg);
 typedef struct {

@@ -40,7 +40,7 @@ console_queue_message(SigApp *app)
   }
   json_object_set_array_member(o, "entries", entries);
   json_object_set_array_member(o, "speaking", speaking);
-  return ws_wrap(o);
+  return json_text_node(o);
 }
 
 /* Each console of a delegate: its place in the list and whether it has the
@@ -64,7 +64,7 @@ console_push_hands(SigApp *app)
         json_object_set_int_member(o, "place", place);
       else
         json_object_set_null_member(o, "place");
-      ws_send_node(c, ws_wrap(o));
+      ws_send_node(c, json_text_node(o));
       c->place = place;
     }
     if (!!s != c->has_floor) {
@@ -75,7 +75,7 @@ console_push_hands(SigApp *app)
         json_object_set_string_member(o, "since", s->since);
       else
         json_object_set_null_member(o, "since");
-      ws_send_node(c, ws_wrap(o));
+      ws_send_node(c, json_text_node(o));
       c->has_floor = s != NULL;
     }
   }

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "live.h"
 
+#include "json_text.h"
+
 #include <errno.h>
 #include <string.h>
 
@@ -112,30 +114,13 @@ live_roles_mask(char *const *roles, const char **booth)
 }
 
 static JsonNode *
-wrap(JsonObject *o)
-{
-  JsonNode *n = json_node_new(JSON_NODE_OBJECT);
-  json_node_take_object(n, o);
-  return n;
-}
-
-static void
-set_string_or_null(JsonObject *o, const char *name, const char *value)
-{
-  if (value)
-    json_object_set_string_member(o, name, value);
-  else
-    json_object_set_null_member(o, name);
-}
-
-static JsonNode *
 item_json(const MeetingItem *it)
 {
   JsonObject *o = json_object_new();
   json_object_set_string_member(o, "id", it->id);
   json_object_set_string_member(o, "title", it->title);
-  set_string_or_null(o, "session", it->session ? it->session->id : NULL);
-  return wrap(o);
+  json_text_set_string_or_null(o, "session", it->session ? it->session->id : NULL);
+  return json_text_node(o);
 }
 
 static char *
@@ -153,11 +138,11 @@ session_json(const MeetingSession *s)
   json_object_set_string_member(o, "id", s->id);
   json_object_set_string_member(o, "title", s->title);
   json_object_set_string_member(o, "day", s->day->id);
-  set_string_or_null(o, "date", s->day->date);
+  json_text_set_string_or_null(o, "date", s->day->date);
   json_object_set_string_member(o, "start", start);
   json_object_set_string_member(o, "end", end);
   json_object_set_boolean_member(o, "closed_by_default", s->closed);
-  return wrap(o);
+  return json_text_node(o);
 }
 
 /* How each role's page captures its microphone (getUserMedia constraints):
@@ -191,7 +176,7 @@ fill(const Live *live, JsonObject *o)
   JsonArray *sessions = json_array_new();
 
   json_object_set_string_member(o, "id", m->id);
-  set_string_or_null(o, "acronym", m->acronym);
+  json_text_set_string_or_null(o, "acronym", m->acronym);
   json_object_set_string_member(o, "title", m->title);
   json_object_set_string_member(o, "location", m->location);
   json_object_set_string_member(o, "timezone", m->timezone);
@@ -201,7 +186,7 @@ fill(const Live *live, JsonObject *o)
     json_object_set_string_member(lo, "code", l->code);
     json_object_set_string_member(lo, "name", l->name);
     json_object_set_boolean_member(lo, "booth", l->booth);
-    json_array_add_element(langs, wrap(lo));
+    json_array_add_element(langs, json_text_node(lo));
   }
   json_object_set_array_member(o, "languages", langs);
   for (guint i = 0; i < m->agenda->len; i++)
@@ -232,7 +217,7 @@ live_to_json(const Live *live)
 {
   JsonObject *o = json_object_new();
   fill(live, o);
-  return wrap(o);
+  return json_text_node(o);
 }
 
 JsonNode *
@@ -256,5 +241,5 @@ live_venue_json(const Live *live)
     json_object_set_member(o, "current_item", item_json(live->item));
   else
     json_object_set_null_member(o, "current_item");
-  return wrap(o);
+  return json_text_node(o);
 }

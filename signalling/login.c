@@ -23,9 +23,7 @@ login_error_json(const char *code, const char *message)
   JsonObject *o = json_object_new();
   json_object_set_string_member(o, "error", code);
   json_object_set_string_member(o, "message", message);
-  JsonNode *n = json_node_new(JSON_NODE_OBJECT);
-  json_node_take_object(n, o);
-  return node_to_text(n);
+  return node_to_text(json_text_node(o));
 }
 
 JsonNode *
@@ -40,9 +38,7 @@ login_participant_json(const RosterEntry *e)
   for (char **r = e->roles; *r; r++)
     json_array_add_string_element(roles, *r);
   json_object_set_array_member(o, "roles", roles);
-  JsonNode *n = json_node_new(JSON_NODE_OBJECT);
-  json_node_take_object(n, o);
-  return n;
+  return json_text_node(o);
 }
 
 static const char *
@@ -168,9 +164,7 @@ login_finish(const LoginContext *ctx, LoginJob *job, gint64 now_us, char **respo
                                    ctx->turn_ttl);
   if (ice)
     json_object_set_member(o, "ice_servers", ice);
-  JsonNode *n = json_node_new(JSON_NODE_OBJECT);
-  json_node_take_object(n, o);
-  *response = node_to_text(n);
+  *response = node_to_text(json_text_node(o));
   return 200;
 }
 

@@ -54,8 +54,6 @@ void ws_send_node(WsConn *c, JsonNode *node);
 void ws_send_error(WsConn *c, const char *code, const char *message);
 /* {"type": @type} */
 void ws_send_simple(WsConn *c, const char *type);
-/* Wraps @o (taken) in a node. */
-JsonNode *ws_wrap(JsonObject *o);
 
 /* Queues an attendance event of this seat (group commit); @done (may be
  * NULL) runs once it is on disk. */

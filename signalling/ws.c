@@ -69,14 +69,6 @@ ws_send_node(WsConn *c, JsonNode *node)
   json_node_unref(node);
 }
 
-JsonNode *
-ws_wrap(JsonObject *o)
-{
-  JsonNode *n = json_node_new(JSON_NODE_OBJECT);
-  json_node_take_object(n, o);
-  return n;
-}
-
 void
 ws_send_error(WsConn *c, const char *code, const char *message)
 {
@@ -86,7 +78,7 @@ ws_send_error(WsConn *c, const char *code, const char *message)
   json_object_set_string_member(o, "message", message);
   if (c->request) /* which message this answers, when known */
     json_object_set_string_member(o, "request", c->request);
-  ws_send_node(c, ws_wrap(o));
+  ws_send_node(c, json_text_node(o));
 }
 
 void
@@ -94,7 +86,7 @@ ws_send_simple(WsConn *c, const char *type)
 {
   JsonObject *o = json_object_new();
   json_object_set_string_member(o, "type", type);
-  ws_send_node(c, ws_wrap(o));
+  ws_send_node(c, json_text_node(o));
 }
 
 /* Queues an attendance event of this connection's join (group commit:
@@ -182,7 +174,7 @@ send_media_lost(WsConn *c, const char *reason)
   json_object_set_string_member(o, "type", "media");
   json_object_set_string_member(o, "state", "lost");
   json_object_set_string_member(o, "reason", reason);
-  ws_send_node(c, ws_wrap(o));
+  ws_send_node(c, json_text_node(o));
 }
 
 static void
@@ -193,7 +185,7 @@ send_superseded(WsConn *c)
   json_object_set_string_member(o, "message",
                                 "You joined the meeting from another device or window; "
                                 "the audio here has stopped.");
-  ws_send_node(c, ws_wrap(o));
+  ws_send_node(c, json_text_node(o));
 }
 
 /* A join waiting for its attendance row to be durable before "joined". */
@@ -216,7 +208,7 @@ join_recorded(gboolean ok, const GError *error, gpointer user)
     json_object_set_string_member(o, "peer", c->peer);
     json_object_set_string_member(o, "answer", ack->answer);
     json_object_set_member(o, "agenda_item", console_item_json(c->app, c->item));
-    ws_send_node(c, ws_wrap(o));
+    ws_send_node(c, json_text_node(o));
     console_seat_joined(c);
   }
   ws_conn_unref(c);
@@ -404,7 +396,7 @@ restart_reply(JsonObject *reply, const GError *error, const char *code, gpointer
   JsonObject *o = json_object_new();
   json_object_set_string_member(o, "type", "restarted");
   json_object_set_string_member(o, "answer", answer);
-  ws_send_node(c, ws_wrap(o));
+  ws_send_node(c, json_text_node(o));
 done:
   ws_conn_unref(c);
 }
@@ -483,7 +475,7 @@ handle_resume(WsConn *c, JsonObject *msg)
   json_object_set_string_member(o, "type", "resumed");
   json_object_set_string_member(o, "peer", c->peer);
   json_object_set_member(o, "agenda_item", console_item_json(app, c->item));
-  ws_send_node(c, ws_wrap(o));
+  ws_send_node(c, json_text_node(o));
 }
 
 typedef struct {
@@ -513,7 +505,7 @@ listener_reply(JsonObject *reply, const GError *error, const char *code, gpointe
     }
     else
       json_object_set_boolean_member(o, "on", strcmp(ack->value, "on") == 0);
-    ws_send_node(c, ws_wrap(o));
+    ws_send_node(c, json_text_node(o));
   }
   ws_conn_unref(c);
   g_free(ack->type);
@@ -662,7 +654,7 @@ ws_on_relay_event(const char *event, const char *peer, JsonObject *msg, gpointer
     json_object_set_string_member(o, "reason", reason);
   else
     json_object_set_null_member(o, "reason");
-  ws_send_node(c, ws_wrap(o));
+  ws_send_node(c, json_text_node(o));
   if (lost) {
     g_autofree char *why = g_strdup_printf("media_%s", reason ? reason : "lost");
     end_join(c, FALSE, why, NULL, NULL); /* the relay already dropped it */
