@@ -634,10 +634,18 @@ def scenario_limiter(sc):
         if e.get("peer") == "spk-s" or e.get("product") == "floor":
             log(f"level event {e.get('product') or e.get('peer')}: dbfs {e.get('dbfs'):.2f}, "
                 f"peak_dbfs {e.get('peak_dbfs'):.2f}, limiting {e.get('limiting')}")
-    check(abs(speech + 20.0) <= 0.5, f"speech level changed: {speech:.2f} dB, sent -20.00 (0.5 dB)")
-    check(abs(venue + 20.0) <= 0.5, f"venue level changed: {venue:.2f} dB, sent -20.00 (0.5 dB)")
+    # Decoded: within what Opus's coding of pure tones leaves (see below).
+    check(abs(speech + 20.0) <= 0.75, f"speech level changed: {speech:.2f} dB, sent -20.00 (0.75 dB)")
+    check(abs(venue + 20.0) <= 0.75, f"venue level changed: {venue:.2f} dB, sent -20.00 (0.75 dB)")
     check(not any(e.get("limiting") for e in ev if e.get("product") == "floor"),
           "the floor's limiter acts on speech-level audio")
+    floor_before = [e["dbfs"] for e in ev if e.get("product") == "floor"]
+    check(floor_before, "no level event for the floor before the square")
+    floor_before = statistics.median(floor_before)
+    # Two tones of -20 dB peak (-23.01 dBFS RMS each) sum to -20.0 dBFS RMS:
+    # before the encoder the limiter must leave that exactly.
+    check(abs(floor_before + 20.0) <= 0.2,
+          f"the floor before the encoder is {floor_before:.2f} dBFS RMS, want -20.0 (0.2 dB)")
 
     square = ["--mic-wave", "square", "--mic-gain-db", "0"]
     q = sc.peer("Q", "spk-q", tracks="floor,mic", mic_hz=3000, hz=LIMIT_HZ, extra=square)
@@ -675,11 +683,29 @@ def scenario_limiter(sc):
         check(tp <= CEILING_DB + 0.1, f"{name}: true peak {tp:.2f} dBFS above the -3 dBFS ceiling")
         check(any(e.get("limiting") for e in pe), f"{name}: the level events never say limiting")
 
+    # Recovery is judged first before the encoder, where the relay's level
+    # events see the product exactly: the floor's RMS back to what it was
+    # before the square (0.2 dB) and no limiting. What the listener decodes
+    # adds Opus's coding of two pure tones, and the encoder codes them
+    # differently after a loud passage: with the limiter idle again (RMS
+    # exact before the encoder) the decoded 1000 Hz tone read -19.31 ..
+    # -19.89 dB over 20 runs, against -19.65 .. -19.94 before the square. So
+    # the decoded level gets 1 dB; a limiter that holds any gain reduction
+    # fails the check before the encoder first.
     _, t = sc.req("floor.revoke", peer="spk-q")
     lv = sc.steady(l1, "floor", t + SETTLE_S, t + SETTLE_S + 1.5, what="square gone: L1 floor")
-    log(f"after the square: speech {lv[float(A_HZ)]:.2f} dB (before {speech:.2f})")
-    check(abs(lv[float(A_HZ)] + 20.0) <= 0.5,
-          f"the limiter did not recover: speech at {lv[float(A_HZ)]:.2f} dB, sent -20.00")
+    after = sc.level_events(t + SETTLE_S, time.monotonic(), product="floor")
+    check(after, "no level event for the floor after the square")
+    floor_after = statistics.median(e["dbfs"] for e in after)
+    log(f"after the square: floor before the encoder {floor_after:.2f} dBFS RMS (before "
+        f"{floor_before:.2f}), limiting {sorted({e.get('limiting') for e in after})}; decoded "
+        f"speech {lv[float(A_HZ)]:.2f} dB (before {speech:.2f})")
+    check(abs(floor_after - floor_before) <= 0.2,
+          f"the limiter did not recover: the floor at {floor_after:.2f} dBFS RMS before the "
+          f"encoder, {floor_before:.2f} before the square")
+    check(not any(e.get("limiting") for e in after), "the floor still limits after the square")
+    check(abs(lv[float(A_HZ)] + 20.0) <= 1.0,
+          f"the limiter did not recover: decoded speech at {lv[float(A_HZ)]:.2f} dB, sent -20.00")
     check(sc.relay_alive(), "relay died")
 
 
