@@ -177,6 +177,7 @@ function renderHandover() {
   const name = (badge) => st.booth?.interpreters?.find((p) => p.badge === badge)?.name || badge;
   show('handover-accept', !!h && h.to === mine);
   show('handover-decline', !!h && h.to === mine);
+  show('handover-cancel', !!h && h.from === mine);
   $('handover-request').disabled = !!h;
   if (!h) note('handover-status', 'int.handover_none');
   else if (h.to === mine) note('handover-status', 'int.handover_offered', { name: name(h.from) });
@@ -328,6 +329,7 @@ $('handover-request').addEventListener('click', () => {
 });
 $('handover-accept').addEventListener('click', () => send({ type: 'booth.handover', action: 'accept' }));
 $('handover-decline').addEventListener('click', () => send({ type: 'booth.handover', action: 'decline' }));
+$('handover-cancel').addEventListener('click', () => send({ type: 'booth.handover', action: 'cancel' }));
 $('slow-down').addEventListener('click', () => {
   send({ type: 'message', kind: 'slow_down', text: '' });
   note('msg-status', 'int.slow_down_sent');

@@ -193,6 +193,13 @@ describe('the meeting, start to bluesheet', { timeout: FILE_TIMEOUT_MS }, () => 
 
   test('the fr interpreters hand over: 700 → 900 Hz, never both; cough silences it', async () => {
     const del = p.del.page;
+    // a request withdrawn: the partner's offer goes away, nothing moves
+    await p.fr1.page.click('#handover-request');
+    await p.fr2.page.waitForSelector('#handover-accept:not([hidden])');
+    await p.fr1.page.click('#handover-cancel');
+    await p.fr2.page.waitForSelector('#handover-accept', { state: 'hidden' });
+    await p.fr1.page.waitForSelector('#handover-cancel', { state: 'hidden' });
+    assert.match(await p.fr2.page.textContent('#live'), /Live: Claire Dubois/, 'a withdrawn handover moved the microphone');
     const mark = await del.evaluate(() => performance.now());
     await p.fr1.page.click('#handover-request');
     await p.fr2.page.waitForSelector('#handover-accept:not([hidden])');

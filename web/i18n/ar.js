@@ -157,6 +157,7 @@ export default {
   'int.handover_offered': 'يطلب منك {name} أن تتسلّم.',
   'int.handover_accept': 'التسلّم الآن',
   'int.handover_decline': 'ليس الآن',
+  'int.handover_cancel': 'سحب طلبي',
   'int.hear_heading': 'ما أسمعه',
   'int.listen': 'بدء الاستماع',
   'int.connecting': 'جارٍ الاتصال…',

@@ -157,6 +157,7 @@ export default {
   'int.handover_offered': '{name} asks you to take over.',
   'int.handover_accept': 'Take over now',
   'int.handover_decline': 'Not now',
+  'int.handover_cancel': 'Withdraw my request',
   'int.hear_heading': 'What I hear',
   'int.listen': 'Start listening',
   'int.connecting': 'Connecting…',

@@ -157,6 +157,7 @@ export default {
   'int.handover_offered': '{name} le pide que tome el relevo.',
   'int.handover_accept': 'Tomar el relevo ahora',
   'int.handover_decline': 'Ahora no',
+  'int.handover_cancel': 'Retirar mi solicitud',
   'int.hear_heading': 'Lo que escucho',
   'int.listen': 'Empezar a escuchar',
   'int.connecting': 'Conectando…',

@@ -157,6 +157,7 @@ export default {
   'int.handover_offered': '{name} vous demande de prendre le relais.',
   'int.handover_accept': 'Prendre le relais maintenant',
   'int.handover_decline': 'Pas maintenant',
+  'int.handover_cancel': 'Retirer ma demande',
   'int.hear_heading': 'Ce que j’entends',
   'int.listen': 'Commencer l’écoute',
   'int.connecting': 'Connexion…',

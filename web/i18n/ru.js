@@ -157,6 +157,7 @@ export default {
   'int.handover_offered': '{name} просит вас сменить его.',
   'int.handover_accept': 'Принять смену',
   'int.handover_decline': 'Не сейчас',
+  'int.handover_cancel': 'Отозвать запрос',
   'int.hear_heading': 'Что я слышу',
   'int.listen': 'Начать прослушивание',
   'int.connecting': 'Подключение…',
