@@ -432,6 +432,58 @@ handle_message(WsConn *c, JsonObject *msg)
   console_broadcast(c->app, console_want_staff, NULL, json_text_node(o));
 }
 
+/* The relay's channels against the meeting's booths: a booth the relay
+ * has no channel for ([relay] languages, a file of its own) would put its
+ * interpreters where nobody hears them. Said in the log at each link-up,
+ * where a technician looks after a start. */
+static void
+channels_reply(JsonObject *reply, const GError *error, const char *remote_code, gpointer user_data)
+{
+  SigApp *app = user_data;
+  (void)remote_code;
+  if (!reply) {
+    g_warning("audio.state: %s (the meeting's booths not checked against the relay)",
+              error->message);
+    return;
+  }
+  JsonNode *pn = json_object_get_member(reply, "products");
+  JsonArray *products = pn && JSON_NODE_HOLDS_ARRAY(pn) ? json_node_get_array(pn) : NULL;
+  g_autoptr(GString) missing = g_string_new(NULL);
+  guint booths = 0;
+  for (guint i = 0; i < app->meeting->languages->len; i++) {
+    const MeetingLanguage *l = app->meeting->languages->pdata[i];
+    g_autofree char *want = g_strdup_printf("channel:%s", l->code);
+    gboolean found = FALSE;
+    if (!l->booth)
+      continue;
+    booths++;
+    for (guint k = 0; products && k < json_array_get_length(products) && !found; k++) {
+      JsonNode *e = json_array_get_element(products, k);
+      JsonObject *o = JSON_NODE_HOLDS_OBJECT(e) ? json_node_get_object(e) : NULL;
+      JsonNode *name = o ? json_object_get_member(o, "name") : NULL;
+      found = name && JSON_NODE_HOLDS_VALUE(name) &&
+              g_strcmp0(json_node_get_string(name), want) == 0;
+    }
+    if (!found)
+      g_string_append_printf(missing, "%s%s", missing->len ? ", " : "", l->code);
+  }
+  if (missing->len)
+    g_warning("meeting %s: the relay has no channel for booth(s) %s: add them to [relay] "
+              "languages, or their interpreters are heard by nobody",
+              app->meeting->id, missing->str);
+  else
+    g_message("meeting %s: the relay has a channel for each of its %u booth(s)", app->meeting->id,
+              booths);
+}
+
+void
+console_booths_check_relay(SigApp *app)
+{
+  g_autoptr(GError) error = NULL;
+  if (!relay_client_request(app->relay, "audio.state", NULL, channels_reply, app, &error))
+    g_warning("audio.state: %s", error->message);
+}
+
 static const ConsoleHandler handlers[] = {
   {"booth.mic", MEETING_ROLE_INTERPRETER, TRUE, handle_mic},
   {"booth.cough", MEETING_ROLE_INTERPRETER, TRUE, handle_cough},

@@ -39,6 +39,10 @@ void console_seat_ended(WsConn *c);
  * booth.state, venue and recording states. */
 void console_on_relay_event(SigApp *app, const char *event, const char *peer, JsonObject *msg);
 
+/* Asks the relay for its products (once per link-up) and logs every booth
+ * of the meeting that has no channel there ([relay] languages). */
+void console_booths_check_relay(SigApp *app);
+
 /* The roster changed (rostrum-admin): every seat and console of a badge
  * in @gone (revoked or removed; char*) is told `removed` (`revoked`) and its
  * media ends at once; the others get their roles again. */

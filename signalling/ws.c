@@ -750,6 +750,7 @@ reconcile(SigApp *app)
   g_message("reconciled with the relay: %u seat(s) kept, %u interval(s) ended by restart, "
             "%u unknown peer(s) removed",
             adopted, closed, removed);
+  console_booths_check_relay(app);
 }
 
 static void

@@ -489,3 +489,28 @@ describe('the meeting', { timeout: FILE_TIMEOUT_MS }, () => {
     lukas.close();
   });
 });
+
+describe('the meeting\'s booths against the relay\'s channels', { timeout: FILE_TIMEOUT_MS }, () => {
+  const sigLog = (hh) => hh.daemons.find((d) => d.name === 'rostrum-signalling')?.stderr ?? '';
+
+  test('every booth of WTPF-26 has its channel on the sample relay; a relay without four of them is named in the log', async () => {
+    const ok = new Harness('rostrum-booths-');
+    const short = new Harness('rostrum-booths-');
+    try {
+      ok.writeConfig({ relay: { sim_booths: '' } });
+      await ok.startRelay();
+      await ok.startSignalling();
+      assert.ok(await waitFor(() => /has a channel for each of its 6 booth/.test(sigLog(ok)), 5_000),
+        `no booth check in signalling's log\n${ok.logs()}`);
+      assert.doesNotMatch(sigLog(ok), /no channel for booth/);
+      short.writeConfig({ relay: { sim_booths: '', languages: 'en, fr', retour: '' } });
+      await short.startRelay();
+      await short.startSignalling();
+      assert.ok(await waitFor(() => /the relay has no channel for booth\(s\) ar, zh, ru, es/.test(sigLog(short)), 5_000),
+        `the missing channels are not named\n${short.logs()}`);
+    } finally {
+      await ok.cleanup();
+      await short.cleanup();
+    }
+  });
+});
