@@ -143,6 +143,18 @@ const roleText = (r) => {
   return has(`role.${r}`) ? t(`role.${r}`) : r || '—';
 };
 
+// What a participant's row says under "channel": what a delegate hears;
+// for an interpreter, the channel the booth works into (its output, a
+// retour included), not the monitor track the console also receives.
+function channelText(p) {
+  const booth = p.booth || (String(p.role).startsWith('interpreter:') ? p.role.slice(12) : null);
+  if (booth) {
+    const out = String(st.booths[booth]?.output || booth).replace(/^channel:/, '');
+    return `${t('int.output')}: ${ownName(out)}`;
+  }
+  return !p.channel || p.channel === 'floor' || p.channel === 'none' ? t('delegate.floor') : ownName(p.channel);
+}
+
 function renderParticipants() {
   const list = st.participants;
   const tbody = $('participants').tBodies[0];
@@ -158,7 +170,7 @@ function renderParticipants() {
     cell(tr, p.entity);
     cell(tr, categoryText(p.category));
     cell(tr, roleText(p.role === 'interpreter' && p.booth ? `interpreter:${p.booth}` : p.role));
-    cell(tr, !p.channel || p.channel === 'floor' || p.channel === 'none' ? t('delegate.floor') : ownName(p.channel));
+    cell(tr, channelText(p));
     cell(tr, [p.remote ? t('op.remote') : null, p.onsite ? t('op.onsite') : null,
       p.connected ? null : t('op.offline')].filter(Boolean).join(', '));
     cell(tr, qualityText(p.quality)).dataset.verdict = p.quality ? qualityVerdict(p.quality) : 'unknown';
@@ -251,7 +263,7 @@ const handlers = {
     renderQueue();
   },
   participants(msg) { st.participants = msg.list || []; renderParticipants(); },
-  booth(msg) { st.booths[msg.code] = msg; renderBooths(); },
+  booth(msg) { st.booths[msg.code] = msg; renderBooths(); renderParticipants(); },
   levels(msg) { st.levels = msg; renderBooths(); },
   message(msg) { st.messages.unshift(msg); st.messages.length = Math.min(st.messages.length, 50); renderMessages(); },
   joined(msg) { st.pc?.setRemoteDescription({ type: 'answer', sdp: msg.answer }).catch(() => {}); },

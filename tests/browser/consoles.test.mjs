@@ -125,6 +125,10 @@ describe('the consoles with the meeting in signalling', { timeout: FILE_TIMEOUT_
     await fr.page.click('#mic');
     await fr.page.waitForFunction(() => /Live: Claire Dubois/.test(document.querySelector('#live').textContent));
     await op.page.waitForFunction(() => /Live: Claire Dubois/.test(document.querySelector('#booths').textContent));
+    // the participants' list says which channel the interpreter works into
+    const row = () => op.page.evaluate(() => document.querySelector('#participants tr[data-badge="WTPF-0007"]')?.textContent || '(no row)');
+    assert.ok(await waitFor(async () => /Outgoing channel: Français/.test(await row()), 5_000),
+      `the interpreter's row: ${await row()}`);
     await fr.page.focus('#mic');
     await fr.page.keyboard.down('Space');
     await op.page.waitForFunction(() => /cough key held/.test(document.querySelector('#booths').textContent));
