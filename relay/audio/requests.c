@@ -166,6 +166,46 @@ mic_alloc(AudioEngine *e, const char *peer, int booth)
   return -ENOSPC;
 }
 
+/* The demo's simulated interpreter ([relay] sim_booths) holds its booth
+ * only until a real one comes: it leaves at the first real interpreter's
+ * add (the booth then follows signalling: nobody live until one turns a
+ * microphone on) and comes back live when the last real one has gone. */
+static int
+sim_in_booth(AudioEngine *e, int booth)
+{
+  for (int i = 0; i < AUDIO_MAX_MICS; i++)
+    if (e->mics[i].used && e->mics[i].booth == booth && e->mics[i].sim_req > 0)
+      return i;
+  return -1;
+}
+
+static void
+sim_yield(AudioEngine *e, int booth)
+{
+  int sim = sim_in_booth(e, booth);
+  if (sim >= 0)
+    audio_engine_mic_remove(e, sim);
+}
+
+static void
+sim_return(AudioEngine *e, int booth)
+{
+  const char *lang = e->cfg->languages[booth];
+  for (int i = 0; i < AUDIO_MAX_MICS; i++)
+    if (e->mics[i].used && e->mics[i].booth == booth)
+      return; /* an interpreter (or the sim) is still there */
+  for (char **s = e->cfg->sim_booths; s && *s; s++) {
+    g_auto(GStrv) pair = g_strsplit(*s, ":", 2);
+    if (strcmp(pair[0], lang) != 0)
+      continue;
+    g_autofree char *peer = g_strdup_printf("sim-%s", lang);
+    int mic = engine_mic_add_sim(e, peer, lang, g_ascii_strtod(pair[1], NULL));
+    if (mic >= 0)
+      audio_engine_booth_live(e, lang, mic);
+    return;
+  }
+}
+
 int
 audio_engine_mic_add(AudioEngine *e, const char *peer, const char *booth)
 {
@@ -175,6 +215,7 @@ audio_engine_mic_add(AudioEngine *e, const char *peer, const char *booth)
   if (booth && (b = engine_lang_index(e, booth)) < 0)
     return -ENOENT;
   if (b >= 0) {
+    sim_yield(e, b);
     int slot = booth_add_interpreter(e->booths[b], peer);
     if (slot < 0)
       return slot; /* -ENOSPC: two interpreters already */
@@ -216,6 +257,8 @@ audio_engine_mic_remove(AudioEngine *e, int mic)
   m->used = false;
   m->released_us = g_get_monotonic_time();
   engine_send_cmd(e, CMD_MIC_REMOVE, mic, 0, m->gen);
+  if (m->booth >= 0 && m->sim_req <= 0)
+    sim_return(e, m->booth);
 }
 
 void

@@ -817,10 +817,51 @@ def scenario_encoders(sc):
     check(sc.relay_alive(), "relay died")
 
 
+# --- the demo's simulated booth ---------------------------------------------
+SIM_HZ = 1500  # sim_booths = fr:SIM_HZ; nobody else sends it
+
+
+def scenario_sim_booth(sc):
+    # [relay] sim_booths holds a booth only until real interpreters come:
+    # the first one's add takes the sim out (nobody live: channel fr carries
+    # the floor), both of the booth's places go to real interpreters, and the
+    # sim is back live when the last has gone.
+    hz = [FLOOR_HZ, F1_HZ, F2_HZ, SIM_HZ]
+    sc.start_relay(sim_booths=f"fr:{SIM_HZ}")
+    l1 = sc.peer("L1", "lis-1", tracks="floor,channel", hz=hz)
+    sc.wait_ready(l1)
+    _, t = sc.req("listener.channel", peer="lis-1", channel="channel:fr")
+    lv = sc.steady(l1, "channel", t + SETTLE_S, what="sim live: L1 channel:fr")
+    sc.expect(lv, "channel fr with the simulated interpreter", present=[SIM_HZ],
+              absent=[FLOOR_HZ, F1_HZ, F2_HZ])
+
+    f1 = sc.peer("F1", "int-f1", role="interpreter", booth="fr", tracks="floor,channel,mic",
+                 mic_hz=F1_HZ, hz=hz)
+    f2 = sc.peer("F2", "int-f2", role="interpreter", booth="fr", tracks="floor,channel,mic",
+                 mic_hz=F2_HZ, hz=hz)
+    sc.wait_ready(f1, f2)  # before the fix F2 was refused: the sim held one of two places
+    t = time.monotonic()
+    lv = sc.steady(l1, "channel", t + SETTLE_S, what="two real interpreters, none live: channel:fr")
+    sc.expect(lv, "channel fr with the booth's real interpreters in, none live",
+              present=[FLOOR_HZ], absent=[SIM_HZ, F1_HZ, F2_HZ])
+
+    _, t = sc.req("booth.live", booth="fr", peer="int-f2")
+    lv = sc.steady(l1, "channel", t + SETTLE_S, what="F2 live: channel:fr")
+    sc.expect(lv, "channel fr with F2 live", present=[F2_HZ], absent=[SIM_HZ, F1_HZ, FLOOR_HZ])
+
+    sc.req("peer.remove", peer="int-f1")
+    _, t = sc.req("peer.remove", peer="int-f2")
+    lv = sc.steady(l1, "channel", t + SETTLE_S, what="booth empty again: channel:fr")
+    sc.expect(lv, "channel fr after the real interpreters left", present=[SIM_HZ],
+              absent=[F1_HZ, F2_HZ, FLOOR_HZ])
+    check(sc.relay_alive(), "relay died")
+
+
 SCENARIOS = {"mixminus": (scenario_mixminus, 60), "channels": (scenario_channels, 60),
              "handover": (scenario_handover, 60), "cough": (scenario_cough, 60),
              "switch": (scenario_switch, 60), "limiter": (scenario_limiter, 75),
-             "fullband": (scenario_fullband, 60), "encoders": (scenario_encoders, 90)}
+             "fullband": (scenario_fullband, 60), "encoders": (scenario_encoders, 90),
+             "sim-booth": (scenario_sim_booth, 60)}
 
 
 def main():
