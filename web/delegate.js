@@ -5,8 +5,8 @@
 // No build step, no dependencies.
 import './shell.js';
 import { has, initI18n, lang, onLanguage, ownName, t } from './i18n.js';
-import { $, Attribution, errorText, isUnknownType, renderMeeting, show, showParticipant,
-  venueMeeting, waitIceGathering, login as apiLogin } from './common.js';
+import { $, Attribution, dbfs, errorText, isUnknownType, meterNode, meterValue, renderMeeting, show,
+  showParticipant, venueMeeting, waitIceGathering, login as apiLogin } from './common.js';
 import { startQuality, stopQuality } from './delegate_quality.js';
 import * as speak from './delegate_speak.js';
 
@@ -205,8 +205,9 @@ function startMeter(stream) {
   try {
     audioCtx = audioCtx || new AudioContext();
     audioCtx.resume().catch(() => {});
+    // -60..0 dBFS, as the consoles' meters (a sine's RMS × 1.4 is its peak)
     const stop = meterNode(audioCtx, audioCtx.createMediaStreamSource(stream), (rms) => {
-      const level = Math.min(1, rms * 2.5);
+      const level = meterValue(dbfs(rms * 1.4));
       $('level').value = level;
       $('level').textContent = level.toFixed(2);
     });

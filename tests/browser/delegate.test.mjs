@@ -256,6 +256,8 @@ describe('delegate page', { timeout: FILE_TIMEOUT_MS }, () => {
       assert.ok(r.peakDb > -60, `peak too quiet: ${JSON.stringify(r)}`);
       assert.ok(r.peakDb - r.at440Db > 20, `440 Hz (the default) is not far below: ${JSON.stringify(r)}`);
     }
+    // the page's own level meter (#level, -60..0 dBFS) shows the floor it plays
+    assert.ok(fft.meter > 0.5, `the page's level meter reads ${fft.meter}: ${JSON.stringify(fft)}`);
     const r0 = fft.readings[0];
     t.diagnostic(`FFT peak ${r0.peakHz.toFixed(1)} Hz at ${r0.peakDb.toFixed(1)} dB, ` +
       `440 Hz at ${r0.at440Db.toFixed(1)} dB, ${stats.packetsReceived} packets, level ${stats.audioLevel.toFixed(3)}`);
