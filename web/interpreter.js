@@ -85,8 +85,12 @@ async function startListening() {
     st.stream = await navigator.mediaDevices.getUserMedia({ audio: INTERPRETER_CAPTURE, video: false });
     st.micSettings = st.stream.getAudioTracks()[0].getSettings();
     applyMicTrack();
-    // the meter reads a clone: it shows the voice while the microphone is off too
-    const meterStream = new MediaStream([st.stream.getAudioTracks()[0].clone()]);
+    // the meter reads a clone: it shows the voice while the microphone is off
+    // too (a clone copies `enabled`, and applyMicTrack() has just disabled
+    // the sending track if the microphone is off)
+    const meterTrack = st.stream.getAudioTracks()[0].clone();
+    meterTrack.enabled = true;
+    const meterStream = new MediaStream([meterTrack]);
     hear.meters.push(meterNode(st.ctx, st.ctx.createMediaStreamSource(meterStream), (rms, peak) => {
       $('own-level').value = meterValue(dbfs(Math.max(rms * 1.4, peak * 0.7)));
     }));

@@ -202,7 +202,12 @@ function renderBooths() {
   }));
   const tbody = $('levels').tBodies[0];
   const products = st.levels?.products || {};
-  tbody.replaceChildren(...Object.entries(products).map(([name, p]) => {
+  // the floor first, then the channels in the meeting's order, then the rest
+  const langs = (st.meeting?.languages || []).map((l) => (typeof l === 'string' ? l : l.code));
+  const rank = (name) => (name === 'floor' ? -1
+    : langs.includes(name.replace(/^channel:/, '')) ? langs.indexOf(name.replace(/^channel:/, '')) : langs.length);
+  const rows = Object.entries(products).sort(([a], [b]) => rank(a) - rank(b) || a.localeCompare(b));
+  tbody.replaceChildren(...rows.map(([name, p]) => {
     const tr = document.createElement('tr');
     cell(tr, name === 'floor' ? t('delegate.floor') : ownName(name.replace(/^channel:/, '')));
     cell(tr, `${formatNumber(p.level_dbfs, 1)} dBFS`);

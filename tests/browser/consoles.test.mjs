@@ -122,6 +122,10 @@ describe('the consoles with the meeting in signalling', { timeout: FILE_TIMEOUT_
     const fr = await signIn('fr', '/interpreter.html', 'WTPF-0007', 'floor-4407');
     await fr.page.click('#listen');
     await fr.page.waitForFunction(() => document.querySelector('#listen-status').dataset.key === 'int.listening');
+    // the interpreter's own level shows the voice (Chromium's fake microphone
+    // beeps) before the microphone is on
+    const own = () => fr.page.evaluate(() => document.querySelector('#own-level').value);
+    assert.ok(await waitFor(async () => (await own()) > 0.2, 4_000, 20), `own level ${await own()} with the microphone off`);
     await fr.page.click('#mic');
     await fr.page.waitForFunction(() => /Live: Claire Dubois/.test(document.querySelector('#live').textContent));
     await op.page.waitForFunction(() => /Live: Claire Dubois/.test(document.querySelector('#booths').textContent));
