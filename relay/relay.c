@@ -340,6 +340,7 @@ handle_peer_add(Relay *relay, const CtlMessage *msg)
   g_hash_table_insert(relay->by_id, g_strdup(id), peer);
   g_hash_table_insert(relay->info, g_strdup(id), info);
   relay_audio_point(relay, peer, info);
+  relay_audio_booth_joined(relay, info);
   return reply_answer(msg, answer);
 }
 

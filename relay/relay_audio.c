@@ -48,6 +48,31 @@ request_peer(Relay *relay, const CtlMessage *msg, PeerInfo **info, char **reply)
   return peer;
 }
 
+/* {booth, live, cough, input, output} of @lang's booth (transfer full), or
+ * NULL if it is none: the booth.state event and audio.state's "booths". */
+static JsonObject *
+booth_state_json(Relay *relay, const char *lang)
+{
+  AudioBoothState st;
+  if (!audio_engine_booth_state(relay->engine, lang, &st))
+    return NULL;
+  JsonObject *o = json_object_new();
+  json_object_set_string_member(o, "booth", lang);
+  json_object_set_string_member(o, "live", st.live);
+  json_object_set_boolean_member(o, "cough", st.cough);
+  json_object_set_string_member(o, "input", audio_engine_product_name(relay->engine, st.input));
+  json_object_set_string_member(o, "output", audio_engine_product_name(relay->engine, st.output));
+  return o;
+}
+
+static void
+emit_booth_state(Relay *relay, const char *lang)
+{
+  g_autoptr(JsonObject) o = booth_state_json(relay, lang);
+  if (o)
+    relay_emit(relay, "booth.state", NULL, o);
+}
+
 void
 relay_audio_point(Relay *relay, RelayPeer *peer, PeerInfo *info)
 {
@@ -85,7 +110,16 @@ relay_audio_forget(Relay *relay, PeerInfo *info)
   info->lowbw_of = -1;
   if (info->mic >= 0)
     audio_engine_mic_remove(relay->engine, info->mic);
+  if (info->mic >= 0 && info->booth >= 0)
+    emit_booth_state(relay, audio_engine_language(relay->engine, (unsigned)info->booth));
   info->mic = -1;
+}
+
+void
+relay_audio_booth_joined(Relay *relay, const PeerInfo *info)
+{
+  if (info->mic >= 0 && info->booth >= 0)
+    emit_booth_state(relay, audio_engine_language(relay->engine, (unsigned)info->booth));
 }
 
 /* Every peer whose pointing depends on a booth or a speaker: re-point all
@@ -103,20 +137,6 @@ repoint_all(Relay *relay)
   }
 }
 
-static void
-emit_booth_state(Relay *relay, const char *lang)
-{
-  AudioBoothState st;
-  if (!audio_engine_booth_state(relay->engine, lang, &st))
-    return;
-  g_autoptr(JsonObject) o = json_object_new();
-  json_object_set_string_member(o, "booth", lang);
-  json_object_set_string_member(o, "live", st.live);
-  json_object_set_boolean_member(o, "cough", st.cough);
-  json_object_set_string_member(o, "input", audio_engine_product_name(relay->engine, st.input));
-  json_object_set_string_member(o, "output", audio_engine_product_name(relay->engine, st.output));
-  relay_emit(relay, "booth.state", NULL, o);
-}
 
 static char *
 handle_floor(Relay *relay, const CtlMessage *msg, gboolean on)
@@ -274,6 +294,13 @@ handle_audio_state(Relay *relay, const CtlMessage *msg)
     json_array_add_object_element(products, o);
   }
   json_object_set_array_member(extra, "products", products);
+  JsonArray *booths = json_array_new();
+  for (unsigned i = 0; audio_engine_language(relay->engine, i); i++) {
+    JsonObject *b = booth_state_json(relay, audio_engine_language(relay->engine, i));
+    if (b)
+      json_array_add_object_element(booths, b);
+  }
+  json_object_set_array_member(extra, "booths", booths);
   json_object_set_int_member(extra, "count", st.encoders);
   json_object_set_string_member(extra, "venue", relay_venue_state(relay->venue));
   json_object_set_string_member(extra, "recording", relay_venue_recording_state(relay->venue));

@@ -60,8 +60,13 @@ void relay_emit(Relay *relay, const char *event, const char *peer, JsonObject *e
  * it interprets, else the floor; the channel track what it chose; a
  * low-bandwidth peer gets one track, from the low-bitrate encode. */
 void relay_audio_point(Relay *relay, RelayPeer *peer, PeerInfo *info);
-/* The peer goes: its low-bandwidth hold and its microphone. */
+/* The peer goes: its low-bandwidth hold and its microphone (an
+ * interpreter's booth then says its state: the demo's simulated
+ * interpreter may be back). */
 void relay_audio_forget(Relay *relay, PeerInfo *info);
+/* booth.state for the booth an interpreter @info was just added to (the
+ * demo's simulated interpreter leaves it). */
+void relay_audio_booth_joined(Relay *relay, const PeerInfo *info);
 
 /* The audio requests (docs/control.md, "The audio engine"), for the
  * relay's dispatch table: NULL when @type is not one of them. */

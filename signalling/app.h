@@ -37,6 +37,9 @@ typedef struct SigApp {
   gboolean levels_dirty;
   GHashTable *relay_states;   /* "venue.state"/"recording.state" -> JsonNode* (owned):
                                * the last of each, for the operator */
+  GHashTable *sim_live;       /* booth code -> peer id (both owned): the relay's
+                               * simulated interpreter live there ([relay]
+                               * sim_booths, the demo's), from booth.state */
   AttendanceLog *attendance;  /* owned */
   AttendanceQueue *journal;   /* owned: group commit into attendance */
   RateLimit *limiter;         /* owned: login failures per badge */

@@ -51,6 +51,7 @@ console_booths_init(SigApp *app)
 {
   const Meeting *m = app->meeting;
   app->booths = g_ptr_array_new_with_free_func((GDestroyNotify)booth_free);
+  app->sim_live = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
   for (guint i = 0; i < m->languages->len; i++) {
     const MeetingLanguage *l = m->languages->pdata[i];
     if (!l->booth)
@@ -70,6 +71,8 @@ console_booths_free(SigApp *app)
 {
   if (app->booths)
     g_ptr_array_unref(app->booths);
+  if (app->sim_live)
+    g_hash_table_unref(app->sim_live);
 }
 
 /* The badge of the interpreter with @peer, or NULL. */
@@ -103,8 +106,20 @@ booth_message(SigApp *app, const Booth *b)
     json_object_set_boolean_member(i, "mic", booth_mic_is_on(b, peer));
     json_array_add_object_element(interpreters, i);
   }
+  const char *live = badge_of(app, booth_live_peer(b));
+  const char *sim = live ? NULL : g_hash_table_lookup(app->sim_live, lang);
+  if (sim) { /* the demo's tone: live, not seated, no badge */
+    JsonObject *i = json_object_new();
+    json_object_set_string_member(i, "badge", sim);
+    json_object_set_string_member(i, "name", sim);
+    json_object_set_boolean_member(i, "connected", TRUE);
+    json_object_set_boolean_member(i, "mic", TRUE);
+    json_object_set_boolean_member(i, "simulated", TRUE);
+    json_array_add_object_element(interpreters, i);
+    live = sim;
+  }
   json_object_set_array_member(o, "interpreters", interpreters);
-  json_text_set_string_or_null(o, "live", badge_of(app, booth_live_peer(b)));
+  json_text_set_string_or_null(o, "live", live);
   const char *input = booth_input(b);
   g_autofree char *source = strcmp(input, BOOTH_INPUT_FLOOR) == 0
                                 ? g_strdup(input)
@@ -446,6 +461,12 @@ channels_reply(JsonObject *reply, const GError *error, const char *remote_code, 
               error->message);
     return;
   }
+  JsonNode *bn = json_object_get_member(reply, "booths");
+  for (guint k = 0; bn && JSON_NODE_HOLDS_ARRAY(bn) && k < json_array_get_length(json_node_get_array(bn)); k++) {
+    JsonNode *e = json_array_get_element(json_node_get_array(bn), k);
+    if (JSON_NODE_HOLDS_OBJECT(e))
+      console_booths_relay_state(app, json_node_get_object(e));
+  }
   JsonNode *pn = json_object_get_member(reply, "products");
   JsonArray *products = pn && JSON_NODE_HOLDS_ARRAY(pn) ? json_node_get_array(pn) : NULL;
   g_autoptr(GString) missing = g_string_new(NULL);
@@ -461,8 +482,8 @@ channels_reply(JsonObject *reply, const GError *error, const char *remote_code, 
       JsonNode *e = json_array_get_element(products, k);
       JsonObject *o = JSON_NODE_HOLDS_OBJECT(e) ? json_node_get_object(e) : NULL;
       JsonNode *name = o ? json_object_get_member(o, "name") : NULL;
-      found = name && JSON_NODE_HOLDS_VALUE(name) &&
-              g_strcmp0(json_node_get_string(name), want) == 0;
+      found =
+          name && JSON_NODE_HOLDS_VALUE(name) && g_strcmp0(json_node_get_string(name), want) == 0;
     }
     if (!found)
       g_string_append_printf(missing, "%s%s", missing->len ? ", " : "", l->code);
@@ -477,6 +498,28 @@ channels_reply(JsonObject *reply, const GError *error, const char *remote_code, 
 }
 
 void
+console_booths_relay_state(SigApp *app, JsonObject *state)
+{
+  JsonNode *bn = json_object_get_member(state, "booth");
+  JsonNode *ln = json_object_get_member(state, "live");
+  const char *lang = bn && JSON_NODE_HOLDS_VALUE(bn) ? json_node_get_string(bn) : NULL;
+  const char *live = ln && JSON_NODE_HOLDS_VALUE(ln) ? json_node_get_string(ln) : NULL;
+  if (!lang)
+    return;
+  gboolean sim = live && g_str_has_prefix(live, "sim-");
+  const char *had = g_hash_table_lookup(app->sim_live, lang);
+  if (sim ? g_strcmp0(had, live) == 0 : !had)
+    return; /* nothing that signalling does not know already */
+  if (sim)
+    g_hash_table_replace(app->sim_live, g_strdup(lang), g_strdup(live));
+  else
+    g_hash_table_remove(app->sim_live, lang);
+  int i = booth_index(app, lang);
+  if (i >= 0)
+    push_booth(app, app->booths->pdata[i]);
+}
+
+void
 console_booths_check_relay(SigApp *app)
 {
   g_autoptr(GError) error = NULL;
@@ -485,13 +528,13 @@ console_booths_check_relay(SigApp *app)
 }
 
 static const ConsoleHandler handlers[] = {
-  {"booth.mic", MEETING_ROLE_INTERPRETER, TRUE, handle_mic},
-  {"booth.cough", MEETING_ROLE_INTERPRETER, TRUE, handle_cough},
-  {"booth.handover", MEETING_ROLE_INTERPRETER, TRUE, handle_handover},
-  {"booth.input", MEETING_ROLE_INTERPRETER, TRUE, handle_input},
-  {"booth.output", MEETING_ROLE_INTERPRETER, TRUE, handle_output},
-  {"booth.monitor", MEETING_ROLE_INTERPRETER, TRUE, handle_monitor},
-  {"message", MEETING_ROLE_INTERPRETER, FALSE, handle_message},
+    {"booth.mic", MEETING_ROLE_INTERPRETER, TRUE, handle_mic},
+    {"booth.cough", MEETING_ROLE_INTERPRETER, TRUE, handle_cough},
+    {"booth.handover", MEETING_ROLE_INTERPRETER, TRUE, handle_handover},
+    {"booth.input", MEETING_ROLE_INTERPRETER, TRUE, handle_input},
+    {"booth.output", MEETING_ROLE_INTERPRETER, TRUE, handle_output},
+    {"booth.monitor", MEETING_ROLE_INTERPRETER, TRUE, handle_monitor},
+    {"message", MEETING_ROLE_INTERPRETER, FALSE, handle_message},
 };
 
 const ConsoleHandler *

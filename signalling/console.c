@@ -855,6 +855,8 @@ console_on_relay_event(SigApp *app, const char *event, const char *peer, JsonObj
       g_hash_table_replace(app->levels, g_steal_pointer(&key), n);
       app->levels_dirty = TRUE;
     }
+  } else if (strcmp(event, "booth.state") == 0) {
+    console_booths_relay_state(app, msg);
   } else if (strcmp(event, "stats") == 0 && peer) {
     app->participants_dirty = TRUE;
   } else if (strcmp(event, "venue.state") == 0 || strcmp(event, "recording.state") == 0) {

@@ -43,6 +43,11 @@ void console_on_relay_event(SigApp *app, const char *event, const char *peer, Js
  * of the meeting that has no channel there ([relay] languages). */
 void console_booths_check_relay(SigApp *app);
 
+/* A booth's state as the relay says it ({booth, live, ...}: the booth.state
+ * event, audio.state's "booths"): the demo's simulated interpreters, whom
+ * signalling does not seat, are shown live where the relay has them. */
+void console_booths_relay_state(SigApp *app, JsonObject *state);
+
 /* The roster changed (rostrum-admin): every seat and console of a badge
  * in @gone (revoked or removed; char*) is told `removed` (`revoked`) and its
  * media ends at once; the others get their roles again. */

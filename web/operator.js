@@ -194,7 +194,8 @@ function renderBooths() {
     const input = b.input === 'floor' ? t('int.source_floor') : t('int.source_relay', { language: ownName(String(b.input).slice(8)) });
     const name = document.createElement('strong');
     name.textContent = `${ownName(b.code)} — `;
-    li.append(name, [live ? t('int.live_is', { name: live.name }) : t('int.nobody_live'),
+    const who = live && (live.simulated ? t('int.simulated') : live.name);
+    li.append(name, [live ? t('int.live_is', { name: who }) : t('int.nobody_live'),
       `${t('int.input')}: ${input}`, b.cough ? t('op.coughing') : null,
       typeof b.listeners === 'number' ? t('op.listeners', { n: formatNumber(b.listeners) }) : null]
       .filter(Boolean).join(' · '));

@@ -129,6 +129,8 @@ describe('the consoles with the meeting in signalling', { timeout: FILE_TIMEOUT_
     await fr.page.click('#mic');
     await fr.page.waitForFunction(() => /Live: Claire Dubois/.test(document.querySelector('#live').textContent));
     await op.page.waitForFunction(() => /Live: Claire Dubois/.test(document.querySelector('#booths').textContent));
+    // the sample's simulated es interpreter (sim_booths) is live where the relay has it
+    assert.match(await text(op.page, '#booths'), /Español — Live: Simulated interpreter \(demo tone\)/);
     // the participants' list says which channel the interpreter works into
     const row = () => op.page.evaluate(() => document.querySelector('#participants tr[data-badge="WTPF-0007"]')?.textContent || '(no row)');
     assert.ok(await waitFor(async () => /Outgoing channel: Français/.test(await row()), 5_000),

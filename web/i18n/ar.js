@@ -158,6 +158,7 @@ export default {
   'int.handover_accept': 'التسلّم الآن',
   'int.handover_decline': 'ليس الآن',
   'int.handover_cancel': 'سحب طلبي',
+  'int.simulated': 'مترجم فوري محاكى (نغمة تجريبية)',
   'int.hear_heading': 'ما أسمعه',
   'int.listen': 'بدء الاستماع',
   'int.connecting': 'جارٍ الاتصال…',

@@ -158,6 +158,7 @@ export default {
   'int.handover_accept': 'Take over now',
   'int.handover_decline': 'Not now',
   'int.handover_cancel': 'Withdraw my request',
+  'int.simulated': 'Simulated interpreter (demo tone)',
   'int.hear_heading': 'What I hear',
   'int.listen': 'Start listening',
   'int.connecting': 'Connecting…',

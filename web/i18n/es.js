@@ -158,6 +158,7 @@ export default {
   'int.handover_accept': 'Tomar el relevo ahora',
   'int.handover_decline': 'Ahora no',
   'int.handover_cancel': 'Retirar mi solicitud',
+  'int.simulated': 'Intérprete simulado (tono de demostración)',
   'int.hear_heading': 'Lo que escucho',
   'int.listen': 'Empezar a escuchar',
   'int.connecting': 'Conectando…',

@@ -158,6 +158,7 @@ export default {
   'int.handover_accept': 'Prendre le relais maintenant',
   'int.handover_decline': 'Pas maintenant',
   'int.handover_cancel': 'Retirer ma demande',
+  'int.simulated': 'Interprète simulé (tonalité de démonstration)',
   'int.hear_heading': 'Ce que j’entends',
   'int.listen': 'Commencer l’écoute',
   'int.connecting': 'Connexion…',

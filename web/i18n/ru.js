@@ -158,6 +158,7 @@ export default {
   'int.handover_accept': 'Принять смену',
   'int.handover_decline': 'Не сейчас',
   'int.handover_cancel': 'Отозвать запрос',
+  'int.simulated': 'Имитация переводчика (демонстрационный тон)',
   'int.hear_heading': 'Что я слышу',
   'int.listen': 'Начать прослушивание',
   'int.connecting': 'Подключение…',

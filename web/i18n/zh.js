@@ -158,6 +158,7 @@ export default {
   'int.handover_accept': '立即接替',
   'int.handover_decline': '暂不接替',
   'int.handover_cancel': '撤回我的请求',
+  'int.simulated': '模拟口译员（演示音）',
   'int.hear_heading': '我听到的内容',
   'int.listen': '开始收听',
   'int.connecting': '正在连接…',
