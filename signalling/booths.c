@@ -447,12 +447,14 @@ handle_message(WsConn *c, JsonObject *msg)
   console_broadcast(c->app, console_want_staff, NULL, json_text_node(o));
 }
 
-/* The relay's channels against the meeting's booths: a booth the relay
- * has no channel for ([relay] languages, a file of its own) would put its
- * interpreters where nobody hears them. Said in the log at each link-up,
+/* The relay's audio.state at each link-up: its booths' states (the demo's
+ * simulated interpreters), and its channels against the meeting's booths —
+ * a booth the relay has no channel for ([relay] languages, a file of its
+ * own) would put its interpreters where nobody hears them; said in the log,
  * where a technician looks after a start. */
 static void
-channels_reply(JsonObject *reply, const GError *error, const char *remote_code, gpointer user_data)
+relay_state_reply(JsonObject *reply, const GError *error, const char *remote_code,
+                  gpointer user_data)
 {
   SigApp *app = user_data;
   (void)remote_code;
@@ -462,8 +464,9 @@ channels_reply(JsonObject *reply, const GError *error, const char *remote_code, 
     return;
   }
   JsonNode *bn = json_object_get_member(reply, "booths");
-  for (guint k = 0; bn && JSON_NODE_HOLDS_ARRAY(bn) && k < json_array_get_length(json_node_get_array(bn)); k++) {
-    JsonNode *e = json_array_get_element(json_node_get_array(bn), k);
+  JsonArray *states = bn && JSON_NODE_HOLDS_ARRAY(bn) ? json_node_get_array(bn) : NULL;
+  for (guint k = 0; states && k < json_array_get_length(states); k++) {
+    JsonNode *e = json_array_get_element(states, k);
     if (JSON_NODE_HOLDS_OBJECT(e))
       console_booths_relay_state(app, json_node_get_object(e));
   }
@@ -523,7 +526,7 @@ void
 console_booths_check_relay(SigApp *app)
 {
   g_autoptr(GError) error = NULL;
-  if (!relay_client_request(app->relay, "audio.state", NULL, channels_reply, app, &error))
+  if (!relay_client_request(app->relay, "audio.state", NULL, relay_state_reply, app, &error))
     g_warning("audio.state: %s", error->message);
 }
 

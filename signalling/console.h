@@ -39,8 +39,9 @@ void console_seat_ended(WsConn *c);
  * booth.state, venue and recording states. */
 void console_on_relay_event(SigApp *app, const char *event, const char *peer, JsonObject *msg);
 
-/* Asks the relay for its products (once per link-up) and logs every booth
- * of the meeting that has no channel there ([relay] languages). */
+/* Asks the relay for its audio.state (once per link-up): takes its booths'
+ * states and logs every booth of the meeting that has no channel there
+ * ([relay] languages). */
 void console_booths_check_relay(SigApp *app);
 
 /* A booth's state as the relay says it ({booth, live, ...}: the booth.state
