@@ -144,7 +144,14 @@ describe('delegate page', { timeout: FILE_TIMEOUT_MS }, () => {
       if (msg.type() === 'error' || msg.type() === 'warning')
         console.log(`[page ${msg.type()}] ${msg.text()}`);
     });
-    await page.goto(TURN ? `${baseUrl}?relay=1` : baseUrl);
+    // Inside a network namespace just made (run_udp_blocked.sh) Chromium may
+    // still see its links settle: one more try after a network change
+    const url = TURN ? `${baseUrl}?relay=1` : baseUrl;
+    await page.goto(url).catch(async (err) => {
+      if (!/ERR_NETWORK_CHANGED/.test(err.message)) throw err;
+      console.log(`# ${err.message.split('\n')[0]}: loading again`);
+      await page.goto(url);
+    });
   });
 
   after(async () => {

@@ -34,12 +34,24 @@ ip netns add "$ns" 2>/dev/null || skip "ip netns add is not permitted here"
 created=1
 in_ns() { ip netns exec "$ns" "$@"; }
 
+# No IPv6 duplicate address detection: a link-local address that turns from
+# tentative to valid while Chromium loads the page is a network change to it
+# (page.goto failed with net::ERR_NETWORK_CHANGED once in CI)
+in_ns sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0 2>/dev/null || true
 ip -n "$ns" link set lo up
 ip -n "$ns" link add v0 type veth peer name v1 || skip "no veth"
 ip -n "$ns" addr add 198.18.0.1/24 dev v0
 ip -n "$ns" addr add 198.18.0.2/24 dev v1
 ip -n "$ns" link set v0 up
 ip -n "$ns" link set v1 up
+# and the links settled before anything starts: up, no address tentative
+for _ in $(seq 50); do
+  if ! ip -n "$ns" addr show | grep -q tentative &&
+    ip -n "$ns" link show v0 | grep -q 'state UP' && ip -n "$ns" link show v1 | grep -q 'state UP'; then
+    break
+  fi
+  sleep 0.1
+done
 in_ns nft add table inet f || skip "nftables not usable"
 in_ns nft add chain inet f out '{ type filter hook output priority 0; }'
 in_ns nft add rule inet f out meta l4proto udp counter drop
