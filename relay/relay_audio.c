@@ -73,6 +73,14 @@ emit_booth_state(Relay *relay, const char *lang)
     relay_emit(relay, "booth.state", NULL, o);
 }
 
+/* booth.state of the booth whose interpreter @info is (with a microphone). */
+static void
+emit_peer_booth_state(Relay *relay, const PeerInfo *info)
+{
+  if (info->mic >= 0 && info->booth >= 0)
+    emit_booth_state(relay, audio_engine_language(relay->engine, (unsigned)info->booth));
+}
+
 void
 relay_audio_point(Relay *relay, RelayPeer *peer, PeerInfo *info)
 {
@@ -108,18 +116,17 @@ relay_audio_forget(Relay *relay, PeerInfo *info)
   if (info->lowbw_of >= 0)
     audio_engine_lowbw(relay->engine, info->lowbw_of, FALSE);
   info->lowbw_of = -1;
-  if (info->mic >= 0)
+  if (info->mic >= 0) {
     audio_engine_mic_remove(relay->engine, info->mic);
-  if (info->mic >= 0 && info->booth >= 0)
-    emit_booth_state(relay, audio_engine_language(relay->engine, (unsigned)info->booth));
+    emit_peer_booth_state(relay, info);
+  }
   info->mic = -1;
 }
 
 void
 relay_audio_booth_joined(Relay *relay, const PeerInfo *info)
 {
-  if (info->mic >= 0 && info->booth >= 0)
-    emit_booth_state(relay, audio_engine_language(relay->engine, (unsigned)info->booth));
+  emit_peer_booth_state(relay, info);
 }
 
 /* Every peer whose pointing depends on a booth or a speaker: re-point all
@@ -136,7 +143,6 @@ repoint_all(Relay *relay)
       relay_audio_point(relay, value, info);
   }
 }
-
 
 static char *
 handle_floor(Relay *relay, const CtlMessage *msg, gboolean on)

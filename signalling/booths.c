@@ -531,13 +531,13 @@ console_booths_check_relay(SigApp *app)
 }
 
 static const ConsoleHandler handlers[] = {
-    {"booth.mic", MEETING_ROLE_INTERPRETER, TRUE, handle_mic},
-    {"booth.cough", MEETING_ROLE_INTERPRETER, TRUE, handle_cough},
-    {"booth.handover", MEETING_ROLE_INTERPRETER, TRUE, handle_handover},
-    {"booth.input", MEETING_ROLE_INTERPRETER, TRUE, handle_input},
-    {"booth.output", MEETING_ROLE_INTERPRETER, TRUE, handle_output},
-    {"booth.monitor", MEETING_ROLE_INTERPRETER, TRUE, handle_monitor},
-    {"message", MEETING_ROLE_INTERPRETER, FALSE, handle_message},
+  {"booth.mic", MEETING_ROLE_INTERPRETER, TRUE, handle_mic},
+  {"booth.cough", MEETING_ROLE_INTERPRETER, TRUE, handle_cough},
+  {"booth.handover", MEETING_ROLE_INTERPRETER, TRUE, handle_handover},
+  {"booth.input", MEETING_ROLE_INTERPRETER, TRUE, handle_input},
+  {"booth.output", MEETING_ROLE_INTERPRETER, TRUE, handle_output},
+  {"booth.monitor", MEETING_ROLE_INTERPRETER, TRUE, handle_monitor},
+  {"message", MEETING_ROLE_INTERPRETER, FALSE, handle_message},
 };
 
 const ConsoleHandler *

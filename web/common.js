@@ -6,6 +6,10 @@ import { formatNumber, has, t } from './i18n.js';
 
 export const $ = (id) => document.getElementById(id);
 
+// An interpreter of a booth message as the consoles name it: the demo's
+// simulated interpreter ([relay] sim_booths) has no name of its own.
+export const interpreterName = (p) => (p.simulated ? t('int.simulated') : p.name);
+
 export function show(el, on) {
   if (typeof el === 'string') el = $(el);
   if (el) el.hidden = !on;

@@ -8,7 +8,7 @@
 // sound and hearing). Protocol: the meeting draft (booth.*).
 import './shell.js';
 import { formatNumber, formatTime, initI18n, onLanguage, ownName, t } from './i18n.js';
-import { $, MeetingLink, dbfs, errorText, joinMedia, meterNode, meterValue, mountLogin,
+import { $, MeetingLink, dbfs, errorText, interpreterName, joinMedia, meterNode, meterValue, mountLogin,
   renderMeeting, show, showParticipant, startClock, venueMeeting } from './common.js';
 
 export const INTERPRETER_CAPTURE = { echoCancellation: false, noiseSuppression: false,
@@ -154,7 +154,7 @@ function renderBooth() {
   const list = $('booth-people');
   list.replaceChildren(...(b?.interpreters || []).map((p) => {
     const li = document.createElement('li');
-    const parts = [p.simulated ? t('int.simulated') : p.name, p.badge === st.me?.badge ? t('int.you') : null,
+    const parts = [interpreterName(p), p.badge === st.me?.badge ? t('int.you') : null,
       t(p.connected ? 'int.connected' : 'int.not_connected_person'),
       p.mic ? t('int.mic_is_on') : null, b.live === p.badge ? t('int.is_live') : null];
     li.textContent = parts.filter(Boolean).join(' · ');
@@ -162,8 +162,7 @@ function renderBooth() {
     return li;
   }));
   const live = b?.interpreters?.find((p) => p.badge === b.live);
-  $('live').textContent = live ? t('int.live_is', { name: live.simulated ? t('int.simulated') : live.name })
-    : t('int.nobody_live');
+  $('live').textContent = live ? t('int.live_is', { name: interpreterName(live) }) : t('int.nobody_live');
   $('listeners').textContent = b && typeof b.listeners === 'number' ? formatNumber(b.listeners) : '—';
   renderHandover();
   renderBothLive();

@@ -7,7 +7,7 @@
 // what the roles cannot do is hidden. Protocol: the meeting draft.
 import './shell.js';
 import { formatDuration, formatNumber, formatTime, has, initI18n, onLanguage, ownName, t } from './i18n.js';
-import { $, MeetingLink, errorText, joinMedia, mountLogin, qualityVerdict, renderMeeting, show,
+import { $, MeetingLink, errorText, interpreterName, joinMedia, mountLogin, qualityVerdict, renderMeeting, show,
   showParticipant, startClock, venueMeeting } from './common.js';
 
 // What each role may do: the page's data-needs="..." sections.
@@ -194,8 +194,7 @@ function renderBooths() {
     const input = b.input === 'floor' ? t('int.source_floor') : t('int.source_relay', { language: ownName(String(b.input).slice(8)) });
     const name = document.createElement('strong');
     name.textContent = `${ownName(b.code)} — `;
-    const who = live && (live.simulated ? t('int.simulated') : live.name);
-    li.append(name, [live ? t('int.live_is', { name: who }) : t('int.nobody_live'),
+    li.append(name, [live ? t('int.live_is', { name: interpreterName(live) }) : t('int.nobody_live'),
       `${t('int.input')}: ${input}`, b.cough ? t('op.coughing') : null,
       typeof b.listeners === 'number' ? t('op.listeners', { n: formatNumber(b.listeners) }) : null]
       .filter(Boolean).join(' · '));

@@ -558,14 +558,8 @@ audio_engine_stats(AudioEngine *e, AudioEngineStats *out)
 static void
 add_sim_booths(AudioEngine *e)
 {
-  for (char **s = e->cfg->sim_booths; *s; s++) {
-    g_auto(GStrv) pair = g_strsplit(*s, ":", 2);
-    g_autofree char *peer = g_strdup_printf("sim-%s", pair[0]);
-    int mic = engine_mic_add_sim(e, peer, pair[0], g_ascii_strtod(pair[1], NULL));
-    if (mic < 0)
-      continue;
-    audio_engine_booth_live(e, pair[0], mic);
-  }
+  for (char **s = e->cfg->sim_booths; *s; s++)
+    engine_sim_start(e, *s);
 }
 
 AudioEngine *

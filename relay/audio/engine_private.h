@@ -136,8 +136,10 @@ struct AudioEngine {
 int engine_lang_index(const AudioEngine *e, const char *lang);
 void engine_send_cmd(AudioEngine *e, CmdType type, int a, int b, guint32 gen);
 AudioStreamConfig engine_stream_config(const AudioEngine *e, ProductKind kind);
-/* A simulated interpreter (the demo's booths): a tone instead of packets. */
 /* engine_venue.c: hands this tick's PCM of the floor, the channels and the
  * remote speakers alone to the tap, if any (engine thread). */
 void engine_tap_tick(AudioEngine *e);
-int engine_mic_add_sim(AudioEngine *e, const char *peer, const char *booth, double hz);
+/* A simulated interpreter (the demo's booths, [relay] sim_booths): a tone
+ * instead of packets, live in its booth, from its config entry "BOOTH:HZ"
+ * (checked by relay_config.c). Returns the mic or a negative errno. */
+int engine_sim_start(AudioEngine *e, const char *entry);

@@ -191,19 +191,15 @@ static void
 sim_return(AudioEngine *e, int booth)
 {
   const char *lang = e->cfg->languages[booth];
+  size_t n = strlen(lang);
   for (int i = 0; i < AUDIO_MAX_MICS; i++)
     if (e->mics[i].used && e->mics[i].booth == booth)
       return; /* an interpreter (or the sim) is still there */
-  for (char **s = e->cfg->sim_booths; s && *s; s++) {
-    g_auto(GStrv) pair = g_strsplit(*s, ":", 2);
-    if (strcmp(pair[0], lang) != 0)
-      continue;
-    g_autofree char *peer = g_strdup_printf("sim-%s", lang);
-    int mic = engine_mic_add_sim(e, peer, lang, g_ascii_strtod(pair[1], NULL));
-    if (mic >= 0)
-      audio_engine_booth_live(e, lang, mic);
-    return;
-  }
+  for (char **s = e->cfg->sim_booths; s && *s; s++)
+    if (strncmp(*s, lang, n) == 0 && (*s)[n] == ':') {
+      engine_sim_start(e, *s);
+      return;
+    }
 }
 
 int
@@ -231,16 +227,21 @@ audio_engine_mic_add(AudioEngine *e, const char *peer, const char *booth)
 }
 
 int
-engine_mic_add_sim(AudioEngine *e, const char *peer, const char *booth, double hz)
+engine_sim_start(AudioEngine *e, const char *entry)
 {
-  int b = engine_lang_index(e, booth);
-  if (b < 0 || booth_add_interpreter(e->booths[b], peer) < 0)
+  g_auto(GStrv) pair = g_strsplit(entry, ":", 2);
+  g_autofree char *peer = g_strdup_printf("sim-%s", pair[0]);
+  int b = engine_lang_index(e, pair[0]);
+  if (b < 0 || !pair[1] || booth_add_interpreter(e->booths[b], peer) < 0)
     return -ENOENT;
   int i = mic_alloc(e, peer, b);
-  if (i < 0)
+  if (i < 0) {
+    booth_remove_interpreter(e->booths[b], peer);
     return i;
-  e->mics[i].sim_req = hz;
+  }
+  e->mics[i].sim_req = g_ascii_strtod(pair[1], NULL);
   engine_send_cmd(e, CMD_MIC_ADD, i, 0, e->mics[i].gen);
+  audio_engine_booth_live(e, pair[0], i);
   return i;
 }
 
